@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Treue.Domain;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Cards;
+
+public sealed record IssueCardRequest(CardKind Kind = CardKind.Physical, string? Number = null);
+
+public sealed record BlockCardRequest(string? Reason = null);
+
+public sealed record CardView(string Number, CardKind Kind, CardStatus Status, string? Token, string? QrPayload, DateTime IssuedAt,
+    DateTime? BlockedAt, string? BlockReason, string? ReplacedBy, Guid MemberId)
+{
+    public static CardView From(Card c) => new(c.Number, c.Kind, c.Status, c.Token,
+        c.Token is null ? null : "treue:card:" + c.Token, c.IssuedAt, c.BlockedAt, c.BlockReason, c.ReplacedBy, c.MemberId);
+}
+
+/// <summary>Customer cards: physical numbers with a check digit, digital cards with an unguessable QR token.</summary>
+public static class CardEndpoints
+{
+    public static RouteGroupBuilder MapCards(this RouteGroupBuilder api)
+    {
+        api.MapPost("/members/{memberId:guid}/cards", Issue).WithTags("Cards").RequireAuthorization(Policies.Pos)
+            .WithSummary("Issue a card to a member (a pre-printed physical number may be given)");
+        var g = api.MapGroup("/cards").WithTags("Cards").RequireAuthorization(Policies.Pos);
+        g.MapGet("/{number}", Get).WithSummary("A card by its number, or by the token of its QR code");
+        g.MapPost("/{number}/block", Block).WithSummary("Block a lost or stolen card");
+        g.MapPost("/{number}/replace", Replace).WithSummary("Block a card and issue a replacement; the balance stays with the member");
+        return api;
+    }
+
+    /// <summary>Makes a new active card for a member.</summary>
+    public static Card NewCard(Member member, CardKind kind, string? number, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(), ProgrammeId = member.ProgrammeId, MemberId = member.Id, Kind = kind, Status = CardStatus.Active,
+        Number = number ?? CardNumbers.Create(), Token = kind == CardKind.Digital ? CardNumbers.CreateDigitalToken() : null, IssuedAt = now,
+    };
+
+    /// <summary>
+    /// Finds the active card with this number (or QR token) in the caller's programme. A card of another programme
+    /// is reported exactly like an unknown card, so that numbers cannot be probed across programmes.
+    /// </summary>
+    public static async Task<(Card? Card, ProblemHttpResult? Problem)> ResolveActiveAsync(TreueDb db, Guid programmeId, string number, string field, CancellationToken ct)
+    {
+        if (number.Length > 64) return (null, Problems.Problem("validation_failed", "is too long", field, 400));
+        var card = await FindAsync(db, programmeId, number, ct);
+        if (card is null)
+        {
+            var reason = number.All(char.IsAsciiDigit) && !CardNumbers.IsValid(number) ? "has a wrong length or check digit" : "is not a card of this programme";
+            return (null, Problems.Problem("card_not_found", $"The card {reason}.", field, 404));
+        }
+        if (card.Status == CardStatus.Blocked)
+            return (null, Problems.Problem("card_blocked", "The card is blocked" + (card.ReplacedBy is null ? "." : "; it was replaced by another card."), field));
+        return (card, null);
+    }
+
+    private static Task<Card?> FindAsync(TreueDb db, Guid programmeId, string numberOrToken, CancellationToken ct)
+    {
+        var token = numberOrToken.StartsWith("treue:card:", StringComparison.Ordinal) ? numberOrToken["treue:card:".Length..] : numberOrToken;
+        return db.Cards.SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && (c.Number == numberOrToken || c.Token == token), ct);
+    }
+
+    private static async Task<Results<Created<CardView>, ProblemHttpResult>> Issue(Guid memberId, IssueCardRequest req, HttpContext http,
+        TreueDb db, TimeProvider clock, CancellationToken ct)
+    {
+        if (req.Number is not null && !CardNumbers.IsValid(req.Number))
+            return Problems.Problem("validation_failed", $"must be {CardNumbers.Length} digits with a valid check digit", "number", 400);
+        var caller = Caller.From(http.User);
+        await using var work = await Work.BeginAsync(db, ct);
+        var member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct);
+        if (member is null) return Problems.NotFound("member_not_found", "The member", "memberId");
+        if (member.Status == MemberStatus.Closed) return Problems.Problem("member_closed", "The member's account is closed.", "memberId");
+        if (req.Number is not null && await db.Cards.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Number == req.Number, ct))
+            return Problems.Problem("card_number_taken", "This card number is already issued.", "number", 409);
+        var card = NewCard(member, req.Kind, req.Number, clock.GetUtcNow().UtcDateTime);
+        db.Cards.Add(card);
+        await work.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/cards/{card.Number}", CardView.From(card));
+    }
+
+    private static async Task<Results<Ok<CardView>, ProblemHttpResult>> Get(string number, HttpContext http, TreueDb db, CancellationToken ct)
+    {
+        var card = await FindAsync(db, Caller.From(http.User).ProgrammeId, number, ct);
+        return card is null ? Problems.NotFound("card_not_found", "The card", "number") : TypedResults.Ok(CardView.From(card));
+    }
+
+    private static async Task<Results<Ok<CardView>, ProblemHttpResult>> Block(string number, BlockCardRequest? req, HttpContext http,
+        TreueDb db, TimeProvider clock, CancellationToken ct)
+    {
+        var v = new Validation();
+        if (!v.Text(req?.Reason, "reason", 500, required: false)) return v.Problem();
+        await using var work = await Work.BeginAsync(db, ct);
+        var card = await FindAsync(db, Caller.From(http.User).ProgrammeId, number, ct);
+        if (card is null) return Problems.NotFound("card_not_found", "The card", "number");
+        if (card.Status != CardStatus.Blocked)
+        {
+            card.Status = CardStatus.Blocked;
+            card.BlockedAt = clock.GetUtcNow().UtcDateTime;
+            card.BlockReason = req?.Reason ?? "blocked";
+        }
+        await work.CommitAsync(ct);
+        return TypedResults.Ok(CardView.From(card));
+    }
+
+    private static async Task<Results<Created<CardView>, ProblemHttpResult>> Replace(string number, IssueCardRequest? req, HttpContext http,
+        TreueDb db, TimeProvider clock, CancellationToken ct)
+    {
+        if (req?.Number is not null && !CardNumbers.IsValid(req.Number))
+            return Problems.Problem("validation_failed", $"must be {CardNumbers.Length} digits with a valid check digit", "number", 400);
+        var caller = Caller.From(http.User);
+        await using var work = await Work.BeginAsync(db, ct);
+        var old = await FindAsync(db, caller.ProgrammeId, number, ct);
+        if (old is null) return Problems.NotFound("card_not_found", "The card", "number");
+        if (old.ReplacedBy is not null) return Problems.Problem("card_already_replaced", $"The card was already replaced by {old.ReplacedBy}.", "number", 409);
+        var member = await db.Members.AsNoTracking().SingleAsync(m => m.Id == old.MemberId, ct);
+        if (req?.Number is not null && await db.Cards.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Number == req.Number, ct))
+            return Problems.Problem("card_number_taken", "This card number is already issued.", "number", 409);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var card = NewCard(member, req?.Number is null ? old.Kind : CardKind.Physical, req?.Number, now);
+        old.Status = CardStatus.Blocked;
+        old.BlockedAt ??= now;
+        old.BlockReason ??= "replaced";
+        old.ReplacedBy = card.Number;
+        db.Cards.Add(card);
+        await work.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/cards/{card.Number}", CardView.From(card));
+    }
+}

@@ -1,0 +1,191 @@
+using Microsoft.EntityFrameworkCore;
+using Treue.Domain.Earning;
+using Treue.Domain.Programmes;
+using Treue.Server.Features.ApiKeys;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Features.Purchases;
+using Treue.Server.Features.Rewards;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Demo;
+
+/// <summary>The API keys of the demo programme, kept in the data folder so that a restarted demo can show them again.</summary>
+public sealed record DemoKeys(string Admin, string Pos);
+
+/// <summary>
+/// Seeds a demo coalition programme: three partners with stores, earning rules, a reward catalogue, a few thousand
+/// members and a year of synthetic purchases, returns and redemptions, so a new user sees a living programme at once.
+/// The data is generated from a fixed seed: every demo looks the same.
+/// </summary>
+public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRecorder recorder, PointsLedger ledger, TimeProvider clock)
+{
+    public const string Code = "demo";
+
+    /// <summary>The demo programme as a document (also shipped as <c>docs/examples/demo-programme.json</c>).</summary>
+    public static ProgrammeDocument Document => new()
+    {
+        Code = Code, Name = "Treue Demo Coalition", Currency = "EUR", TimeZone = "Europe/Berlin", PointValue = 0.01m, BaseRate = 1m,
+        Rounding = RoundingPolicy.Down, PendingDays = 14, Expiry = new ExpiryPolicy(ExpiryKind.MonthsAfterEarning, Months: 36),
+        PayWithPoints = new PayWithPointsPolicy(MinPoints: 100, MaxPoints: 50_000, MaxShareOfBasket: 0.5m),
+        Partners =
+        [
+            new("city-market", "City Market", [new("cm-centre", "City Market Centre"), new("cm-north", "City Market North")]),
+            new("fuel-go", "FuelGo", [new("fg-ring", "FuelGo Ring Road"), new("fg-airport", "FuelGo Airport")]),
+            new("book-nook", "Book Nook", [new("bn-old-town", "Book Nook Old Town"), new("bn-web", "Book Nook Online")]),
+        ],
+        Rules =
+        [
+            new("double-saturday", "2× points on Saturdays", 10, Stacking.Stack, new RuleConditions { Weekdays = [DayOfWeek.Saturday] }, new RuleEffect(EffectKind.Multiplier, 2)),
+            new("welcome", "Welcome bonus on the first purchase", 20, Stacking.Stack, new RuleConditions { FirstPurchaseOnly = true }, new RuleEffect(EffectKind.FixedBonus, 500)),
+            new("books-extra", "+2 points per euro on books", 5, Stacking.Stack, new RuleConditions { Categories = ["books"] }, new RuleEffect(EffectKind.PointsPerCurrencyUnit, 2)),
+            new("big-basket", "100 bonus points from 100 EUR", 1, Stacking.Stack, new RuleConditions { MinBasket = 100, Partners = ["city-market"] }, new RuleEffect(EffectKind.FixedBonus, 100)),
+        ],
+        Rewards =
+        [
+            new("tote-bag", "Cotton tote bag", 300, Stock: 500, Description: "A sturdy bag for the weekly shop."),
+            new("coffee", "Coffee to go", 500, Description: "One hot drink at any FuelGo station."),
+            new("knife-set", "Chef's knife set", 1500, CoPayment: 9.99m, Stock: 50, Description: "Three forged knives with a block."),
+            new("cinema", "Two cinema tickets", 2500, Stock: 200, Description: "Valid in all city cinemas."),
+        ],
+    };
+
+    private static readonly (string Partner, string[] Stores, Channel Channel, (string Sku, string Category, decimal Price)[] Items)[] Shops =
+    [
+        ("city-market", ["cm-centre", "cm-north"], Channel.Store,
+        [
+            ("milk-1l", "dairy", 1.19m), ("butter-250", "dairy", 2.49m), ("cheese-gouda", "dairy", 3.99m), ("bread-rye", "bakery", 2.89m),
+            ("croissant", "bakery", 0.99m), ("apples-1kg", "produce", 2.99m), ("bananas", "produce", 1.79m), ("coffee-500", "pantry", 6.99m),
+            ("pasta-500", "pantry", 1.29m), ("olive-oil", "pantry", 7.49m), ("red-wine", "drinks", 8.99m), ("beer-6", "drinks", 5.49m),
+            ("detergent", "household", 11.99m), ("chocolate", "sweets", 1.89m),
+        ]),
+        ("fuel-go", ["fg-ring", "fg-airport"], Channel.Store,
+        [
+            ("fuel-e10", "fuel", 1.79m), ("car-wash", "services", 12.00m), ("coffee-cup", "snacks", 2.80m), ("sandwich", "snacks", 4.50m),
+            ("screen-wash", "car-care", 6.99m),
+        ]),
+        ("book-nook", ["bn-old-town", "bn-web"], Channel.Online,
+        [
+            ("novel-pb", "books", 12.99m), ("novel-hc", "books", 24.00m), ("cookbook", "books", 29.95m), ("kids-book", "books", 9.99m),
+            ("notebook", "stationery", 4.50m), ("pen-set", "stationery", 7.95m),
+        ]),
+    ];
+
+    private static readonly string[] FirstNames = ["Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hannes", "Ida", "Jonas", "Karla", "Luca", "Mia", "Noah", "Olga", "Paul", "Rosa", "Samir", "Tilda", "Uwe", "Vera", "Willi", "Yara", "Zoe"];
+    private static readonly string[] LastNames = ["Bauer", "Becker", "Fischer", "Hoffmann", "Klein", "Koch", "Krüger", "Lange", "Meyer", "Müller", "Neumann", "Richter", "Schmidt", "Schneider", "Schulz", "Wagner", "Weber", "Wolf", "Yilmaz", "Zimmermann"];
+
+    /// <summary>Creates the demo programme and its keys if it is missing. Returns the keys, or null when the demo already existed.</summary>
+    public async Task<(Guid ProgrammeId, DemoKeys? Keys)> EnsureProgrammeAsync(CancellationToken ct)
+    {
+        var existing = await db.Programmes.AsNoTracking().Where(p => p.Code == Code).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(ct);
+        if (existing is { } id) return (id, null);
+        var (result, _) = await applier.ApplyAsync(Document, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var admin = await ApiKeyEndpoints.CreateAsync(db, result!.ProgrammeId, "Demo admin", ApiRole.Admin, null, now, ct);
+        var pos = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Demo till", ApiRole.Pos, null, now, ct);
+        return (result.ProgrammeId, new DemoKeys(admin.Key, pos.Key));
+    }
+
+    /// <summary>True when the demo programme already has members.</summary>
+    public Task<bool> HasMembersAsync(Guid programmeId, CancellationToken ct) => db.Members.AnyAsync(m => m.ProgrammeId == programmeId, ct);
+
+    /// <summary>Enrols <paramref name="members"/> members and generates a year of their activity.</summary>
+    /// <param name="programmeId">The demo programme.</param>
+    /// <param name="members">How many members to enrol.</param>
+    /// <param name="progress">Receives the number of members done so far.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<int> SeedActivityAsync(Guid programmeId, int members, IProgress<int>? progress, CancellationToken ct)
+    {
+        var random = new Random(20261123);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var start = now.AddDays(-365);
+        var purchases = 0;
+        const int batch = 50;
+        for (var done = 0; done < members; done += batch)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            for (var i = done; i < Math.Min(members, done + batch); i++)
+                purchases += await SeedMemberAsync(programmeId, i, random, start, now, ct);
+            await tx.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            progress?.Report(Math.Min(members, done + batch));
+        }
+        // Anonymous shoppers, for comparing members with non-members.
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            for (var i = 0; i < members / 4; i++)
+            {
+                var at = start.AddMinutes(random.Next(0, 365 * 24 * 60));
+                var r = await recorder.RecordAsync(programmeId, null, Basket(random, $"anon-{i}", at, null) with { Anonymous = true }, "demo", ct);
+                if (r.View is not null) purchases++;
+            }
+            await tx.CommitAsync(ct);
+        }
+        return purchases;
+    }
+
+    private async Task<int> SeedMemberAsync(Guid programmeId, int i, Random random, DateTime start, DateTime now, CancellationToken ct)
+    {
+        var enrolled = start.AddMinutes(random.Next(0, 330 * 24 * 60));
+        var first = FirstNames[random.Next(FirstNames.Length)];
+        var last = LastNames[random.Next(LastNames.Length)];
+        var member = new Member
+        {
+            Id = Guid.CreateVersion7(), ProgrammeId = programmeId, Name = $"{first} {last}", Email = $"{first}.{last}.{i}@example.org".ToLowerInvariant(),
+            Language = random.NextDouble() < 0.7 ? "de" : "en", Status = MemberStatus.Active, EnrolledAt = enrolled,
+            Birthday = new DateOnly(1950 + random.Next(55), 1 + random.Next(12), 1 + random.Next(28)),
+        };
+        member.EmailKey = member.Email;
+        db.Members.Add(member);
+        var card = Cards.CardEndpoints.NewCard(member, random.NextDouble() < 0.6 ? CardKind.Digital : CardKind.Physical, null, enrolled);
+        db.Cards.Add(card);
+        await db.SaveChangesAsync(ct);
+
+        // Purchase rates differ a lot between customers (a gamma-like spread): a few shop weekly, many rarely.
+        var rate = -Math.Log(1 - random.NextDouble()) * 1.5 / 30.0; // purchases per day
+        var count = 0;
+        var at = enrolled;
+        while (true)
+        {
+            at = at.AddDays(-Math.Log(1 - random.NextDouble()) / Math.Max(rate, 0.004));
+            if (at >= now.AddHours(-1)) break;
+            var req = Basket(random, $"m{i}-{count}", at, card.Number);
+            var recorded = await recorder.RecordAsync(programmeId, null, req, "demo", ct);
+            if (recorded.View is null) continue;
+            count++;
+            if (random.NextDouble() < 0.04)
+            {
+                var line = recorded.View.Lines[random.Next(recorded.View.Lines.Count)];
+                var returnedAt = at.AddDays(random.Next(1, 10));
+                if (returnedAt > now) returnedAt = now;
+                await recorder.ReturnAsync(programmeId, null, recorded.View.Id,
+                    new ReturnRequest($"r-{i}-{count}", [new ReturnLineRequest(line.LineNo, line.Quantity)], new DateTimeOffset(returnedAt, TimeSpan.Zero)),
+                    "demo", ct);
+            }
+        }
+        var available = await db.Members.AsNoTracking().Where(m => m.Id == member.Id).Select(m => m.Available).SingleAsync(ct);
+        if (available >= 500 && random.NextDouble() < 0.5)
+        {
+            var reward = available >= 2500 && random.NextDouble() < 0.3 ? "cinema" : available >= 1500 && random.NextDouble() < 0.3 ? "knife-set" : random.NextDouble() < 0.5 ? "coffee" : "tote-bag";
+            var (order, _) = await RewardEndpoints.PlaceAsync(db, ledger, programmeId, member.Id, reward, "demo", now.AddDays(-random.Next(0, 30)), ct);
+            if (order is not null && random.NextDouble() < 0.7)
+                await db.RewardOrders.Where(o => o.Id == order.Id).ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, RewardOrderStatus.Fulfilled).SetProperty(o => o.FulfilledAt, now), ct);
+        }
+        return count;
+    }
+
+    private static PurchaseRequest Basket(Random random, string receipt, DateTime at, string? card)
+    {
+        var shop = Shops[random.NextDouble() switch { < 0.6 => 0, < 0.85 => 1, _ => 2 }];
+        var lines = new List<PurchaseLineRequest>();
+        var n = 1 + random.Next(shop.Partner == "fuel-go" ? 2 : 6);
+        foreach (var item in shop.Items.OrderBy(_ => random.Next()).Take(n))
+        {
+            var qty = item.Category == "fuel" ? 20 + random.Next(40) : 1 + random.Next(3);
+            lines.Add(new PurchaseLineRequest(item.Sku, qty, item.Price, item.Category));
+        }
+        var store = shop.Stores[random.Next(shop.Stores.Length)];
+        return new PurchaseRequest(receipt, shop.Partner, "EUR", lines.Sum(l => l.Quantity * l.UnitPrice), lines,
+            Store: store, Channel: store == "bn-web" ? Channel.Online : Channel.Store, CardNumber: card, OccurredAt: new DateTimeOffset(at, TimeSpan.Zero));
+    }
+}

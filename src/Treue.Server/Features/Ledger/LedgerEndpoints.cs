@@ -1,0 +1,138 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Treue.Domain;
+using Treue.Domain.Earning;
+using Treue.Domain.Ledger;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Ledger;
+
+public sealed record ExpiringPoints(long In30Days, long In60Days, long In90Days);
+
+public sealed record BalanceView(Guid MemberId, long Available, long Pending, ExpiringPoints Expiring, decimal AvailableValue, string Currency,
+    DateTime? NextExpiry);
+
+public sealed record HistoryEntry(long Id, LedgerKind Kind, DateTime OccurredAt, DateTime RecordedAt, long Available, long Pending,
+    IReadOnlyList<Contribution> Explanation, Guid? PurchaseId, Guid? ReturnId, Guid? RewardOrderId, string? Reason);
+
+public sealed record AdjustmentRequest(long Points, string Reason);
+
+public sealed record JobResult(int Lots, long Points);
+
+/// <summary>Balances, history, manual adjustments and the ledger's jobs.</summary>
+public static class LedgerEndpoints
+{
+    public static RouteGroupBuilder MapLedger(this RouteGroupBuilder api)
+    {
+        var m = api.MapGroup("/members/{memberId:guid}").WithTags("Ledger");
+        m.MapGet("/balance", Balance).RequireAuthorization(Policies.Pos).WithSummary("Available, pending and expiring points");
+        m.MapGet("/history", History).RequireAuthorization(Policies.Pos).WithSummary("The member's ledger, newest first, with explanations");
+        m.MapPost("/adjustments", Adjust).RequireAuthorization(Policies.Admin).WithSummary("Give or take points by hand, with a reason (admin)");
+        var jobs = api.MapGroup("/jobs").WithTags("Ledger").RequireAuthorization(Policies.Admin);
+        jobs.MapPost("/post-pending", PostPending).WithSummary("Make pending points whose return window passed available now");
+        jobs.MapPost("/expire", Expire).WithSummary("Expire points past their expiry now (idempotent)");
+        return api;
+    }
+
+    internal static async Task<BalanceView?> BalanceAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId, Guid memberId, DateTime now, CancellationToken ct)
+    {
+        var m = await db.Members.AsNoTracking().Where(x => x.Id == memberId && x.ProgrammeId == programmeId)
+            .Select(x => new { x.Available, x.Pending }).SingleOrDefaultAsync(ct);
+        if (m is null) return null;
+        var horizon = now.AddDays(90);
+        var expiring = await db.PointLots.AsNoTracking()
+            .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.ExpiresAt != null && l.ExpiresAt <= horizon)
+            .Select(l => new { l.ExpiresAt, l.Remaining }).ToListAsync(ct);
+        long Within(int days) => expiring.Where(e => e.ExpiresAt <= now.AddDays(days)).Sum(e => e.Remaining);
+        var p = await programmes.GetAsync(db, programmeId, ct);
+        var value = decimal.Floor(m.Available * p.Settings.PointValue * 100m) / 100m;
+        return new BalanceView(memberId, m.Available, m.Pending, new ExpiringPoints(Within(30), Within(60), Within(90)), value, p.Currency.Code,
+            expiring.Count == 0 ? null : expiring.Min(e => e.ExpiresAt));
+    }
+
+    private static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> Balance(Guid memberId, HttpContext http, TreueDb db,
+        ProgrammeCache programmes, TimeProvider clock, CancellationToken ct)
+    {
+        var view = await BalanceAsync(db, programmes, Caller.From(http.User).ProgrammeId, memberId, clock.GetUtcNow().UtcDateTime, ct);
+        return view is null ? Problems.NotFound("member_not_found", "The member", "memberId") : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<Page<HistoryEntry>>, ProblemHttpResult>> History(Guid memberId, int? limit, string? cursor,
+        HttpContext http, TreueDb db, CancellationToken ct)
+    {
+        if (Pagination.Read(limit, cursor, out var take, out var after) is { } bad) return bad;
+        var caller = Caller.From(http.User);
+        if (!await db.Members.AnyAsync(x => x.Id == memberId && x.ProgrammeId == caller.ProgrammeId, ct))
+            return Problems.NotFound("member_not_found", "The member", "memberId");
+        var q = db.LedgerTransactions.AsNoTracking().Where(t => t.ProgrammeId == caller.ProgrammeId && t.MemberId == memberId);
+        if (after is not null)
+        {
+            if (!long.TryParse(after, out var afterId)) return Problems.Problem("invalid_cursor", "is not a cursor this API returned", "cursor", 400);
+            q = q.Where(t => t.Id < afterId);
+        }
+        var rows = await q.OrderByDescending(t => t.Id).Take(take + 1).Include(t => t.Entries).ToListAsync(ct);
+        var items = rows.Select(t => new HistoryEntry(t.Id, t.Kind, t.OccurredAt, t.RecordedAt,
+            t.Entries.Where(e => e.MemberId == memberId && e.Account == LedgerAccounts.MemberAvailable).Sum(e => e.Amount),
+            t.Entries.Where(e => e.MemberId == memberId && e.Account == LedgerAccounts.MemberPending).Sum(e => e.Amount),
+            t.Explanation, t.PurchaseId, t.ReturnId, t.RewardOrderId, t.Reason)).ToList();
+        return TypedResults.Ok(Pagination.Build(items, take, e => e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private static async Task<Results<Created<HistoryEntry>, ProblemHttpResult>> Adjust(Guid memberId, AdjustmentRequest req, HttpContext http,
+        TreueDb db, PointsLedger ledger, ProgrammeCache programmes, TimeProvider clock, CancellationToken ct)
+    {
+        var v = new Validation();
+        v.Check(req.Points != 0 && Math.Abs(req.Points) <= 10_000_000, "points", "must be non-zero and at most 10,000,000 either way");
+        v.Text(req.Reason, "reason", 500);
+        if (v.Failed) return v.Problem();
+        var caller = Caller.From(http.User);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var work = await Work.BeginAsync(db, ct);
+        var member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct);
+        if (member is null) return Problems.NotFound("member_not_found", "The member", "memberId");
+        var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", req.Reason, req.Points)]) { Reason = req.Reason, Actor = caller.Actor };
+        LedgerTransaction tx;
+        if (req.Points > 0)
+        {
+            var p = await programmes.GetAsync(db, caller.ProgrammeId, ct);
+            tx = await ledger.CreditAsync(caller.ProgrammeId, memberId, LedgerAccounts.Adjustments, req.Points, now, p.Settings.Expiry.ExpiresAt(now), "adjust", movement, ct);
+        }
+        else
+        {
+            var (spent, refusal) = await ledger.SpendAsync(caller.ProgrammeId, memberId, LedgerAccounts.Adjustments, -req.Points, movement, "points", ct);
+            if (refusal is not null) return Problems.From(refusal);
+            tx = spent!;
+        }
+        await work.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/members/{memberId}/history",
+            new HistoryEntry(tx.Id, tx.Kind, tx.OccurredAt, tx.RecordedAt, req.Points, 0, tx.Explanation, null, null, null, tx.Reason));
+    }
+
+    private static async Task<Ok<JobResult>> PostPending(HttpContext http, PointsLedger ledger, TimeProvider clock, CancellationToken ct)
+    {
+        var n = 0;
+        int batch;
+        do
+        {
+            batch = await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct, Caller.From(http.User).ProgrammeId);
+            n += batch;
+        } while (batch == 500);
+        return TypedResults.Ok(new JobResult(n, 0));
+    }
+
+    private static async Task<Ok<JobResult>> Expire(HttpContext http, PointsLedger ledger, TimeProvider clock, CancellationToken ct)
+    {
+        var (lots, points) = (0, 0L);
+        (int Lots, long Points) batch;
+        do
+        {
+            batch = await ledger.ExpireDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct, Caller.From(http.User).ProgrammeId);
+            lots += batch.Lots;
+            points += batch.Points;
+        } while (batch.Lots == 500);
+        return TypedResults.Ok(new JobResult(lots, points));
+    }
+}

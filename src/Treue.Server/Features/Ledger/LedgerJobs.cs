@@ -1,0 +1,47 @@
+using Treue.Storage;
+
+namespace Treue.Server.Features.Ledger;
+
+/// <summary>Settings of the ledger's background jobs.</summary>
+public sealed class LedgerJobOptions
+{
+    /// <summary>How often pending points are posted and expired points expired. Zero turns the jobs off.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Posts pending points whose return window has passed and expires points past their expiry, on every node.
+/// Both jobs lock the member and re-read the lot before acting, so nodes running them at once do each lot once.
+/// </summary>
+public sealed class LedgerJobs(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LedgerJobOptions> options, ILogger<LedgerJobs> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.Interval;
+        if (interval <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(interval, clock);
+        do
+        {
+            try
+            {
+                await RunOnceAsync(scopes, clock, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Ledger jobs failed; they will run again in {Interval}", interval);
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Runs both jobs for every programme until nothing is due.</summary>
+    public static async Task<(int Posted, int Expired)> RunOnceAsync(IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var ledger = scope.ServiceProvider.GetRequiredService<PointsLedger>();
+        int posted = 0, expired = 0, n;
+        do { n = await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct); posted += n; } while (n == 500);
+        do { n = (await ledger.ExpireDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; expired += n; } while (n == 500);
+        return (posted, expired);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Treue.Domain;
+using Treue.Server.Features.Cards;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Members;
+
+public sealed record EnrolRequest(string Name, string? Email = null, DateOnly? Birthday = null, string? Language = null,
+    string? ExternalRef = null, CardKind? IssueCard = CardKind.Digital);
+
+public sealed record UpdateMemberRequest(string? Name = null, string? Email = null, DateOnly? Birthday = null,
+    string? Language = null, MemberStatus? Status = null);
+
+public sealed record MemberView(Guid Id, string Name, string? Email, DateOnly? Birthday, string Language, MemberStatus Status,
+    string? ExternalRef, DateTime EnrolledAt, long AvailablePoints, long PendingPoints, IReadOnlyList<CardView> Cards)
+{
+    public static MemberView From(Member m, IEnumerable<Card> cards) => new(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status,
+        m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, cards.Select(CardView.From).ToList());
+}
+
+/// <summary>Enrolment, look-up and profile of members.</summary>
+public static partial class MemberEndpoints
+{
+    public static RouteGroupBuilder MapMembers(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/members").WithTags("Members").RequireAuthorization(Policies.Pos);
+        g.MapPost("/", Enrol).WithSummary("Enrol a member (and issue a card)");
+        g.MapGet("/", Find).WithSummary("Find members by e-mail, card number or card token, or list them");
+        g.MapGet("/{memberId:guid}", Get).WithSummary("A member with cards and balance");
+        g.MapPatch("/{memberId:guid}", Update).WithSummary("Change a member's profile or status (status: admin only)");
+        return api;
+    }
+
+    internal static Validation? ValidateProfile(string? name, string? email, DateOnly? birthday, string? language, bool nameRequired, DateTime today)
+    {
+        var v = new Validation();
+        v.Text(name, "name", 200, nameRequired);
+        if (email is not null && v.Text(email, "email", 254))
+            v.Check(MailAddress.TryCreate(email, out var parsed) && parsed.Address == email.Trim(), "email", "is not an e-mail address");
+        if (birthday is { } b)
+            v.Check(b.Year >= 1900 && b <= DateOnly.FromDateTime(today), "birthday", "must be between 1900-01-01 and today");
+        if (language is not null)
+            v.Check(LanguagePattern().IsMatch(language), "language", "must be a language tag such as 'en' or 'de-AT'");
+        return v.Failed ? v : null;
+    }
+
+    private static async Task<Results<Created<MemberView>, ProblemHttpResult>> Enrol(EnrolRequest req, HttpContext http, TreueDb db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var invalid = ValidateProfile(req.Name, req.Email, req.Birthday, req.Language, nameRequired: true, now) ?? new Validation();
+        invalid.Text(req.ExternalRef, "externalRef", 100, required: false);
+        if (invalid.Failed) return invalid.Problem();
+        var caller = Caller.From(http.User);
+        var emailKey = req.Email?.Trim().ToLowerInvariant();
+        await using var work = await Work.BeginAsync(db, ct);
+        if (emailKey is not null && await db.Members.AnyAsync(m => m.ProgrammeId == caller.ProgrammeId && m.EmailKey == emailKey, ct))
+            return Problems.Problem("email_taken", "A member with this e-mail is already enrolled.", "email", 409);
+        var member = new Member
+        {
+            Id = Guid.CreateVersion7(), ProgrammeId = caller.ProgrammeId, Name = req.Name.Trim(), Email = req.Email?.Trim(), EmailKey = emailKey,
+            Birthday = req.Birthday, Language = req.Language ?? "en", ExternalRef = req.ExternalRef, Status = MemberStatus.Active, EnrolledAt = now,
+        };
+        db.Members.Add(member);
+        var cards = new List<Card>();
+        if (req.IssueCard is { } kind) cards.Add(CardEndpoints.NewCard(member, kind, null, now));
+        db.Cards.AddRange(cards);
+        await work.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/members/{member.Id}", MemberView.From(member, cards));
+    }
+
+    private static async Task<Results<Ok<Page<MemberView>>, ProblemHttpResult>> Find(HttpContext http, TreueDb db,
+        string? email, string? cardNumber, string? cardToken, string? externalRef, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (Pagination.Read(limit, cursor, out var take, out var after) is { } bad) return bad;
+        var caller = Caller.From(http.User);
+        var q = db.Members.AsNoTracking().Where(m => m.ProgrammeId == caller.ProgrammeId);
+        if (email is not null)
+        {
+            var key = email.Trim().ToLowerInvariant();
+            q = q.Where(m => m.EmailKey == key);
+        }
+        if (externalRef is not null) q = q.Where(m => m.ExternalRef == externalRef);
+        if (cardNumber is not null)
+            q = q.Where(m => db.Cards.Any(c => c.ProgrammeId == caller.ProgrammeId && c.Number == cardNumber && c.MemberId == m.Id));
+        if (cardToken is not null)
+            q = q.Where(m => db.Cards.Any(c => c.ProgrammeId == caller.ProgrammeId && c.Token == cardToken && c.MemberId == m.Id));
+        if (after is not null)
+        {
+            if (!Guid.TryParse(after, out var afterId)) return Problems.Problem("invalid_cursor", "is not a cursor this API returned", "cursor", 400);
+            q = q.Where(m => m.Id.CompareTo(afterId) > 0);
+        }
+        var members = await q.OrderBy(m => m.Id).Take(take + 1).ToListAsync(ct);
+        var ids = members.Select(m => m.Id).ToList();
+        var cards = await db.Cards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && ids.Contains(c.MemberId)).ToListAsync(ct);
+        var views = members.Select(m => MemberView.From(m, cards.Where(c => c.MemberId == m.Id))).ToList();
+        return TypedResults.Ok(Pagination.Build(views, take, v => v.Id.ToString()));
+    }
+
+    private static async Task<Results<Ok<MemberView>, ProblemHttpResult>> Get(Guid memberId, HttpContext http, TreueDb db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var m = await db.Members.AsNoTracking().SingleOrDefaultAsync(x => x.Id == memberId && x.ProgrammeId == caller.ProgrammeId, ct);
+        if (m is null) return Problems.NotFound("member_not_found", "The member", "memberId");
+        var cards = await db.Cards.AsNoTracking().Where(c => c.MemberId == m.Id && c.ProgrammeId == caller.ProgrammeId).OrderBy(c => c.IssuedAt).ToListAsync(ct);
+        return TypedResults.Ok(MemberView.From(m, cards));
+    }
+
+    private static async Task<Results<Ok<MemberView>, ProblemHttpResult>> Update(Guid memberId, UpdateMemberRequest req, HttpContext http,
+        TreueDb db, TimeProvider clock, CancellationToken ct)
+    {
+        if (ValidateProfile(req.Name, req.Email, req.Birthday, req.Language, nameRequired: false, clock.GetUtcNow().UtcDateTime) is { } invalid)
+            return invalid.Problem();
+        var caller = Caller.From(http.User);
+        if (req.Status is not null && caller.Role != ApiRole.Admin)
+            return Problems.Problem("forbidden", "Only an admin key may change a member's status.", "status", 403);
+        await using var work = await Work.BeginAsync(db, ct);
+        var m = await db.Members.SingleOrDefaultAsync(x => x.Id == memberId && x.ProgrammeId == caller.ProgrammeId, ct);
+        if (m is null) return Problems.NotFound("member_not_found", "The member", "memberId");
+        if (req.Email is not null)
+        {
+            var key = req.Email.Trim().ToLowerInvariant();
+            if (await db.Members.AnyAsync(x => x.ProgrammeId == caller.ProgrammeId && x.EmailKey == key && x.Id != m.Id, ct))
+                return Problems.Problem("email_taken", "A member with this e-mail is already enrolled.", "email", 409);
+            m.Email = req.Email.Trim();
+            m.EmailKey = key;
+        }
+        if (req.Name is not null) m.Name = req.Name.Trim();
+        if (req.Birthday is not null) m.Birthday = req.Birthday;
+        if (req.Language is not null) m.Language = req.Language;
+        if (req.Status is { } status) m.Status = status;
+        // Balances are never written through the tracked entity: only the ledger's guarded updates touch them.
+        db.Entry(m).Property(x => x.Available).IsModified = false;
+        db.Entry(m).Property(x => x.Pending).IsModified = false;
+        db.Entry(m).Property(x => x.PurchaseCount).IsModified = false;
+        await work.CommitAsync(ct);
+        var cards = await db.Cards.AsNoTracking().Where(c => c.MemberId == m.Id && c.ProgrammeId == caller.ProgrammeId).ToListAsync(ct);
+        return TypedResults.Ok(MemberView.From(m, cards));
+    }
+
+    [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+    private static partial Regex LanguagePattern();
+}

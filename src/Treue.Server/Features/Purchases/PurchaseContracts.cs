@@ -1,0 +1,55 @@
+using Treue.Domain.Earning;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Purchases;
+
+/// <summary>A receipt from a till or a web shop.</summary>
+/// <param name="ReceiptId">The partner's own id of the receipt; the same receipt id twice is one purchase.</param>
+/// <param name="Partner">Code of the partner selling.</param>
+/// <param name="Store">Code of the store, if any.</param>
+/// <param name="Channel">store, online or app.</param>
+/// <param name="Currency">ISO currency code; must be the programme's.</param>
+/// <param name="Total">The receipt total; must equal the sum of the lines' net amounts.</param>
+/// <param name="Lines">The receipt lines.</param>
+/// <param name="CardNumber">The card shown (number or QR token), or null.</param>
+/// <param name="MemberId">The member, when identified without a card (web shop log-in).</param>
+/// <param name="Anonymous">True to record a purchase without a member (for member/non-member comparisons).</param>
+/// <param name="OccurredAt">When the purchase happened; defaults to now.</param>
+/// <param name="PointsPayment">Points used to pay for part of the purchase.</param>
+public sealed record PurchaseRequest(
+    string ReceiptId, string Partner, string Currency, decimal Total, IReadOnlyList<PurchaseLineRequest> Lines,
+    string? Store = null, Channel Channel = Channel.Store, string? CardNumber = null, Guid? MemberId = null, bool Anonymous = false,
+    DateTimeOffset? OccurredAt = null, PointsPaymentRequest? PointsPayment = null);
+
+/// <summary>One receipt line.</summary>
+public sealed record PurchaseLineRequest(string Sku, decimal Quantity, decimal UnitPrice, string? Category = null, decimal Discount = 0);
+
+/// <summary>Points to pay with.</summary>
+public sealed record PointsPaymentRequest(long Points);
+
+/// <summary>What a basket would earn (and what its points payment would be worth). Nothing is written.</summary>
+public sealed record QuoteView(string Currency, decimal Total, long Points, IReadOnlyList<LineEarning> Lines, IReadOnlyList<Contribution> Bonuses,
+    long PointsPaid, decimal PointsDiscount, decimal AmountDue, IReadOnlyList<string> RulesApplied);
+
+public sealed record PurchaseLineView(int LineNo, string Sku, string? Category, decimal Quantity, decimal UnitPrice, decimal Discount, decimal Net,
+    long Points, IReadOnlyList<Contribution> Contributions, decimal ReturnedQuantity, long PointsReversed);
+
+public sealed record BalanceSnapshot(long Available, long Pending);
+
+public sealed record PurchaseView(
+    Guid Id, string ReceiptId, Guid? MemberId, string? CardNumber, string Partner, string? Store, Channel Channel, DateTime OccurredAt,
+    string Currency, decimal Total, long PointsEarned, string PointsStatus, DateTime? PointsAvailableAt, long PointsPaid, decimal PointsDiscount,
+    decimal AmountDue, decimal Returned, long PointsReversed, long PaidPointsRefunded,
+    IReadOnlyList<PurchaseLineView> Lines, IReadOnlyList<Contribution> Bonuses, BalanceSnapshot? Balance);
+
+/// <summary>A return of some or all lines of a purchase.</summary>
+/// <param name="ReturnId">The partner's id of the return; the same return id twice is one return.</param>
+/// <param name="Lines">The lines and quantities returned.</param>
+/// <param name="OccurredAt">When the goods came back; defaults to now.</param>
+public sealed record ReturnRequest(string ReturnId, IReadOnlyList<ReturnLineRequest> Lines, DateTimeOffset? OccurredAt = null);
+
+/// <summary>Units of one line returned.</summary>
+public sealed record ReturnLineRequest(int LineNo, decimal Quantity);
+
+public sealed record ReturnView(Guid Id, Guid PurchaseId, string ReturnId, DateTime OccurredAt, decimal Value, long PointsReversed,
+    long PointsUnrecovered, long PaidPointsRefunded, IReadOnlyList<ReturnedLine> Lines, BalanceSnapshot? Balance);

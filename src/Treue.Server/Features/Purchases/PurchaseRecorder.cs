@@ -1,0 +1,374 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Treue.Domain;
+using Treue.Domain.Earning;
+using Treue.Domain.Ledger;
+using Treue.Server.Features.Cards;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Purchases;
+
+/// <summary>The outcome of recording a purchase or a return: a view, or a problem; <c>Created</c> is false for a repeated receipt.</summary>
+public sealed record Recorded<T>(T? View, bool Created, ProblemHttpResult? Problem);
+
+/// <summary>
+/// Records purchases and returns: validates the receipt, asks the earning scheme what it earns, and writes the
+/// purchase, its lines and its ledger movements in one unit of work. Used by the API, the importer and the demo.
+/// </summary>
+public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeCache programmes, TimeProvider clock)
+{
+    public const int MaxLines = 500;
+    private const decimal MaxQuantity = 100_000m;
+    private const decimal MaxUnitPrice = 1_000_000m;
+    private const decimal MaxTotal = 10_000_000m;
+
+    /// <summary>Answers "what would this basket earn" without writing anything.</summary>
+    public async Task<(QuoteView? Quote, ProblemHttpResult? Problem)> QuoteAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, CancellationToken ct)
+    {
+        var p = await programmes.GetAsync(db, programmeId, ct);
+        var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: false, ct);
+        if (check.Problem is not null) return (null, check.Problem);
+        var (basket, member) = (check.Basket!, check.Member);
+        var earning = member is null ? Empty(basket) : p.Scheme.Evaluate(basket, new EarningContext(member.PurchaseCount == 0));
+        long paid = 0;
+        decimal discount = 0;
+        if (req.PointsPayment is { } pay)
+        {
+            if (member is null) return (null, Problems.Problem("member_required", "Paying with points needs a card or a member id.", "pointsPayment"));
+            var (d, refusal) = Checkout.PayWithPoints(p.Settings.PayWithPoints, p.Settings.PointValue, p.Currency, basket.Total, pay.Points);
+            if (refusal is not null) return (null, Problems.From(refusal));
+            if (member.Available < pay.Points)
+                return (null, Problems.Problem("insufficient_points", $"The member has {member.Available} available points.", "pointsPayment.points"));
+            (paid, discount) = (pay.Points, d);
+        }
+        return (new QuoteView(p.Currency.Code, basket.Total, earning.Points, earning.Lines, earning.Bonuses, paid, discount,
+            basket.Total - discount, earning.RulesApplied.ToList()), null);
+    }
+
+    /// <summary>Records a purchase. The same receipt id (for the same partner) with the same content returns the first purchase.</summary>
+    public async Task<Recorded<PurchaseView>> RecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, CancellationToken ct)
+    {
+        var p = await programmes.GetAsync(db, programmeId, ct);
+        var fingerprint = Fingerprint(req);
+        var partnerForLookup = p.Partners.GetValueOrDefault(req.Partner ?? "");
+        if (partnerForLookup is not null && req.ReceiptId is { Length: > 0 and <= 100 })
+        {
+            var existing = await ExistingAsync(programmeId, partnerForLookup.Id, req.ReceiptId, fingerprint, ct);
+            if (existing is not null) return existing;
+        }
+
+        var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: true, ct);
+        if (check.Problem is not null) return new(null, false, check.Problem);
+        var (basket, member, partner) = (check.Basket!, check.Member, check.Partner!);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var occurredAt = req.OccurredAt?.UtcDateTime ?? now;
+        var currency = p.Currency;
+
+        await using var work = await Work.BeginAsync(db, ct);
+        var isFirst = member is not null && member.PurchaseCount == 0;
+        var earning = member is null ? Empty(basket) : p.Scheme.Evaluate(basket, new EarningContext(isFirst));
+        var purchase = new Purchase
+        {
+            Id = Guid.CreateVersion7(), ProgrammeId = programmeId, MemberId = member?.Id, CardNumber = check.Card?.Number,
+            PartnerId = partner.Id, PartnerCode = partner.Code, StoreCode = check.Store?.Code, Channel = req.Channel, ReceiptId = req.ReceiptId,
+            Fingerprint = fingerprint, OccurredAt = occurredAt, RecordedAt = now, Currency = currency.Code, TotalMinor = currency.ToMinor(basket.Total),
+            PointsEarned = earning.Points, BonusPoints = earning.Bonuses.Sum(b => b.Points), Bonuses = [.. earning.Bonuses],
+        };
+        for (var i = 0; i < basket.Lines.Count; i++)
+        {
+            var l = basket.Lines[i];
+            purchase.Lines.Add(new PurchaseLine
+            {
+                PurchaseId = purchase.Id, LineNo = l.LineNo, ProgrammeId = programmeId, MemberId = member?.Id, Sku = l.Sku, Category = l.Category,
+                Quantity = l.Quantity, UnitPriceMinor = currency.ToMinor(l.UnitPrice), DiscountMinor = currency.ToMinor(l.Discount),
+                NetMinor = currency.ToMinor(l.Net), Points = earning.Lines[i].Points, Contributions = [.. earning.Lines[i].Contributions],
+            });
+        }
+        db.Purchases.Add(purchase);
+
+        if (req.PointsPayment is { } pay)
+        {
+            if (member is null) return new(null, false, Problems.Problem("member_required", "Paying with points needs a card or a member id.", "pointsPayment"));
+            var (discount, refusal) = Checkout.PayWithPoints(p.Settings.PayWithPoints, p.Settings.PointValue, currency, basket.Total, pay.Points);
+            if (refusal is not null) return new(null, false, Problems.From(refusal));
+            var (tx, insufficient) = await ledger.SpendAsync(programmeId, member.Id, LedgerAccounts.PaidAtCheckout, pay.Points,
+                new Movement(LedgerKind.Redeem, occurredAt, [new Contribution("checkout", $"Paid {discount} {currency.Code} at {partner.Name}", -pay.Points)])
+                { PurchaseId = purchase.Id, Actor = actor }, "pointsPayment.points", ct);
+            if (insufficient is not null) return new(null, false, Problems.From(insufficient));
+            await db.SaveChangesAsync(ct);
+            purchase.PointsPaid = pay.Points;
+            purchase.PointsDiscountMinor = currency.ToMinor(discount);
+            purchase.PaymentTransactionId = tx!.Id;
+        }
+
+        if (member is not null && earning.Points > 0)
+        {
+            var availableAt = occurredAt.AddDays(p.Settings.PendingDays);
+            var explanation = earning.Lines.SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" }))
+                .Concat(earning.Bonuses).ToList();
+            await ledger.CreditAsync(programmeId, member.Id, LedgerAccounts.PartnerIssued(partner.Code), earning.Points, availableAt,
+                p.Settings.Expiry.ExpiresAt(occurredAt), "earn",
+                new Movement(LedgerKind.Earn, occurredAt, explanation) { PurchaseId = purchase.Id, Actor = actor }, ct);
+        }
+        if (member is not null)
+            await db.Members.Where(m => m.Id == member.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.PurchaseCount, m => m.PurchaseCount + 1), ct);
+
+        try
+        {
+            await work.CommitAsync(ct);
+        }
+        catch (DbUpdateException e) when (IdempotencyMiddleware.IsUniqueViolation(e))
+        {
+            // A concurrent request recorded the same receipt first; answer as the natural idempotency key says.
+            await work.DisposeAsync();
+            return await ExistingAsync(programmeId, partner.Id, req.ReceiptId, fingerprint, ct)
+                ?? new(null, false, Problems.Problem("conflict", "The receipt was recorded concurrently; retry.", "receiptId", 409));
+        }
+        return new(await ViewAsync(purchase.Id, ct), true, null);
+    }
+
+    /// <summary>Records a return of some lines, taking back exactly their points and giving back points paid.</summary>
+    public async Task<Recorded<ReturnView>> ReturnAsync(Guid programmeId, string? partnerRestriction, Guid purchaseId, ReturnRequest req, string? actor, CancellationToken ct)
+    {
+        var v = new Validation();
+        v.Text(req.ReturnId, "returnId", 100);
+        if (req.Lines is null || req.Lines.Count == 0) v.Add("lines", "at least one line is required");
+        else if (req.Lines.Count > MaxLines) v.Add("lines", $"at most {MaxLines} lines are allowed");
+        else
+        {
+            for (var i = 0; i < req.Lines.Count; i++)
+            {
+                v.Check(req.Lines[i].Quantity is > 0 and <= MaxQuantity && decimal.Round(req.Lines[i].Quantity, 3) == req.Lines[i].Quantity,
+                    $"lines[{i}].quantity", "must be positive, at most 100,000, with at most 3 decimals");
+            }
+            foreach (var dup in req.Lines.GroupBy(l => l.LineNo).Where(g => g.Count() > 1))
+                v.Add("lines", $"line {dup.Key} is listed more than once");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (req.OccurredAt is { } at) v.Check(at.UtcDateTime <= now.AddMinutes(5), "occurredAt", "must not be in the future");
+        if (v.Failed) return new(null, false, v.Problem());
+
+        var p = await programmes.GetAsync(db, programmeId, ct);
+        var fingerprint = Hash(JsonSerializer.SerializeToUtf8Bytes(req with { OccurredAt = null }, TreueJson.Options));
+        await using var work = await Work.BeginAsync(db, ct);
+        // Lock the purchase: concurrent returns of one receipt queue here, so together they can never exceed it.
+        var locked = await db.Purchases.Where(x => x.Id == purchaseId && x.ProgrammeId == programmeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReturnedMinor, x => x.ReturnedMinor), ct);
+        if (locked == 0) return new(null, false, Problems.NotFound("purchase_not_found", "The purchase", "purchaseId"));
+        var purchase = await db.Purchases.Include(x => x.Lines).SingleAsync(x => x.Id == purchaseId, ct);
+        if (partnerRestriction is not null && !string.Equals(purchase.PartnerCode, partnerRestriction, StringComparison.OrdinalIgnoreCase))
+            return new(null, false, Problems.NotFound("purchase_not_found", "The purchase", "purchaseId"));
+        var previous = await db.Returns.AsNoTracking().SingleOrDefaultAsync(r => r.PurchaseId == purchaseId && r.ReturnId == req.ReturnId, ct);
+        if (previous is not null)
+        {
+            return previous.Fingerprint == fingerprint
+                ? new(await ReturnViewAsync(previous, ct), false, null)
+                : new(null, false, Problems.Problem("duplicate_return", "This return id was already used for other lines.", "returnId", 409));
+        }
+
+        var currency = p.Currency;
+        var returned = new List<ReturnedLine>();
+        long reverse = 0;
+        long valueMinor = 0;
+        for (var i = 0; i < req.Lines!.Count; i++)
+        {
+            var r = req.Lines[i];
+            var line = purchase.Lines.SingleOrDefault(l => l.LineNo == r.LineNo);
+            if (line is null)
+                return new(null, false, Problems.Problem("validation_failed", $"the purchase has no line {r.LineNo}", $"lines[{i}].lineNo", 400));
+            if (line.ReturnedQuantity + r.Quantity > line.Quantity)
+                return new(null, false, Problems.Problem("return_exceeds_purchase",
+                    $"Line {r.LineNo} had {line.Quantity} units and {line.ReturnedQuantity} were returned already.", $"lines[{i}].quantity"));
+            var points = Returns.LinePointsToReverse(line.Points, line.Quantity, line.ReturnedQuantity, r.Quantity);
+            var value = ShareMinor(line.NetMinor, line.ReturnedQuantity + r.Quantity, line.Quantity) - ShareMinor(line.NetMinor, line.ReturnedQuantity, line.Quantity);
+            line.ReturnedQuantity += r.Quantity;
+            line.PointsReversed += points;
+            line.ReturnedMinor += value;
+            reverse += points;
+            valueMinor += value;
+            returned.Add(new ReturnedLine(r.LineNo, r.Quantity, value, points));
+        }
+        var fullyReturned = purchase.Lines.All(l => l.ReturnedQuantity == l.Quantity);
+        var bonus = Returns.BonusPointsToReverse(purchase.BonusPoints, fullyReturned);
+        reverse += bonus;
+        var occurredAt = req.OccurredAt?.UtcDateTime ?? now;
+        var ret = new PurchaseReturn
+        {
+            Id = Guid.CreateVersion7(), ProgrammeId = programmeId, PurchaseId = purchase.Id, MemberId = purchase.MemberId, ReturnId = req.ReturnId,
+            Fingerprint = fingerprint, OccurredAt = occurredAt, ValueMinor = valueMinor, Lines = returned,
+        };
+        db.Returns.Add(ret);
+
+        if (purchase.MemberId is { } memberId)
+        {
+            var explanation = returned.Where(r => r.PointsReversed > 0)
+                .Select(r => new Contribution("return", $"Returned {r.Quantity} × line {r.LineNo}", -r.PointsReversed)).ToList();
+            if (bonus > 0) explanation.Add(new Contribution("return", "Purchase bonus taken back (whole purchase returned)", -bonus));
+            var (reversal, _) = await ledger.ReverseEarnAsync(programmeId, memberId, purchase.Id, LedgerAccounts.PartnerIssued(purchase.PartnerCode), reverse,
+                new Movement(LedgerKind.Reverse, occurredAt, explanation) { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
+            ret.PointsReversed = reversal.Reversed;
+            ret.PointsUnrecovered = reversal.Unrecovered;
+
+            var refund = Returns.PaidPointsToRefund(purchase.PointsPaid, purchase.TotalMinor, purchase.ReturnedMinor, valueMinor);
+            if (refund > 0 && purchase.PaymentTransactionId is { } paymentTx)
+            {
+                await ledger.RefundAsync(programmeId, memberId, paymentTx, refund, LedgerAccounts.PaidAtCheckout,
+                    new Movement(LedgerKind.Refund, occurredAt, [new Contribution("return", "Points paid with come back", refund)])
+                    { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
+                ret.PaidPointsRefunded = refund;
+            }
+        }
+        purchase.ReturnedMinor += valueMinor;
+        purchase.PointsReversed += reverse;
+        purchase.PaidPointsRefunded += ret.PaidPointsRefunded;
+        await work.CommitAsync(ct);
+        return new(await ReturnViewAsync(ret, ct), true, null);
+    }
+
+    /// <summary>Reads a purchase of the programme as a view.</summary>
+    public async Task<PurchaseView?> ViewAsync(Guid purchaseId, CancellationToken ct, Guid? programmeId = null)
+    {
+        var x = await db.Purchases.AsNoTracking().Include(x => x.Lines).SingleOrDefaultAsync(x => x.Id == purchaseId, ct);
+        if (x is null || (programmeId is not null && x.ProgrammeId != programmeId)) return null;
+        var c = Currency.Find(x.Currency)!;
+        BalanceSnapshot? balance = null;
+        string status = "none";
+        DateTime? availableAt = null;
+        if (x.MemberId is { } mid)
+        {
+            var m = await db.Members.AsNoTracking().Where(m => m.Id == mid).Select(m => new BalanceSnapshot(m.Available, m.Pending)).SingleAsync(ct);
+            balance = m;
+            var lot = await db.PointLots.AsNoTracking().Where(l => l.PurchaseId == x.Id && l.Source == "earn").Select(l => new { l.Status, l.AvailableAt }).SingleOrDefaultAsync(ct);
+            if (lot is not null)
+            {
+                status = lot.Status == LotStatus.Pending ? "pending" : "available";
+                availableAt = lot.AvailableAt;
+            }
+        }
+        return new PurchaseView(x.Id, x.ReceiptId, x.MemberId, x.CardNumber, x.PartnerCode, x.StoreCode, x.Channel, x.OccurredAt, x.Currency,
+            c.FromMinor(x.TotalMinor), x.PointsEarned, status, availableAt, x.PointsPaid, c.FromMinor(x.PointsDiscountMinor),
+            c.FromMinor(x.TotalMinor - x.PointsDiscountMinor), c.FromMinor(x.ReturnedMinor), x.PointsReversed, x.PaidPointsRefunded,
+            x.Lines.OrderBy(l => l.LineNo).Select(l => new PurchaseLineView(l.LineNo, l.Sku, l.Category, l.Quantity, c.FromMinor(l.UnitPriceMinor),
+                c.FromMinor(l.DiscountMinor), c.FromMinor(l.NetMinor), l.Points, l.Contributions, l.ReturnedQuantity, l.PointsReversed)).ToList(),
+            x.Bonuses, balance);
+    }
+
+    private async Task<ReturnView> ReturnViewAsync(PurchaseReturn r, CancellationToken ct)
+    {
+        var purchase = await db.Purchases.AsNoTracking().Where(x => x.Id == r.PurchaseId).Select(x => new { x.Currency }).SingleAsync(ct);
+        BalanceSnapshot? balance = null;
+        if (r.MemberId is { } mid)
+            balance = await db.Members.AsNoTracking().Where(m => m.Id == mid).Select(m => new BalanceSnapshot(m.Available, m.Pending)).SingleAsync(ct);
+        return new ReturnView(r.Id, r.PurchaseId, r.ReturnId, r.OccurredAt, Currency.Find(purchase.Currency)!.FromMinor(r.ValueMinor),
+            r.PointsReversed, r.PointsUnrecovered, r.PaidPointsRefunded, r.Lines, balance);
+    }
+
+    private async Task<Recorded<PurchaseView>?> ExistingAsync(Guid programmeId, Guid partnerId, string receiptId, string fingerprint, CancellationToken ct)
+    {
+        var existing = await db.Purchases.AsNoTracking()
+            .Where(x => x.ProgrammeId == programmeId && x.PartnerId == partnerId && x.ReceiptId == receiptId)
+            .Select(x => new { x.Id, x.Fingerprint }).SingleOrDefaultAsync(ct);
+        if (existing is null) return null;
+        return existing.Fingerprint == fingerprint
+            ? new(await ViewAsync(existing.Id, ct), false, null)
+            : new(null, false, Problems.Problem("duplicate_receipt", "This receipt id was already recorded with different content.", "receiptId"));
+    }
+
+    private sealed record Checked(Basket? Basket, Member? Member, Card? Card, Partner? Partner, Store? Store, ProblemHttpResult? Problem);
+
+    private async Task<Checked> CheckAsync(CompiledProgramme p, string? partnerRestriction, PurchaseRequest req, bool requireReceipt, CancellationToken ct)
+    {
+        static Checked Fail(ProblemHttpResult problem) => new(null, null, null, null, null, problem);
+        var v = new Validation();
+        v.Text(req.ReceiptId, "receiptId", 100, requireReceipt);
+        v.Text(req.Partner, "partner", 64);
+        v.Text(req.Store, "store", 64, required: false);
+        v.Check(Enum.IsDefined(req.Channel), "channel", "must be store, online or app");
+        var currency = Currency.Find(req.Currency);
+        if (v.Text(req.Currency, "currency", 3)) v.Check(currency is not null, "currency", "is not a known ISO 4217 currency code");
+        var identified = (req.CardNumber is not null ? 1 : 0) + (req.MemberId is not null ? 1 : 0);
+        if (identified > 1) v.Add("cardNumber", "give either cardNumber or memberId, not both");
+        if (identified == 0 && !req.Anonymous && requireReceipt) v.Add("cardNumber", "is required unless memberId is given or the purchase is marked anonymous");
+        if (identified > 0 && req.Anonymous) v.Add("anonymous", "an anonymous purchase cannot name a card or member");
+        if (req.PointsPayment is { } pp) v.Check(pp.Points is > 0 and <= 1_000_000_000, "pointsPayment.points", "must be between 1 and 1,000,000,000");
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (req.OccurredAt is { } occurred)
+            v.Check(occurred.UtcDateTime <= now.AddMinutes(5) && occurred.Year >= 1970, "occurredAt", "must not be in the future or before 1970");
+        var lines = new List<BasketLine>();
+        if (req.Lines is null || req.Lines.Count == 0) v.Add("lines", "at least one line is required");
+        else if (req.Lines.Count > MaxLines) v.Add("lines", $"at most {MaxLines} lines are allowed");
+        else
+        {
+            for (var i = 0; i < req.Lines.Count; i++)
+            {
+                var l = req.Lines[i];
+                var at = $"lines[{i}]";
+                if (l is null) { v.Add(at, "is required"); continue; }
+                v.Text(l.Sku, at + ".sku", 64);
+                v.Text(l.Category, at + ".category", 64, required: false);
+                var q = v.Check(l.Quantity is > 0 and <= MaxQuantity && decimal.Round(l.Quantity, 3) == l.Quantity, at + ".quantity", "must be positive, at most 100,000, with at most 3 decimals");
+                var u = v.Check(l.UnitPrice is >= 0 and <= MaxUnitPrice && (currency is null || currency.IsExact(l.UnitPrice)), at + ".unitPrice", "must be between 0 and 1,000,000 in the currency's minor unit");
+                var d = v.Check(l.Discount >= 0 && (currency is null || currency.IsExact(l.Discount)), at + ".discount", "must not be negative and must fit the currency's minor unit");
+                if (q && u && d)
+                {
+                    var line = new BasketLine(i + 1, l.Sku ?? "", l.Category, l.Quantity, l.UnitPrice, l.Discount);
+                    if (v.Check(line.Net >= 0, at + ".discount", "must not exceed quantity × unitPrice")
+                        && v.Check(currency is null || currency.IsExact(line.Net), at + ".unitPrice", "quantity × unitPrice must be a whole amount of the currency's minor unit"))
+                        lines.Add(line);
+                }
+            }
+        }
+        if (!v.Failed)
+        {
+            var sum = lines.Sum(l => l.Net);
+            v.Check(req.Total is >= 0 and <= MaxTotal, "total", "must be between 0 and 10,000,000");
+            v.Check(req.Total == sum, "total", $"does not match the lines: they add up to {sum}");
+        }
+        if (v.Failed) return Fail(v.Problem());
+
+        if (!string.Equals(currency!.Code, p.Currency.Code, StringComparison.Ordinal))
+            return Fail(Problems.Problem("currency_mismatch", $"The programme runs in {p.Currency.Code}.", "currency"));
+        if (partnerRestriction is not null && !string.Equals(partnerRestriction, req.Partner, StringComparison.OrdinalIgnoreCase))
+            return Fail(Problems.Problem("forbidden", "This API key may only record purchases of its own partner.", "partner", 403));
+        if (!p.Partners.TryGetValue(req.Partner, out var partner) || !partner.Active)
+            return Fail(Problems.Problem("partner_not_found", "The partner is not part of this programme.", "partner"));
+        Store? store = null;
+        if (req.Store is not null && (!p.Stores.TryGetValue(req.Store, out store) || store.PartnerId != partner.Id || !store.Active))
+            return Fail(Problems.Problem("store_not_found", "The store is not a store of this partner.", "store"));
+
+        Card? card = null;
+        Member? member = null;
+        if (req.CardNumber is not null)
+        {
+            var (c, problem) = await CardEndpoints.ResolveActiveAsync(db, p.Settings.Id, req.CardNumber, "cardNumber", ct);
+            if (problem is not null) return Fail(problem);
+            card = c;
+            member = await db.Members.AsNoTracking().SingleAsync(m => m.Id == c!.MemberId, ct);
+        }
+        else if (req.MemberId is { } id)
+        {
+            member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.ProgrammeId == p.Settings.Id, ct);
+            if (member is null) return Fail(Problems.NotFound("member_not_found", "The member", "memberId"));
+        }
+        if (member is not null && member.Status != MemberStatus.Active)
+            return Fail(Problems.Problem("member_not_active", $"The member's account is {member.Status.ToString().ToLowerInvariant()}.", req.CardNumber is null ? "memberId" : "cardNumber"));
+
+        var local = p.LocalTime(req.OccurredAt?.UtcDateTime ?? now);
+        return new Checked(new Basket(partner.Code, store?.Code, req.Channel, local, lines), member, card, partner, store, null);
+    }
+
+    private static EarningResult Empty(Basket basket) =>
+        new(0, basket.Lines.Select(l => new LineEarning(l.LineNo, 0, [])).ToList(), []);
+
+    private static long ShareMinor(long netMinor, decimal part, decimal whole) =>
+        part >= whole ? netMinor : (long)decimal.Round(netMinor * part / whole, 0, MidpointRounding.AwayFromZero);
+
+    private static string Fingerprint(PurchaseRequest req) => Hash(JsonSerializer.SerializeToUtf8Bytes(req, TreueJson.Options));
+
+    private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Infrastructure;
+
+/// <summary>Who is calling: the programme the API key is bound to, its role and, for a partner's till, the partner.</summary>
+public sealed record Caller(Guid ProgrammeId, Guid KeyId, ApiRole Role, string? PartnerCode)
+{
+    /// <summary>Reads the caller from an authenticated request.</summary>
+    public static Caller From(ClaimsPrincipal user) => new(
+        Guid.Parse(user.FindFirstValue(ApiKeyAuthentication.ProgrammeClaim)!),
+        Guid.Parse(user.FindFirstValue(ApiKeyAuthentication.KeyClaim)!),
+        Enum.Parse<ApiRole>(user.FindFirstValue(ClaimTypes.Role)!),
+        user.FindFirstValue(ApiKeyAuthentication.PartnerClaim));
+
+    /// <summary>A short name for the ledger's actor column.</summary>
+    public string Actor => $"apikey:{KeyId}";
+}
+
+/// <summary>API keys: <c>Authorization: Bearer trk_...</c> or <c>X-Api-Key: trk_...</c>. Keys are stored as SHA-256 hashes.</summary>
+public sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    TreueDb db, TimeProvider clock)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string ProgrammeClaim = "treue:programme";
+    public const string KeyClaim = "treue:key";
+    public const string PartnerClaim = "treue:partner";
+    public const string AdminPolicy = "admin";
+    public const string PosPolicy = "pos";
+
+    /// <summary>The prefix every key starts with, so that leaked keys are easy to recognise.</summary>
+    public const string KeyPrefix = "trk_";
+
+    /// <summary>Makes a new random key and its stored hash.</summary>
+    public static (string Key, string Hash, string Prefix) NewKey()
+    {
+        var key = KeyPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        return (key, Hash(key), key[..12]);
+    }
+
+    /// <summary>The stored form of a key.</summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? key = null;
+        var auth = Request.Headers.Authorization.ToString();
+        if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) key = auth[7..].Trim();
+        else if (Request.Headers.TryGetValue("X-Api-Key", out var header)) key = header.ToString().Trim();
+        if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
+        if (key.Length > 200 || !key.StartsWith(KeyPrefix, StringComparison.Ordinal))
+            return AuthenticateResult.Fail("Malformed API key.");
+
+        var hash = Hash(key);
+        var found = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Hash == hash && k.RevokedAt == null)
+            .Select(k => new { k.Id, k.ProgrammeId, k.Role, k.PartnerCode, k.LastUsedAt })
+            .SingleOrDefaultAsync(Context.RequestAborted);
+        if (found is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        // "Last used" is coarse on purpose: writing it on every request would make every read a write.
+        if (found.LastUsedAt is null || now - found.LastUsedAt > TimeSpan.FromMinutes(5))
+            await db.ApiKeys.Where(k => k.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+
+        var claims = new List<Claim>
+        {
+            new(ProgrammeClaim, found.ProgrammeId.ToString()),
+            new(KeyClaim, found.Id.ToString()),
+            new(ClaimTypes.Role, found.Role.ToString()),
+        };
+        if (found.PartnerCode is not null) claims.Add(new Claim(PartnerClaim, found.PartnerCode));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteProblem(401, "unauthorized", "A valid API key is required: send 'Authorization: Bearer <key>'.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblem(403, "forbidden", "This API key's role may not do this.");
+
+    private Task WriteProblem(int status, string code, string detail)
+    {
+        if (status == 401) Response.Headers.WWWAuthenticate = "Bearer";
+        return Problems.Problem(code, detail, status: status).ExecuteAsync(Context);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace Treue.Server.Infrastructure;
+
+/// <summary>Turns every failure at the HTTP edge into a problem response; no stack trace ever reaches a client.</summary>
+public static class ErrorHandling
+{
+    /// <summary>Largest request body accepted by the API.</summary>
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Largest total size of request headers accepted before Kestrel's own hard limit.</summary>
+    public const int MaxHeaderBytes = 16 * 1024;
+
+    public static IApplicationBuilder UseTreueErrorHandling(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleAsync, AllowStatusCode404Response = true });
+        app.UseStatusCodePages(async ctx =>
+        {
+            var http = ctx.HttpContext;
+            if (http.Response.HasStarted || http.Response.ContentLength > 0 || http.Response.ContentType is not null) return;
+            var status = http.Response.StatusCode;
+            var code = status switch
+            {
+                404 => "not_found", 405 => "method_not_allowed", 413 => "payload_too_large", 415 => "unsupported_media_type",
+                401 => "unauthorized", 403 => "forbidden", _ => "http_" + status,
+            };
+            await Problems.Problem(code, $"The request failed with status {status}.", status: status).ExecuteAsync(http);
+        });
+        // Oversized requests are refused before anything reads them.
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > MaxBodyBytes)
+            {
+                await Problems.Problem("payload_too_large", $"The body must be at most {MaxBodyBytes} bytes.", "body", 413).ExecuteAsync(http);
+                return;
+            }
+            var headerBytes = http.Request.Headers.Sum(h => h.Key.Length + h.Value.Sum(v => v?.Length ?? 0) + 4);
+            if (headerBytes > MaxHeaderBytes)
+            {
+                await Problems.Problem("headers_too_large", $"Request headers must be at most {MaxHeaderBytes} bytes.", "headers", 431).ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext http)
+    {
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var result = error switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => Problems.Problem("malformed_json",
+                "The body is not valid JSON for this request: " + FirstSentence(json.Message), FieldOf(json), 400),
+            BadHttpRequestException { StatusCode: 413 } => Problems.Problem("payload_too_large", $"The body must be at most {MaxBodyBytes} bytes.", "body", 413),
+            BadHttpRequestException { StatusCode: 415 } => Problems.Problem("unsupported_media_type", "Send the body as application/json.", "Content-Type", 415),
+            BadHttpRequestException bad when bad.Message.Contains("Required parameter", StringComparison.Ordinal) || bad.Message.Contains("Implicit body", StringComparison.Ordinal)
+                => Problems.Problem("validation_failed", bad.Message, "body", 400),
+            BadHttpRequestException bad when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal)
+                => Problems.Problem("validation_failed", bad.Message, BoundParameter(bad.Message), 400),
+            BadHttpRequestException bad => Problems.Problem("bad_request", bad.Message, status: bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400),
+            JsonException json => Problems.Problem("malformed_json", FirstSentence(json.Message), FieldOf(json), 400),
+            DbUpdateConcurrencyException => Problems.Problem("conflict", "The data changed while the request ran; retry.", status: 409),
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+        if (result is null)
+        {
+            if (http.RequestAborted.IsCancellationRequested) return;
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Treue.Errors")
+                .LogError(error, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+            result = Problems.Problem("internal_error", "Something went wrong on our side. The error was logged; nothing was changed.", status: 500);
+        }
+        await result.ExecuteAsync(http);
+    }
+
+    private static string? FieldOf(JsonException e)
+    {
+        var path = e.Path;
+        if (string.IsNullOrEmpty(path) || path == "$") return "body";
+        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+    }
+
+    private static string BoundParameter(string message)
+    {
+        // "Failed to bind parameter "int limit" from "abc"."
+        var start = message.IndexOf('"');
+        var end = start < 0 ? -1 : message.IndexOf('"', start + 1);
+        if (start < 0 || end < 0) return "query";
+        var inner = message[(start + 1)..end];
+        var space = inner.LastIndexOf(' ');
+        return space < 0 ? inner : inner[(space + 1)..];
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Treue.Domain;
+
+namespace Treue.Server.Infrastructure;
+
+/// <summary>
+/// RFC 9457 problem details with a stable machine-readable code. The <c>type</c> is <c>urn:treue:problem:{code}</c>
+/// and the code is repeated in the <c>code</c> member; <c>field</c> names the request field at fault.
+/// </summary>
+public static class Problems
+{
+    private static readonly Dictionary<string, int> StatusByCode = new(StringComparer.Ordinal)
+    {
+        ["validation_failed"] = 400,
+        ["malformed_json"] = 400,
+        ["invalid_cursor"] = 400,
+        ["unauthorized"] = 401,
+        ["forbidden"] = 403,
+        ["not_found"] = 404,
+        ["member_not_found"] = 404,
+        ["card_not_found"] = 404,
+        ["purchase_not_found"] = 404,
+        ["reward_not_found"] = 404,
+        ["order_not_found"] = 404,
+        ["partner_not_found"] = 422,
+        ["store_not_found"] = 422,
+        ["duplicate_receipt"] = 409,
+        ["idempotency_key_in_use"] = 409,
+        ["idempotency_key_reused"] = 422,
+        ["conflict"] = 409,
+        ["payload_too_large"] = 413,
+        ["unsupported_media_type"] = 415,
+    };
+
+    /// <summary>The HTTP status for a refusal code; business refusals default to 422.</summary>
+    public static int StatusFor(string code) => StatusByCode.GetValueOrDefault(code, 422);
+
+    /// <summary>A problem from a domain refusal.</summary>
+    public static ProblemHttpResult From(Refusal r) => Problem(r.Code, r.Message, r.Field);
+
+    /// <summary>A problem with a code, a detail and optionally the field at fault.</summary>
+    public static ProblemHttpResult Problem(string code, string detail, string? field = null, int? status = null)
+    {
+        var s = status ?? StatusFor(code);
+        var p = new ProblemDetails
+        {
+            Type = "urn:treue:problem:" + code.Replace('_', '-'),
+            Title = Title(code),
+            Status = s,
+            Detail = detail,
+        };
+        p.Extensions["code"] = code;
+        if (field is not null)
+        {
+            p.Extensions["field"] = field;
+            p.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        }
+        return TypedResults.Problem(p);
+    }
+
+    /// <summary>A 400 naming every invalid field.</summary>
+    public static ProblemHttpResult Validation(IReadOnlyDictionary<string, string[]> errors)
+    {
+        var first = errors.First();
+        var p = new ProblemDetails
+        {
+            Type = "urn:treue:problem:validation-failed",
+            Title = "The request is not valid",
+            Status = 400,
+            Detail = $"{first.Key}: {first.Value[0]}",
+        };
+        p.Extensions["code"] = "validation_failed";
+        p.Extensions["field"] = first.Key;
+        p.Extensions["errors"] = errors;
+        return TypedResults.Problem(p);
+    }
+
+    /// <summary>404 for a thing of the caller's programme that does not exist (or belongs to another programme).</summary>
+    public static ProblemHttpResult NotFound(string code, string what, string? field = null) =>
+        Problem(code, $"{what} was not found in this programme.", field);
+
+    private static string Title(string code)
+    {
+        var words = code.Replace('_', ' ');
+        return char.ToUpperInvariant(words[0]) + words[1..];
+    }
+}
+
+/// <summary>Collects field errors of a request; field paths use the JSON names (<c>lines[0].quantity</c>).</summary>
+public sealed class Validation
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    /// <summary>True when at least one field is invalid.</summary>
+    public bool Failed => _errors.Count > 0;
+
+    /// <summary>Records an error when <paramref name="ok"/> is false. Returns <paramref name="ok"/>.</summary>
+    public bool Check(bool ok, string field, string message)
+    {
+        if (!ok) Add(field, message);
+        return ok;
+    }
+
+    /// <summary>Records an error.</summary>
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    /// <summary>Checks a required, bounded text.</summary>
+    public bool Text(string? value, string field, int max, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return !required || Check(false, field, "is required");
+        if (value.Length > max) return Check(false, field, $"must be at most {max} characters");
+        if (value.Any(char.IsControl)) return Check(false, field, "must not contain control characters");
+        return true;
+    }
+
+    /// <summary>The 400 problem for the recorded errors.</summary>
+    public ProblemHttpResult Problem() => Problems.Validation(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+}

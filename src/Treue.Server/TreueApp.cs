@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Scalar.AspNetCore;
+using Treue.Server.Features.ApiKeys;
+using Treue.Server.Features.Cards;
+using Treue.Server.Features.Demo;
+using Treue.Server.Features.Ledger;
+using Treue.Server.Features.Members;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Features.Purchases;
+using Treue.Server.Features.Rewards;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+
+namespace Treue.Server;
+
+/// <summary>Settings under the <c>Treue</c> section.</summary>
+public sealed class TreueOptions
+{
+    /// <summary>Folder for the SQLite database and other local files. Relative paths start at the working directory.</summary>
+    public string DataFolder { get; set; } = "data";
+    /// <summary>Apply database migrations when the server starts.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+    /// <summary>Create the demo programme on start (if missing) and fill it with synthetic activity.</summary>
+    public bool Demo { get; set; }
+    /// <summary>Members the demo enrols.</summary>
+    public int DemoMembers { get; set; } = 2000;
+}
+
+/// <summary>Builds the Treue server: the one place where services and endpoints are put together.</summary>
+public static class TreueApp
+{
+    /// <summary>Creates the application. <paramref name="configure"/> lets the CLI and tests override settings.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var options = builder.Configuration.GetSection("Treue").Get<TreueOptions>() ?? new TreueOptions();
+        var connectionString = ConnectionString(builder.Configuration);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = ErrorHandling.MaxBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+        });
+        builder.Services.Configure<TreueOptions>(builder.Configuration.GetSection("Treue"));
+        builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection("Treue:Idempotency"));
+        builder.Services.Configure<LedgerJobOptions>(builder.Configuration.GetSection("Treue:Jobs"));
+        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ProgrammeCache>();
+        builder.Services.AddScoped<PointsLedger>();
+        builder.Services.AddScoped<ProgrammeApplier>();
+        builder.Services.AddScoped<PurchaseRecorder>();
+        builder.Services.AddScoped<DemoSeeder>();
+        builder.Services.AddHostedService<LedgerJobs>();
+
+        builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin)))
+            .AddPolicy(Policies.Pos, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin), nameof(Storage.Entities.ApiRole.Pos)));
+        builder.Services.ConfigureHttpJsonOptions(o => TreueJson.ConfigureStrict(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Treue API";
+            doc.Info.Description = "Customer loyalty: programmes, members, cards, purchases, the points ledger and rewards. " +
+                "Authenticate with 'Authorization: Bearer <api key>'. Every state-changing POST honours an Idempotency-Key header.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        if (options.MigrateOnStart)
+        {
+            using var scope = app.Services.CreateScope();
+            scope.ServiceProvider.GetRequiredService<TreueDb>().Database.Migrate();
+        }
+
+        app.UseTreueErrorHandling();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<IdempotencyMiddleware>();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("Treue API"));
+        app.MapGet("/", () => Results.Redirect("/scalar/v1")).ExcludeFromDescription();
+        app.MapGet("/health", async (TreueDb db, CancellationToken ct) =>
+                await db.Database.CanConnectAsync(ct)
+                    ? Results.Ok(new { status = "ok", database = db.IsSqlite ? "sqlite" : "postgres" })
+                    : Problems.Problem("database_unavailable", "The database cannot be reached.", status: 503))
+            .WithTags("Health").WithSummary("Liveness and database reachability").AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1");
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys();
+        return app;
+    }
+
+    /// <summary>The configured connection string, or a SQLite file in the data folder.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var configured = configuration.GetConnectionString("Treue");
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var folder = configuration["Treue:DataFolder"] ?? "data";
+        return StorageSetup.DefaultConnectionString(Path.GetFullPath(folder));
+    }
+
+    /// <summary>Creates the demo programme if needed, prints its keys and fills it with activity in the background.</summary>
+    public static async Task StartDemoAsync(WebApplication app, Action<string> say)
+    {
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TreueOptions>>().Value;
+        var keysFile = Path.Combine(Path.GetFullPath(options.DataFolder), "demo-api-keys.json");
+        using var scope = app.Services.CreateScope();
+        var seeder = scope.ServiceProvider.GetRequiredService<DemoSeeder>();
+        var (programmeId, keys) = await seeder.EnsureProgrammeAsync(CancellationToken.None);
+        if (keys is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(keysFile)!);
+            await File.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, TreueJson.Options));
+        }
+        else if (File.Exists(keysFile))
+        {
+            keys = JsonSerializer.Deserialize<DemoKeys>(await File.ReadAllTextAsync(keysFile), TreueJson.Options);
+        }
+        if (keys is not null)
+            say($"Demo programme '{DemoSeeder.Code}' is ready. Admin API key: {keys.Admin}  Till (pos) API key: {keys.Pos}  (saved in {keysFile})");
+        if (await seeder.HasMembersAsync(programmeId, CancellationToken.None)) return;
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Treue.Demo");
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var seedScope = app.Services.CreateScope();
+                var n = await seedScope.ServiceProvider.GetRequiredService<DemoSeeder>()
+                    .SeedActivityAsync(programmeId, options.DemoMembers, null, lifetime.ApplicationStopping);
+                log.LogInformation("Demo programme filled with {Members} members and {Purchases} purchases", options.DemoMembers, n);
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e)
+            {
+                log.LogError(e, "Filling the demo programme failed");
+            }
+        });
+    }
+}

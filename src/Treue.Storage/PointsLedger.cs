@@ -1,0 +1,283 @@
+using Microsoft.EntityFrameworkCore;
+using Treue.Domain;
+using Treue.Domain.Earning;
+using Treue.Domain.Ledger;
+using Treue.Storage.Entities;
+
+namespace Treue.Storage;
+
+/// <summary>What a movement of points is about: its kind, its cause and its explanation.</summary>
+/// <param name="Kind">The ledger kind.</param>
+/// <param name="OccurredAt">When the business event happened (UTC).</param>
+/// <param name="Explanation">Why, rule by rule or in words.</param>
+public sealed record Movement(LedgerKind Kind, DateTime OccurredAt, List<Contribution> Explanation)
+{
+    public Guid? PurchaseId { get; init; }
+    public Guid? ReturnId { get; init; }
+    public Guid? RewardOrderId { get; init; }
+    public string? Reason { get; init; }
+    public string? Actor { get; init; }
+    public string? IdempotencyKey { get; init; }
+}
+
+/// <summary>The result of taking points back after a return.</summary>
+/// <param name="Reversed">Points taken from the member.</param>
+/// <param name="Unrecovered">Points the member had already spent, written off to <see cref="LedgerAccounts.Unrecovered"/>.</param>
+public readonly record struct Reversal(long Reversed, long Unrecovered);
+
+/// <summary>
+/// Writes the double-entry points ledger. Every method runs inside the caller's transaction and keeps three
+/// things in step: the immutable entries, the member's cached balances and the member's point lots.
+/// The member row is locked (by an update) before any lot is read, so concurrent requests for one member
+/// serialise on every database, and balances only ever change through guarded updates that cannot go below zero.
+/// </summary>
+public sealed class PointsLedger(TreueDb db, TimeProvider clock)
+{
+    /// <summary>Credits <paramref name="points"/> to a member as a new lot, pending until <paramref name="availableAt"/>.</summary>
+    public async Task<LedgerTransaction> CreditAsync(Guid programmeId, Guid memberId, string fromAccount, long points,
+        DateTime availableAt, DateTime? expiresAt, string source, Movement movement, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var pending = availableAt > now;
+        var lot = new PointLot
+        {
+            ProgrammeId = programmeId, MemberId = memberId, PurchaseId = movement.PurchaseId, Source = source,
+            EarnedAt = movement.OccurredAt, AvailableAt = availableAt, ExpiresAt = expiresAt,
+            Amount = points, Remaining = points, Status = pending ? LotStatus.Pending : LotStatus.Available,
+        };
+        db.PointLots.Add(lot);
+        var memberAccount = pending ? LedgerAccounts.MemberPending : LedgerAccounts.MemberAvailable;
+        var tx = NewTransaction(programmeId, memberId, movement, now,
+            Entry(programmeId, null, fromAccount, -points),
+            Entry(programmeId, memberId, memberAccount, points));
+        await ChangeBalanceAsync(memberId, pending ? 0 : points, pending ? points : 0, ct);
+        return tx;
+    }
+
+    /// <summary>
+    /// Spends available points oldest-first. Refuses with <c>insufficient_points</c> when the balance is too low;
+    /// the check and the debit are one guarded update, so two concurrent spends can never overdraw.
+    /// </summary>
+    public async Task<(LedgerTransaction? Transaction, Refusal? Refusal)> SpendAsync(Guid programmeId, Guid memberId,
+        string toAccount, long points, Movement movement, string field, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
+        var debited = await db.Members
+            .Where(m => m.Id == memberId && m.ProgrammeId == programmeId && m.Available >= points)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Available, m => m.Available - points), ct);
+        if (debited == 0)
+            return (null, new Refusal("insufficient_points", $"The member does not have {points} available points.", field));
+
+        var draws = await DrawAsync(memberId, points, ct)
+            ?? throw new InvalidOperationException($"Lots of member {memberId} do not cover the cached balance.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var tx = NewTransaction(programmeId, memberId, movement, now,
+            Entry(programmeId, memberId, LedgerAccounts.MemberAvailable, -points),
+            Entry(programmeId, null, toAccount, points));
+        foreach (var d in draws)
+            tx.Draws.Add(new LotDrawRecord { LotId = d.LotId, Points = d.Points, ProgrammeId = programmeId, MemberId = memberId });
+        return (tx, null);
+    }
+
+    /// <summary>Gives back points that an earlier spend took, into the lots they came from.</summary>
+    public async Task<LedgerTransaction> RefundAsync(Guid programmeId, Guid memberId, long spendTransactionId, long points,
+        string fromAccount, Movement movement, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
+        await LockMemberAsync(memberId, ct);
+        var draws = await db.LotDraws.AsNoTracking()
+            .Where(d => d.TransactionId == spendTransactionId)
+            .OrderByDescending(d => d.Id)
+            .ToListAsync(ct);
+        var left = points;
+        // Newest lots first: a partial refund gives back the points that would have expired last.
+        foreach (var d in draws)
+        {
+            if (left == 0) break;
+            var back = Math.Min(left, d.Points);
+            await db.PointLots.Where(l => l.Id == d.LotId).ExecuteUpdateAsync(s => s
+                .SetProperty(l => l.Remaining, l => l.Remaining + back)
+                .SetProperty(l => l.Status, LotStatus.Available), ct);
+            left -= back;
+        }
+        if (left != 0)
+            throw new InvalidOperationException($"Refund of {points} exceeds what transaction {spendTransactionId} spent.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var tx = NewTransaction(programmeId, memberId, movement, now,
+            Entry(programmeId, null, fromAccount, -points),
+            Entry(programmeId, memberId, LedgerAccounts.MemberAvailable, points));
+        await ChangeBalanceAsync(memberId, points, 0, ct);
+        return tx;
+    }
+
+    /// <summary>
+    /// Takes back points a purchase earned, after a return. Pending points are voided; available points are taken
+    /// from the purchase's lot first, then oldest-first. Points the member has already spent are not taken
+    /// (a balance never goes negative) but written off as unrecovered.
+    /// </summary>
+    public async Task<(Reversal Reversal, LedgerTransaction? Transaction)> ReverseEarnAsync(Guid programmeId, Guid memberId,
+        Guid purchaseId, string partnerAccount, long points, Movement movement, CancellationToken ct)
+    {
+        if (points <= 0) return (new Reversal(0, 0), null);
+        await LockMemberAsync(memberId, ct);
+        var lot = await db.PointLots.AsNoTracking()
+            .Where(l => l.PurchaseId == purchaseId && l.MemberId == memberId && l.Source == "earn")
+            .SingleAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        LedgerTransaction tx;
+        if (lot.Status == LotStatus.Pending)
+        {
+            var take = Math.Min(points, lot.Remaining);
+            await db.PointLots.Where(l => l.Id == lot.Id).ExecuteUpdateAsync(s => s.SetProperty(l => l.Remaining, l => l.Remaining - take), ct);
+            await ChangeBalanceAsync(memberId, 0, -take, ct);
+            tx = NewTransaction(programmeId, memberId, movement, now,
+                Entry(programmeId, memberId, LedgerAccounts.MemberPending, -take),
+                Entry(programmeId, null, partnerAccount, take));
+            return (new Reversal(take, 0), tx);
+        }
+
+        var member = await db.Members.AsNoTracking().Where(m => m.Id == memberId).Select(m => new { m.Available }).SingleAsync(ct);
+        var taken = Math.Min(points, member.Available);
+        var draws = new List<LotDraw>();
+        var fromOwnLot = Math.Min(taken, lot.Remaining);
+        if (fromOwnLot > 0) draws.Add(new LotDraw(lot.Id, fromOwnLot));
+        if (taken > fromOwnLot)
+        {
+            var others = await DrawAsync(memberId, taken - fromOwnLot, ct, excludeLot: lot.Id)
+                ?? throw new InvalidOperationException($"Lots of member {memberId} do not cover the cached balance.");
+            draws.AddRange(others);
+        }
+        foreach (var d in draws)
+        {
+            var p = d.Points;
+            await db.PointLots.Where(l => l.Id == d.LotId).ExecuteUpdateAsync(s => s.SetProperty(l => l.Remaining, l => l.Remaining - p), ct);
+        }
+        await ChangeBalanceAsync(memberId, -taken, 0, ct);
+        var unrecovered = points - taken;
+        var entries = new List<LedgerEntry>
+        {
+            Entry(programmeId, null, partnerAccount, points),
+        };
+        if (taken > 0) entries.Add(Entry(programmeId, memberId, LedgerAccounts.MemberAvailable, -taken));
+        if (unrecovered > 0) entries.Add(Entry(programmeId, null, LedgerAccounts.Unrecovered, -unrecovered));
+        tx = NewTransaction(programmeId, memberId, movement, now, [.. entries]);
+        return (new Reversal(taken, unrecovered), tx);
+    }
+
+    /// <summary>Makes pending lots whose return window has passed available. Safe to run on many nodes at once, and twice.</summary>
+    public async Task<int> PostDueAsync(DateTime nowUtc, int batch, CancellationToken ct, Guid? programmeId = null)
+    {
+        var due = await db.PointLots.AsNoTracking()
+            .Where(l => l.Status == LotStatus.Pending && l.AvailableAt <= nowUtc && (programmeId == null || l.ProgrammeId == programmeId))
+            .OrderBy(l => l.AvailableAt).Take(batch)
+            .Select(l => new { l.Id, l.MemberId, l.ProgrammeId })
+            .ToListAsync(ct);
+        var posted = 0;
+        foreach (var d in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await LockMemberAsync(d.MemberId, ct);
+            var lot = await db.PointLots.AsNoTracking().SingleAsync(l => l.Id == d.Id, ct);
+            if (lot.Status != LotStatus.Pending) continue;
+            await db.PointLots.Where(l => l.Id == lot.Id).ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LotStatus.Available), ct);
+            if (lot.Remaining > 0)
+            {
+                await ChangeBalanceAsync(lot.MemberId, lot.Remaining, -lot.Remaining, ct);
+                NewTransaction(lot.ProgrammeId, lot.MemberId,
+                    new Movement(LedgerKind.Post, nowUtc, [new Contribution("pending", "Return window passed", lot.Remaining)]) { PurchaseId = lot.PurchaseId },
+                    nowUtc,
+                    Entry(lot.ProgrammeId, lot.MemberId, LedgerAccounts.MemberPending, -lot.Remaining),
+                    Entry(lot.ProgrammeId, lot.MemberId, LedgerAccounts.MemberAvailable, lot.Remaining)).LotId = lot.Id;
+                await db.SaveChangesAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            posted++;
+        }
+        return posted;
+    }
+
+    /// <summary>Expires the remaining points of lots past their expiry. Idempotent: an expired lot holds nothing more to expire.</summary>
+    public async Task<(int Lots, long Points)> ExpireDueAsync(DateTime nowUtc, int batch, CancellationToken ct, Guid? programmeId = null)
+    {
+        var due = await db.PointLots.AsNoTracking()
+            .Where(l => l.Status == LotStatus.Available && l.Remaining > 0 && l.ExpiresAt != null && l.ExpiresAt <= nowUtc && (programmeId == null || l.ProgrammeId == programmeId))
+            .OrderBy(l => l.ExpiresAt).Take(batch)
+            .Select(l => new { l.Id, l.MemberId })
+            .ToListAsync(ct);
+        var lots = 0;
+        long points = 0;
+        foreach (var d in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await LockMemberAsync(d.MemberId, ct);
+            var lot = await db.PointLots.AsNoTracking().SingleAsync(l => l.Id == d.Id, ct);
+            if (lot.Status != LotStatus.Available || lot.Remaining <= 0) continue;
+            await db.PointLots.Where(l => l.Id == lot.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(l => l.Remaining, 0L)
+                .SetProperty(l => l.Status, LotStatus.Closed), ct);
+            await ChangeBalanceAsync(lot.MemberId, -lot.Remaining, 0, ct);
+            NewTransaction(lot.ProgrammeId, lot.MemberId,
+                new Movement(LedgerKind.Expire, nowUtc, [new Contribution("expiry", $"Points earned {lot.EarnedAt:yyyy-MM-dd} expired", -lot.Remaining)]),
+                nowUtc,
+                Entry(lot.ProgrammeId, lot.MemberId, LedgerAccounts.MemberAvailable, -lot.Remaining),
+                Entry(lot.ProgrammeId, null, LedgerAccounts.Expired, lot.Remaining)).LotId = lot.Id;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            lots++;
+            points += lot.Remaining;
+        }
+        return (lots, points);
+    }
+
+    /// <summary>Locks the member's row until the transaction ends (a no-op update takes the row lock on PostgreSQL).</summary>
+    public Task LockMemberAsync(Guid memberId, CancellationToken ct) =>
+        db.Members.Where(m => m.Id == memberId).ExecuteUpdateAsync(s => s.SetProperty(m => m.PurchaseCount, m => m.PurchaseCount), ct);
+
+    private async Task<IReadOnlyList<LotDraw>?> DrawAsync(Guid memberId, long points, CancellationToken ct, long? excludeLot = null)
+    {
+        var lots = await db.PointLots.AsNoTracking()
+            .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.Id != excludeLot)
+            .Select(l => new LotState(l.Id, l.EarnedAt, l.ExpiresAt, l.Remaining))
+            .ToListAsync(ct);
+        var draws = PointLots.DrawOldestFirst(lots, points);
+        if (draws is null) return null;
+        if (excludeLot is not null) return draws; // the caller applies them
+        foreach (var d in draws)
+        {
+            var p = d.Points;
+            var n = await db.PointLots.Where(l => l.Id == d.LotId && l.Remaining >= p)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Remaining, l => l.Remaining - p), ct);
+            if (n != 1) throw new InvalidOperationException($"Lot {d.LotId} changed under a member lock.");
+        }
+        return draws;
+    }
+
+    private async Task ChangeBalanceAsync(Guid memberId, long available, long pending, CancellationToken ct)
+    {
+        if (available == 0 && pending == 0) return;
+        var n = await db.Members
+            .Where(m => m.Id == memberId && m.Available + available >= 0 && m.Pending + pending >= 0)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Available, m => m.Available + available)
+                .SetProperty(m => m.Pending, m => m.Pending + pending), ct);
+        if (n != 1) throw new InvalidOperationException($"Balance of member {memberId} would go negative.");
+    }
+
+    private LedgerTransaction NewTransaction(Guid programmeId, Guid? memberId, Movement m, DateTime now, params LedgerEntry[] entries)
+    {
+        if (entries.Sum(e => e.Amount) != 0)
+            throw new InvalidOperationException("Ledger entries of a transaction must sum to zero.");
+        var tx = new LedgerTransaction
+        {
+            ProgrammeId = programmeId, MemberId = memberId, Kind = m.Kind, OccurredAt = m.OccurredAt, RecordedAt = now,
+            IdempotencyKey = m.IdempotencyKey, PurchaseId = m.PurchaseId, ReturnId = m.ReturnId, RewardOrderId = m.RewardOrderId,
+            Reason = m.Reason, Actor = m.Actor, Explanation = m.Explanation, Entries = [.. entries],
+        };
+        db.LedgerTransactions.Add(tx);
+        return tx;
+    }
+
+    private static LedgerEntry Entry(Guid programmeId, Guid? memberId, string account, long amount) =>
+        new() { ProgrammeId = programmeId, MemberId = memberId, Account = account, Amount = amount };
+}
