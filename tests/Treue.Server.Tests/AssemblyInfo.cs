@@ -1,0 +1,3 @@
+using Treue.Server.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(PostgresCluster))]
