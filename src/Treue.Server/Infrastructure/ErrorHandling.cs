@@ -15,7 +15,13 @@ public static class ErrorHandling
 
     public static IApplicationBuilder UseTreueErrorHandling(this IApplicationBuilder app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleAsync, AllowStatusCode404Response = true });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = HandleAsync,
+            AllowStatusCode404Response = true,
+            // Bad requests are the client's problem and are answered as such; only real failures are logged as errors.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException or JsonException,
+        });
         app.UseStatusCodePages(async ctx =>
         {
             var http = ctx.HttpContext;

@@ -102,9 +102,18 @@ public static class RewardEndpoints
         TreueDb db, ProgrammeCache programmes, CancellationToken ct) =>
         await ListAsync(http, db, programmes, memberId, null, limit, cursor, ct);
 
-    private static async Task<Results<Ok<Page<RewardOrderView>>, ProblemHttpResult>> Queue(RewardOrderStatus? status, int? limit, string? cursor, HttpContext http,
-        TreueDb db, ProgrammeCache programmes, CancellationToken ct) =>
-        await ListAsync(http, db, programmes, null, status, limit, cursor, ct);
+    private static async Task<Results<Ok<Page<RewardOrderView>>, ProblemHttpResult>> Queue(string? status, int? limit, string? cursor, HttpContext http,
+        TreueDb db, ProgrammeCache programmes, CancellationToken ct)
+    {
+        RewardOrderStatus? filter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<RewardOrderStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                return Problems.Problem("validation_failed", "must be placed, fulfilled or cancelled", "status", 400);
+            filter = parsed;
+        }
+        return await ListAsync(http, db, programmes, null, filter, limit, cursor, ct);
+    }
 
     private static async Task<Results<Ok<Page<RewardOrderView>>, ProblemHttpResult>> ListAsync(HttpContext http, TreueDb db, ProgrammeCache programmes,
         Guid? memberId, RewardOrderStatus? status, int? limit, string? cursor, CancellationToken ct)
