@@ -1,2 +1,3 @@
-// Placeholder: the commands are added in the CLI feature work.
-return 0;
+using Treue.Cli;
+
+return await Cli.RunAsync(args, Terminal.System);

@@ -56,6 +56,7 @@ public static class TreueApp
         builder.Services.AddScoped<PurchaseRecorder>();
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
+        builder.Services.AddHostedService<IdempotencyCleanup>();
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Treue.Domain.Earning;
+using Treue.Server.Infrastructure;
 using Treue.Server.Tests.Infrastructure;
 
 namespace Treue.Server.Tests;
@@ -62,6 +63,25 @@ public abstract class PurchaseTests(TreueServer server)
         Assert.Equal("application/problem+json", res.Content.Headers.ContentType?.MediaType);
         var problem = await res.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("idempotency_key_reused", (string)problem!["code"]!);
+        Assert.Equal(1, (await p.CountsAsync()).Purchases);
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_are_kept_for_the_retention_period_and_then_purged()
+    {
+        var p = await server.NewProgrammeAsync();
+        var (_, card) = await p.EnrolAsync();
+        await p.Pos.SendAsync(Post("/api/v1/purchases", TestProgramme.Purchase("keep", card, ("x", "c", 1, 10m)), "keep-key"));
+        var now = server.Clock.GetUtcNow().UtcDateTime;
+        var purgedEarly = await server.WithDbAsync(db => IdempotencyCleanup.PurgeAsync(db, now.AddHours(23), TimeSpan.FromHours(24), CancellationToken.None));
+        Assert.Equal(0, purgedEarly);
+        var opts = new IdempotencyOptions { Retention = TimeSpan.FromMinutes(5) };
+        Assert.Equal(TimeSpan.FromHours(24), opts.Retention);
+        var purged = await server.WithDbAsync(db => IdempotencyCleanup.PurgeAsync(db, now.AddHours(25), opts.Retention, CancellationToken.None));
+        Assert.True(purged >= 1);
+        // After the retention, the receipt id still keeps the purchase unique.
+        var again = await p.Pos.SendAsync(Post("/api/v1/purchases", TestProgramme.Purchase("keep", card, ("x", "c", 1, 10m)), "keep-key"));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(1, (await p.CountsAsync()).Purchases);
     }
 

@@ -9,8 +9,14 @@ namespace Treue.Server.Infrastructure;
 /// <summary>Settings of idempotent requests.</summary>
 public sealed class IdempotencyOptions
 {
-    /// <summary>How long a key and its response are kept. At least 24 hours is recommended.</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>How long a key and its response are kept; never less than 24 hours, whatever is configured.</summary>
+    public TimeSpan Retention
+    {
+        get => _retention;
+        set => _retention = value < TimeSpan.FromHours(24) ? TimeSpan.FromHours(24) : value;
+    }
+
+    private TimeSpan _retention = TimeSpan.FromHours(24);
 }
 
 /// <summary>
@@ -144,4 +150,34 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         Microsoft.Data.Sqlite.SqliteException sq => sq.SqliteErrorCode == 19,
         _ => false,
     };
+}
+
+/// <summary>Deletes stored idempotent responses older than the retention period, once an hour, on every node.</summary>
+public sealed class IdempotencyCleanup(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<IdempotencyOptions> options,
+    ILogger<IdempotencyCleanup> log) : BackgroundService
+{
+    /// <summary>Deletes records created before now minus the retention. Returns how many were deleted.</summary>
+    public static Task<int> PurgeAsync(TreueDb db, DateTime nowUtc, TimeSpan retention, CancellationToken ct)
+    {
+        var cutoff = nowUtc - retention;
+        return db.IdempotencyRecords.Where(r => r.CreatedAt < cutoff).ExecuteDeleteAsync(ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
+        do
+        {
+            try
+            {
+                using var scope = scopes.CreateScope();
+                var n = await PurgeAsync(scope.ServiceProvider.GetRequiredService<TreueDb>(), clock.GetUtcNow().UtcDateTime, options.Value.Retention, stoppingToken);
+                if (n > 0) log.LogInformation("Deleted {Count} expired idempotency records", n);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Deleting expired idempotency records failed");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
 }
