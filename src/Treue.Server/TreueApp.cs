@@ -95,6 +95,9 @@ public static class TreueApp
                     : Problems.Problem("database_unavailable", "The database cannot be reached.", status: 503))
             .WithTags("Health").WithSummary("Liveness and database reachability").AllowAnonymous();
 
+        app.MapGet("/health/live", () => Results.Ok(new { status = "ok" }))
+            .WithTags("Health").WithSummary("Liveness only: answers without touching the database").AllowAnonymous();
+
         var api = app.MapGroup("/api/v1");
         api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys();
         return app;
