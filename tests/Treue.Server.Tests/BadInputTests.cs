@@ -90,6 +90,19 @@ public abstract class BadInputTests(TreueServer server)
     }
 
     [Fact]
+    public async Task A_nul_character_in_ids_and_look_ups_is_refused_before_it_reaches_the_database()
+    {
+        var p = await server.NewProgrammeAsync();
+        var (_, card) = await p.EnrolAsync();
+        var receipt = await p.Pos.PostAsJsonAsync("/api/v1/purchases", TestProgramme.Purchase("r\u0000", card, ("a", "c", 1, 1m)), TestProgramme.Json);
+        Assert.Equal("receiptId", (string)(await Problem(receipt, HttpStatusCode.BadRequest))["field"]!);
+        var cardNumber = await p.Pos.PostAsJsonAsync("/api/v1/purchases", TestProgramme.Purchase("r", card + "\u0000", ("a", "c", 1, 1m)), TestProgramme.Json);
+        Assert.Equal("cardNumber", (string)(await Problem(cardNumber, HttpStatusCode.BadRequest))["field"]!);
+        await Problem(await p.Pos.GetAsync("/api/v1/members?email=a%00b"), HttpStatusCode.BadRequest);
+        await Problem(await p.Pos.GetAsync("/api/v1/cards/12%0134"), HttpStatusCode.NotFound); // (Kestrel itself refuses %00 in a path)
+    }
+
+    [Fact]
     public async Task Oversized_bodies_are_refused_with_413()
     {
         var p = await server.NewProgrammeAsync();

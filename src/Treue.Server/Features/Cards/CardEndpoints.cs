@@ -59,6 +59,8 @@ public static class CardEndpoints
 
     private static Task<Card?> FindAsync(TreueDb db, Guid programmeId, string numberOrToken, CancellationToken ct)
     {
+        // Control characters (NUL above all, which PostgreSQL cannot even receive) are never part of a card.
+        if (numberOrToken.Length > 64 || numberOrToken.Any(char.IsControl)) return Task.FromResult<Card?>(null);
         var token = numberOrToken.StartsWith("treue:card:", StringComparison.Ordinal) ? numberOrToken["treue:card:".Length..] : numberOrToken;
         return db.Cards.SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && (c.Number == numberOrToken || c.Token == token), ct);
     }

@@ -77,6 +77,12 @@ public static partial class MemberEndpoints
         string? email, string? cardNumber, string? cardToken, string? externalRef, int? limit, string? cursor, CancellationToken ct)
     {
         if (Pagination.Read(limit, cursor, out var take, out var after) is { } bad) return bad;
+        var v = new Validation();
+        v.Text(email, "email", 254, required: false);
+        v.Text(cardNumber, "cardNumber", 64, required: false);
+        v.Text(cardToken, "cardToken", 64, required: false);
+        v.Text(externalRef, "externalRef", 100, required: false);
+        if (v.Failed) return v.Problem();
         var caller = Caller.From(http.User);
         var q = db.Members.AsNoTracking().Where(m => m.ProgrammeId == caller.ProgrammeId);
         if (email is not null)

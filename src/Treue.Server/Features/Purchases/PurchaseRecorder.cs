@@ -56,7 +56,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var p = await programmes.GetAsync(db, programmeId, ct);
         var fingerprint = Fingerprint(req);
         var partnerForLookup = p.Partners.GetValueOrDefault(req.Partner ?? "");
-        if (partnerForLookup is not null && req.ReceiptId is { Length: > 0 and <= 100 })
+        if (partnerForLookup is not null && req.ReceiptId is { Length: > 0 and <= 100 } && !req.ReceiptId.Any(char.IsControl))
         {
             var existing = await ExistingAsync(programmeId, partnerForLookup.Id, req.ReceiptId, fingerprint, ct);
             if (existing is not null) return existing;
@@ -288,6 +288,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         v.Text(req.ReceiptId, "receiptId", 100, requireReceipt);
         v.Text(req.Partner, "partner", 64);
         v.Text(req.Store, "store", 64, required: false);
+        v.Text(req.CardNumber, "cardNumber", 64, required: false);
         v.Check(Enum.IsDefined(req.Channel), "channel", "must be store, online or app");
         var currency = Currency.Find(req.Currency);
         if (v.Text(req.Currency, "currency", 3)) v.Check(currency is not null, "currency", "is not a known ISO 4217 currency code");
