@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Treue.Server.Tests.Infrastructure;
+
+/// <summary>The real server as a child process (the build output of Treue.Server), for multi-node and crash tests.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private ServerProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>What the server printed so far (for failure messages).</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>Starts a server on a free port against <paramref name="connectionString"/> and waits until it answers.</summary>
+    public static async Task<ServerProcess> StartAsync(string connectionString, params string[] extraArgs)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        psi.ArgumentList.Add(ServerDll());
+        foreach (var a in new[] { "--urls", address.ToString(), "--ConnectionStrings:Treue=" + connectionString, "--Treue:Jobs:Interval=00:00:00",
+                     "--Logging:LogLevel:Default=Warning" }.Concat(extraArgs))
+            psi.ArgumentList.Add(a);
+        var process = Process.Start(psi)!;
+        var server = new ServerProcess(process, address);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException("The server exited: " + server.Output);
+            try
+            {
+                if ((await probe.GetAsync("/health")).IsSuccessStatusCode) return server;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        await server.DisposeAsync();
+        throw new TimeoutException("The server did not answer within 60 s: " + server.Output);
+    }
+
+    /// <summary>Kills the process at once, like a power cut (SIGKILL).</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string ServerDll()
+    {
+        // tests/Treue.Server.Tests/bin/<Configuration>/net10.0 → src/Treue.Server/bin/<Configuration>/net10.0
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = here.Name;
+        var configuration = here.Parent!.Name;
+        var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "src", "Treue.Server", "bin", configuration, framework, "Treue.Server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Treue.Server first.", dll);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Treue.Server.Features.ApiKeys;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Tests.Infrastructure;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Tests;
+
+/// <summary>Three real server processes on one PostgreSQL database: correctness must not depend on there being one node.</summary>
+public sealed class MultiNodeTests(PostgresCluster cluster)
+{
+    [Fact]
+    public async Task Three_nodes_never_overdraw_and_never_record_a_receipt_twice()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var first = await ServerProcess.StartAsync(cs); // migrates the database
+        await using var second = await ServerProcess.StartAsync(cs);
+        await using var third = await ServerProcess.StartAsync(cs);
+        var key = await CreateProgrammeAsync(cs);
+        var clients = new[] { first, second, third }.Select(s =>
+        {
+            var c = new HttpClient { BaseAddress = s.Address };
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            return c;
+        }).ToArray();
+
+        var enrol = await clients[0].PostAsJsonAsync("/api/v1/members", new { name = "Shared", issueCard = "physical" });
+        var member = (await enrol.Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = (string)member["id"]!;
+        var card = (string)member["cards"]![0]!["number"]!;
+        await TestProgramme.Expect(await clients[1].PostAsJsonAsync($"/api/v1/members/{id}/adjustments", new { points = 1000, reason = "start" }), HttpStatusCode.Created);
+
+        // 30 redemptions of a 300-point reward, spread over the three nodes, all at once: floor(1000 / 300) = 3 succeed.
+        var redemptions = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            clients[i % 3].PostAsJsonAsync($"/api/v1/members/{id}/reward-orders", new { reward = "mug" })));
+        Assert.Equal(3, redemptions.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(27, redemptions.Count(r => r.StatusCode == HttpStatusCode.UnprocessableEntity));
+
+        // The same receipt sent to all nodes at once is one purchase.
+        var receipt = new { receiptId = "multi-1", partner = "shop", currency = "EUR", cardNumber = card, total = 50m,
+            lines = new[] { new { sku = "a", quantity = 1m, unitPrice = 50m } } };
+        var purchases = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => clients[i % 3].PostAsJsonAsync("/api/v1/purchases", receipt)));
+        Assert.All(purchases, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        Assert.Equal(1, purchases.Count(r => r.StatusCode == HttpStatusCode.Created));
+
+        var balance = (await clients[2].GetFromJsonAsync<JsonObject>($"/api/v1/members/{id}/balance"))!;
+        Assert.Equal(1000 - 900 + 50, (long)balance["available"]!);
+        await using var db = Db(cs);
+        var sum = await db.LedgerEntries.Where(e => e.MemberId == Guid.Parse(id) && e.Account == "member:available").SumAsync(e => e.Amount);
+        Assert.Equal(150, sum);
+        Assert.Equal(1, await db.Purchases.CountAsync());
+    }
+
+    private static TreueDb Db(string cs)
+    {
+        var options = new DbContextOptionsBuilder<TreueDb>();
+        options.UseTreueDatabase(cs);
+        return new TreueDb(options.Options);
+    }
+
+    private static async Task<string> CreateProgrammeAsync(string cs)
+    {
+        await using var db = Db(cs);
+        var doc = TestProgramme.DefaultDocument with { Code = "multi" };
+        var (result, _) = await new ProgrammeApplier(db, TimeProvider.System).ApplyAsync(doc, CancellationToken.None);
+        return (await ApiKeyEndpoints.CreateAsync(db, result!.ProgrammeId, "nodes", ApiRole.Admin, null, DateTime.UtcNow, CancellationToken.None)).Key;
+    }
+}
