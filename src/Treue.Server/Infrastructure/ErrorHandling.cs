@@ -69,6 +69,7 @@ public static class ErrorHandling
             BadHttpRequestException bad => Problems.Problem("bad_request", bad.Message, status: bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400),
             JsonException json => Problems.Problem("malformed_json", FirstSentence(json.Message), FieldOf(json), 400),
             DbUpdateConcurrencyException => Problems.Problem("conflict", "The data changed while the request ran; retry.", status: 409),
+            _ when ConnectionLost(error) => Problems.Problem("database_unavailable", "The database could not be reached; nothing was changed. Retry.", status: 503),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -80,6 +81,23 @@ public static class ErrorHandling
             result = Problems.Problem("internal_error", "Something went wrong on our side. The error was logged; nothing was changed.", status: 500);
         }
         await result.ExecuteAsync(http);
+    }
+
+    /// <summary>
+    /// True when the database connection broke (a restarted or failed-over PostgreSQL). Pooled connections opened
+    /// before are dead too, so the pools are cleared: the next request opens fresh connections instead of failing.
+    /// </summary>
+    private static bool ConnectionLost(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException)
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string? FieldOf(JsonException e)

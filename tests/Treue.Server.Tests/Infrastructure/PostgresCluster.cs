@@ -23,7 +23,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var configured = Environment.GetEnvironmentVariable("TREUE_TEST_POSTGRES");
-        if (!string.IsNullOrWhiteSpace(configured))
+        if (!Private && !string.IsNullOrWhiteSpace(configured))
         {
             AdminConnectionString = configured;
             return;
@@ -37,11 +37,25 @@ public sealed class PostgresCluster : IAsyncLifetime
         var data = Path.Combine(_folder, "data");
         await RunAsync(Path.Combine(_binaries, "initdb"), $"-D {data} -U postgres --auth=trust -E UTF8 --no-sync --locale=C.UTF-8", _asPostgresUser);
         var port = FreePort();
-        await RunAsync(Path.Combine(_binaries, "pg_ctl"),
-            $"-D {data} -l {Path.Combine(_folder, "log")} -w -t 60 -o \"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c full_page_writes=off\" start",
-            _asPostgresUser);
+        // Settings go into the cluster's configuration so that a restart after a crash keeps them.
+        var conf = $"\nport = {port}\nunix_socket_directories = '{_folder}'\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\nfsync = off\nfull_page_writes = off\n";
+        await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), conf); // root may write the file; it stays the owner's
+        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {data} -l {Path.Combine(_folder, "log")} -w -t 60 start", _asPostgresUser);
         AdminConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
     }
+
+    /// <summary>Stops the server at once, without a clean shutdown (as a crash would), then starts it again.</summary>
+    public async Task CrashAndRestartAsync(TimeSpan down)
+    {
+        if (_folder is null || _binaries is null) throw new InvalidOperationException("Only a cluster this fixture started can be crashed.");
+        var data = Path.Combine(_folder, "data");
+        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {data} -m immediate stop", _asPostgresUser);
+        await Task.Delay(down);
+        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {data} -l {Path.Combine(_folder, "log")} -w -t 60 start", _asPostgresUser);
+    }
+
+    /// <summary>Starts a private cluster even when TREUE_TEST_POSTGRES is set (for tests that crash the server).</summary>
+    public bool Private { get; init; }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()

@@ -22,9 +22,11 @@ public sealed class ServerProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>Starts a server on a free port against <paramref name="connectionString"/> and waits until it answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string connectionString, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string connectionString, params string[] extraArgs) => StartAsync(connectionString, FreePort(), extraArgs);
+
+    /// <summary>Starts a server on <paramref name="port"/> (to restart a killed one where its clients expect it).</summary>
+    public static async Task<ServerProcess> StartAsync(string connectionString, int port, params string[] extraArgs)
     {
-        var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -84,7 +86,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Treue.Server first.", dll);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
