@@ -27,6 +27,9 @@ public sealed record Currency(string Code, int MinorDigits)
     /// <summary>Converts an amount to integer minor units (cents), which is how money is stored.</summary>
     public long ToMinor(decimal amount) => checked((long)decimal.Round(amount * Scale, 0, MidpointRounding.AwayFromZero));
 
+    /// <summary>An amount expressed in minor units without rounding (12.345 EUR → 1234.5).</summary>
+    public decimal ToMinorExact(decimal amount) => amount * Scale;
+
     /// <summary>Converts integer minor units back to an amount.</summary>
     public decimal FromMinor(long minor) => minor / Scale;
 

@@ -71,6 +71,16 @@ public static class TreueApp
             doc.Info.Title = "Treue API";
             doc.Info.Description = "Customer loyalty: programmes, members, cards, purchases, the points ledger and rewards. " +
                 "Authenticate with 'Authorization: Bearer <api key>'. Every state-changing POST honours an Idempotency-Key header.";
+            doc.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            doc.Components.SecuritySchemes = new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>
+            {
+                ["apiKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+                {
+                    Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "bearer",
+                    Description = "An API key of the programme (trk_...), role admin or pos.",
+                },
+            };
+            doc.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("apiKey", doc)] = [] }];
             return Task.CompletedTask;
         }));
 

@@ -166,7 +166,7 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
     }
 
     /// <summary>Makes pending lots whose return window has passed available. Safe to run on many nodes at once, and twice.</summary>
-    public async Task<int> PostDueAsync(DateTime nowUtc, int batch, CancellationToken ct, Guid? programmeId = null)
+    public async Task<(int Lots, long Points)> PostDueAsync(DateTime nowUtc, int batch, CancellationToken ct, Guid? programmeId = null)
     {
         var due = await db.PointLots.AsNoTracking()
             .Where(l => l.Status == LotStatus.Pending && l.AvailableAt <= nowUtc && (programmeId == null || l.ProgrammeId == programmeId))
@@ -174,6 +174,7 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
             .Select(l => new { l.Id, l.MemberId, l.ProgrammeId })
             .ToListAsync(ct);
         var posted = 0;
+        long points = 0;
         foreach (var d in due)
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -193,8 +194,9 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
             }
             await tx.CommitAsync(ct);
             posted++;
+            points += lot.Remaining;
         }
-        return posted;
+        return (posted, points);
     }
 
     /// <summary>Expires the remaining points of lots past their expiry. Idempotent: an expired lot holds nothing more to expire.</summary>

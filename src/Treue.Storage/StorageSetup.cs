@@ -21,10 +21,9 @@ public static class StorageSetup
     public static string DefaultConnectionString(string dataFolder) =>
         $"Data Source={Path.Combine(dataFolder, "treue.db")}";
 
-    /// <summary>PostgreSQL connection strings name a host; everything else is taken as a SQLite file.</summary>
+    /// <summary>PostgreSQL connection strings (key=value form) name a Host; everything else is taken as a SQLite file.</summary>
     public static DatabaseProvider Detect(string connectionString) =>
-        connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase) ||
-        connectionString.StartsWith("postgres", StringComparison.OrdinalIgnoreCase)
+        connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase)
             ? DatabaseProvider.Postgres
             : DatabaseProvider.Sqlite;
 

@@ -32,6 +32,22 @@ public abstract class BadInputTests(TreueServer server)
     }
 
     [Fact]
+    public async Task A_partner_bound_key_records_and_reads_only_its_partners_purchases()
+    {
+        var p = await server.NewProgrammeAsync();
+        var (_, card) = await p.EnrolAsync();
+        var shopPurchase = await p.BuyAsync(TestProgramme.Purchase("shop-1", card, ("a", "c", 1, 10m)));
+        var created = (await (await p.Admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "fuel till", role = "pos", partner = "fuel" })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var fuelTill = server.Client((string)created["key"]!);
+        var replay = await fuelTill.PostAsJsonAsync("/api/v1/purchases", TestProgramme.Purchase("shop-1", card, ("a", "c", 1, 10m)), TestProgramme.Json);
+        await Problem(replay, HttpStatusCode.Forbidden);
+        await Problem(await fuelTill.GetAsync($"/api/v1/purchases/{shopPurchase["id"]}"), HttpStatusCode.NotFound);
+        var fuel = await fuelTill.PostAsJsonAsync("/api/v1/purchases", new { receiptId = "f-1", partner = "fuel", store = "f1", currency = "EUR", cardNumber = card, total = 40m,
+            lines = new[] { new { sku = "e10", quantity = 20m, unitPrice = 2m } } }, TestProgramme.Json);
+        await TestProgramme.Expect(fuel, HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task A_revoked_key_stops_working()
     {
         var p = await server.NewProgrammeAsync();

@@ -46,6 +46,7 @@ public abstract class PurchaseTests(TreueServer server)
             Assert.Equal(HttpStatusCode.Created, again.StatusCode);
             Assert.Equal(firstBody, await again.Content.ReadAsStringAsync());
             Assert.True(again.Headers.Contains("Idempotent-Replayed"));
+            Assert.Equal(first.Headers.Location, again.Headers.Location);
         }
         Assert.Equal(499, await p.AvailableAsync(member));
         Assert.Equal(1, (await p.CountsAsync()).Purchases);
@@ -139,6 +140,11 @@ public abstract class PurchaseTests(TreueServer server)
         Assert.Equal(500, (long)quote["bonuses"]![0]!["points"]!);
         Assert.Equal(before, await p.CountsAsync());
         Assert.Equal(0, await p.AvailableAsync(member));
+
+        // Without a card, the quote says what a (returning) member would earn.
+        var anonymous = await p.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new { receiptId = "q2", partner = "shop", currency = "EUR", total = 12.5m,
+            lines = new[] { new { sku = "novel", category = "books", quantity = 1m, unitPrice = 12.5m } } }, TestProgramme.Json);
+        Assert.Equal(37, (long)(await anonymous.Content.ReadFromJsonAsync<JsonObject>())!["points"]!);
     }
 
     [Fact]

@@ -47,7 +47,6 @@ public sealed record LineEarning(int LineNo, long Points, IReadOnlyList<Contribu
 /// <param name="Bonuses">Points given to the purchase as a whole (fixed bonuses).</param>
 public sealed record EarningResult(long Points, IReadOnlyList<LineEarning> Lines, IReadOnlyList<Contribution> Bonuses)
 {
-    /// <summary>The codes of the rules that fired, in the order they were applied.</summary>
-    public IEnumerable<string> RulesApplied =>
-        Lines.SelectMany(l => l.Contributions).Concat(Bonuses).Select(c => c.Rule).Where(r => r != EarningScheme.BaseRuleCode).Distinct();
+    /// <summary>The codes of the rules that gave points, in the order they were applied.</summary>
+    public IReadOnlyList<string> RulesApplied { get; init; } = [];
 }

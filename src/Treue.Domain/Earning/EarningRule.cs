@@ -27,7 +27,7 @@ public enum Stacking
 {
     /// <summary>The rule adds to whatever else fires.</summary>
     Stack,
-    /// <summary>When the rule fires, no rule of lower priority is applied.</summary>
+    /// <summary>When the rule fires, no rule evaluated after it is applied: rules of lower priority, and rules of the same priority whose code sorts after it.</summary>
     Exclusive,
 }
 
@@ -60,6 +60,7 @@ public sealed record RuleConditions
     public bool FirstPurchaseOnly { get; init; }
 
     /// <summary>True when the rule selects lines by SKU or category.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool HasLineFilter => Skus.Count > 0 || Categories.Count > 0;
 }
 

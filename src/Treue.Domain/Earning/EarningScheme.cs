@@ -57,10 +57,12 @@ public sealed class EarningScheme
         }
 
         var bonuses = new List<Contribution>();
+        var applied = new List<string>();
         foreach (var rule in _rules)
         {
             if (!rule.AppliesToPurchase(basket, total, context)) continue;
             var fired = false;
+            var gave = false;
             for (var i = 0; i < lineCount; i++)
             {
                 var line = basket.Lines[i];
@@ -74,14 +76,21 @@ public sealed class EarningScheme
                 };
                 var points = Round(exact);
                 if (points != 0)
+                {
                     contributions[i].Add(new Contribution(rule.Rule.Code, rule.Rule.Name, points));
+                    gave = true;
+                }
             }
             if (fired && rule.Rule.Effect.Kind == EffectKind.FixedBonus)
             {
                 var points = Round(rule.Rule.Effect.Value);
                 if (points != 0)
+                {
                     bonuses.Add(new Contribution(rule.Rule.Code, rule.Rule.Name, points));
+                    gave = true;
+                }
             }
+            if (gave) applied.Add(rule.Rule.Code);
             if (fired && rule.Rule.Stacking == Stacking.Exclusive) break;
         }
 
@@ -94,7 +103,7 @@ public sealed class EarningScheme
             sum += linePoints;
         }
         sum += bonuses.Sum(b => b.Points);
-        return new EarningResult(sum, lines, bonuses);
+        return new EarningResult(sum, lines, bonuses) { RulesApplied = applied };
     }
 
     private long Round(decimal exact) => Rounding switch

@@ -23,6 +23,8 @@ public static class Checkout
             return (0, new Refusal("above_maximum_points", $"At most {max} points can be used.", field));
         var scale = (decimal)Math.Pow(10, currency.MinorDigits);
         var discount = decimal.Floor(points * pointValue * scale) / scale;
+        if (discount <= 0)
+            return (0, new Refusal("points_worth_nothing", "These points are worth less than the currency's smallest unit.", field));
         if (discount > basketTotal * policy.MaxShareOfBasket)
             return (0, new Refusal("above_maximum_share", $"Points may pay at most {policy.MaxShareOfBasket:P0} of the basket.", field));
         return (discount, null);

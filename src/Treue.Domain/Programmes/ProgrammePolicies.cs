@@ -44,9 +44,10 @@ public sealed record ExpiryPolicy(ExpiryKind Kind, int Months = 0, int Years = 0
     /// <summary>Returns the name of the first invalid field, or null when the policy is valid.</summary>
     public string? Invalid() => Kind switch
     {
-        ExpiryKind.MonthsAfterEarning when Months is < 1 or > 600 => "months",
-        ExpiryKind.EndOfYearAfter when Years is < 0 or > 50 => "years",
-        _ => null,
+        ExpiryKind.Never => null,
+        ExpiryKind.MonthsAfterEarning => Months is < 1 or > 600 ? "months" : null,
+        ExpiryKind.EndOfYearAfter => Years is < 0 or > 50 ? "years" : null,
+        _ => "kind",
     };
 }
 

@@ -91,6 +91,8 @@ public static class ErrorHandling
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
+            // SQLITE_BUSY / SQLITE_LOCKED: the single writer was held longer than the busy timeout.
+            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }) return true;
             if (e is Npgsql.NpgsqlException { IsTransient: true } and not Npgsql.PostgresException)
             {
                 Npgsql.NpgsqlConnection.ClearAllPools();

@@ -103,6 +103,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
                 {
                     record.StatusCode = http.Response.StatusCode;
                     record.ContentType = http.Response.ContentType;
+                    record.Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null;
                     record.Body = captured.ToArray();
                     db.IdempotencyRecords.Update(record);
                     await db.SaveChangesAsync(http.RequestAborted);
@@ -129,6 +130,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         http.Response.StatusCode = existing.StatusCode;
         if (existing.ContentType is not null) http.Response.ContentType = existing.ContentType;
+        if (existing.Location is not null) http.Response.Headers.Location = existing.Location;
         http.Response.Headers[ReplayedHeader] = "true";
         await http.Response.Body.WriteAsync(existing.Body, http.RequestAborted);
     }

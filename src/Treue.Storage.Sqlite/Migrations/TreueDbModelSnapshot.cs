@@ -174,6 +174,11 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Location")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("location");
+
                     b.Property<Guid>("ProgrammeId")
                         .HasColumnType("TEXT")
                         .HasColumnName("programme_id");

@@ -291,6 +291,8 @@ public sealed class IdempotencyRecord
     public required string RequestHash { get; set; }
     public int StatusCode { get; set; }
     public string? ContentType { get; set; }
+    /// <summary>The Location header of the first response, replayed with it.</summary>
+    public string? Location { get; set; }
     public byte[] Body { get; set; } = [];
     public DateTime CreatedAt { get; set; }
 }

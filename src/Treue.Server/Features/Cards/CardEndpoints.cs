@@ -9,6 +9,9 @@ namespace Treue.Server.Features.Cards;
 
 public sealed record IssueCardRequest(CardKind Kind = CardKind.Physical, string? Number = null);
 
+/// <summary>A replacement card: by default of the blocked card's kind.</summary>
+public sealed record ReplaceCardRequest(CardKind? Kind = null, string? Number = null);
+
 public sealed record BlockCardRequest(string? Reason = null);
 
 public sealed record CardView(string Number, CardKind Kind, CardStatus Status, string? Token, string? QrPayload, DateTime IssuedAt,
@@ -107,7 +110,7 @@ public static class CardEndpoints
         return TypedResults.Ok(CardView.From(card));
     }
 
-    private static async Task<Results<Created<CardView>, ProblemHttpResult>> Replace(string number, IssueCardRequest? req, HttpContext http,
+    private static async Task<Results<Created<CardView>, ProblemHttpResult>> Replace(string number, ReplaceCardRequest? req, HttpContext http,
         TreueDb db, TimeProvider clock, CancellationToken ct)
     {
         if (req?.Number is not null && !CardNumbers.IsValid(req.Number))
@@ -118,10 +121,13 @@ public static class CardEndpoints
         if (old is null) return Problems.NotFound("card_not_found", "The card", "number");
         if (old.ReplacedBy is not null) return Problems.Problem("card_already_replaced", $"The card was already replaced by {old.ReplacedBy}.", "number", 409);
         var member = await db.Members.AsNoTracking().SingleAsync(m => m.Id == old.MemberId, ct);
+        if (member.Status == MemberStatus.Closed) return Problems.Problem("member_closed", "The member's account is closed.", "number");
         if (req?.Number is not null && await db.Cards.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Number == req.Number, ct))
             return Problems.Problem("card_number_taken", "This card number is already issued.", "number", 409);
         var now = clock.GetUtcNow().UtcDateTime;
-        var card = NewCard(member, req?.Number is null ? old.Kind : CardKind.Physical, req?.Number, now);
+        // A pre-printed number is a physical card; otherwise the replacement has the kind asked for, or the old card's kind.
+        var kind = req?.Number is not null ? CardKind.Physical : req?.Kind ?? old.Kind;
+        var card = NewCard(member, kind, req?.Number, now);
         old.Status = CardStatus.Blocked;
         old.BlockedAt ??= now;
         old.BlockReason ??= "replaced";

@@ -45,7 +45,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         [
             new("tote-bag", "Cotton tote bag", 300, Stock: 500, Description: "A sturdy bag for the weekly shop."),
             new("coffee", "Coffee to go", 500, Description: "One hot drink at any FuelGo station."),
-            new("knife-set", "Chef's knife set", 1500, CoPayment: 9.99m, Stock: 50, Description: "Three forged knives with a block."),
+            new("knife-set", "Chef's knife set", 1500, CoPayment: 9.99m, Stock: 250, Description: "Three forged knives with a block."),
             new("cinema", "Two cinema tickets", 2500, Stock: 200, Description: "Valid in all city cinemas."),
         ],
     };
@@ -100,7 +100,8 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         var now = clock.GetUtcNow().UtcDateTime;
         var start = now.AddDays(-365);
         var purchases = 0;
-        const int batch = 50;
+        // Short transactions: the server keeps answering writes while the demo fills (SQLite has one writer at a time).
+        const int batch = 2;
         for (var done = 0; done < members; done += batch)
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -111,15 +112,11 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
             progress?.Report(Math.Min(members, done + batch));
         }
         // Anonymous shoppers, for comparing members with non-members.
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        for (var i = 0; i < members / 4; i++)
         {
-            for (var i = 0; i < members / 4; i++)
-            {
-                var at = start.AddMinutes(random.Next(0, 365 * 24 * 60));
-                var r = await recorder.RecordAsync(programmeId, null, Basket(random, $"anon-{i}", at, null) with { Anonymous = true }, "demo", ct);
-                if (r.View is not null) purchases++;
-            }
-            await tx.CommitAsync(ct);
+            var at = start.AddMinutes(random.Next(0, 365 * 24 * 60));
+            var r = await recorder.RecordAsync(programmeId, null, Basket(random, $"anon-{i}", at, null) with { Anonymous = true }, "demo", ct);
+            if (r.View is not null) purchases++;
         }
         return purchases;
     }

@@ -48,7 +48,7 @@ public static class LedgerEndpoints
             .Select(l => new { l.ExpiresAt, l.Remaining }).ToListAsync(ct);
         long Within(int days) => expiring.Where(e => e.ExpiresAt <= now.AddDays(days)).Sum(e => e.Remaining);
         var p = await programmes.GetAsync(db, programmeId, ct);
-        var value = decimal.Floor(m.Available * p.Settings.PointValue * 100m) / 100m;
+        var value = p.Currency.FromMinor((long)decimal.Floor(p.Currency.ToMinorExact(m.Available * p.Settings.PointValue)));
         return new BalanceView(memberId, m.Available, m.Pending, new ExpiringPoints(Within(30), Within(60), Within(90)), value, p.Currency.Code,
             expiring.Count == 0 ? null : expiring.Min(e => e.ExpiresAt));
     }
@@ -113,14 +113,15 @@ public static class LedgerEndpoints
 
     private static async Task<Ok<JobResult>> PostPending(HttpContext http, PointsLedger ledger, TimeProvider clock, CancellationToken ct)
     {
-        var n = 0;
-        int batch;
+        var (lots, points) = (0, 0L);
+        (int Lots, long Points) batch;
         do
         {
             batch = await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct, Caller.From(http.User).ProgrammeId);
-            n += batch;
-        } while (batch == 500);
-        return TypedResults.Ok(new JobResult(n, 0));
+            lots += batch.Lots;
+            points += batch.Points;
+        } while (batch.Lots == 500);
+        return TypedResults.Ok(new JobResult(lots, points));
     }
 
     private static async Task<Ok<JobResult>> Expire(HttpContext http, PointsLedger ledger, TimeProvider clock, CancellationToken ct)

@@ -221,6 +221,7 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
             changes.Add($"reward {reward.Code} retired");
         }
 
+        if (created) changes.RemoveAll(c => c.EndsWith(" changed", StringComparison.Ordinal) && !c.StartsWith("rule ", StringComparison.Ordinal));
         if (changes.Count > 0)
         {
             p.ConfigVersion++;

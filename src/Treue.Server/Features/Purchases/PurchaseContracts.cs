@@ -52,4 +52,7 @@ public sealed record ReturnRequest(string ReturnId, IReadOnlyList<ReturnLineRequ
 public sealed record ReturnLineRequest(int LineNo, decimal Quantity);
 
 public sealed record ReturnView(Guid Id, Guid PurchaseId, string ReturnId, DateTime OccurredAt, decimal Value, long PointsReversed,
-    long PointsUnrecovered, long PaidPointsRefunded, IReadOnlyList<ReturnedLine> Lines, BalanceSnapshot? Balance);
+    long PointsUnrecovered, long PaidPointsRefunded, IReadOnlyList<ReturnedLineView> Lines, BalanceSnapshot? Balance);
+
+/// <summary>One returned line: units, their value and the points taken back.</summary>
+public sealed record ReturnedLineView(int LineNo, decimal Quantity, decimal Value, long PointsReversed);

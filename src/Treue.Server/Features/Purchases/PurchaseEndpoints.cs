@@ -38,7 +38,8 @@ public static class PurchaseEndpoints
 
     private static async Task<Results<Ok<PurchaseView>, ProblemHttpResult>> Get(Guid purchaseId, HttpContext http, PurchaseRecorder recorder, CancellationToken ct)
     {
-        var view = await recorder.ViewAsync(purchaseId, ct, Caller.From(http.User).ProgrammeId);
+        var caller = Caller.From(http.User);
+        var view = await recorder.ViewAsync(purchaseId, ct, caller.ProgrammeId, caller.PartnerCode);
         return view is null ? Problems.NotFound("purchase_not_found", "The purchase", "purchaseId") : TypedResults.Ok(view);
     }
 
@@ -59,6 +60,7 @@ public static class PurchaseEndpoints
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct))
             return Problems.NotFound("member_not_found", "The member", "memberId");
         var q = db.Purchases.AsNoTracking().Where(x => x.ProgrammeId == caller.ProgrammeId && x.MemberId == memberId);
+        if (caller.PartnerCode is not null) q = q.Where(x => x.PartnerCode == caller.PartnerCode);
         if (after is not null)
         {
             if (!Guid.TryParse(after, out var afterId)) return Problems.Problem("invalid_cursor", "is not a cursor this API returned", "cursor", 400);

@@ -34,7 +34,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: false, ct);
         if (check.Problem is not null) return (null, check.Problem);
         var (basket, member) = (check.Basket!, check.Member);
-        var earning = member is null ? Empty(basket) : p.Scheme.Evaluate(basket, new EarningContext(member.PurchaseCount == 0));
+        // Without a member, the quote says what a member with earlier purchases would earn.
+        var earning = p.Scheme.Evaluate(basket, new EarningContext(member is not null && member.PurchaseCount == 0));
         long paid = 0;
         decimal discount = 0;
         if (req.PointsPayment is { } pay)
@@ -56,6 +57,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var p = await programmes.GetAsync(db, programmeId, ct);
         var fingerprint = Fingerprint(req);
         var partnerForLookup = p.Partners.GetValueOrDefault(req.Partner ?? "");
+        if (partnerRestriction is not null && !string.Equals(partnerRestriction, req.Partner, StringComparison.OrdinalIgnoreCase))
+            return new(null, false, Problems.Problem("forbidden", "This API key may only record purchases of its own partner.", "partner", 403));
         if (partnerForLookup is not null && req.ReceiptId is { Length: > 0 and <= 100 } && !req.ReceiptId.Any(char.IsControl))
         {
             var existing = await ExistingAsync(programmeId, partnerForLookup.Id, req.ReceiptId, fingerprint, ct);
@@ -231,10 +234,11 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     }
 
     /// <summary>Reads a purchase of the programme as a view.</summary>
-    public async Task<PurchaseView?> ViewAsync(Guid purchaseId, CancellationToken ct, Guid? programmeId = null)
+    public async Task<PurchaseView?> ViewAsync(Guid purchaseId, CancellationToken ct, Guid? programmeId = null, string? partnerRestriction = null)
     {
         var x = await db.Purchases.AsNoTracking().Include(x => x.Lines).SingleOrDefaultAsync(x => x.Id == purchaseId, ct);
         if (x is null || (programmeId is not null && x.ProgrammeId != programmeId)) return null;
+        if (partnerRestriction is not null && !string.Equals(x.PartnerCode, partnerRestriction, StringComparison.OrdinalIgnoreCase)) return null;
         var c = Currency.Find(x.Currency)!;
         BalanceSnapshot? balance = null;
         string status = "none";
@@ -264,8 +268,10 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         BalanceSnapshot? balance = null;
         if (r.MemberId is { } mid)
             balance = await db.Members.AsNoTracking().Where(m => m.Id == mid).Select(m => new BalanceSnapshot(m.Available, m.Pending)).SingleAsync(ct);
-        return new ReturnView(r.Id, r.PurchaseId, r.ReturnId, r.OccurredAt, Currency.Find(purchase.Currency)!.FromMinor(r.ValueMinor),
-            r.PointsReversed, r.PointsUnrecovered, r.PaidPointsRefunded, r.Lines, balance);
+        var currency = Currency.Find(purchase.Currency)!;
+        return new ReturnView(r.Id, r.PurchaseId, r.ReturnId, r.OccurredAt, currency.FromMinor(r.ValueMinor),
+            r.PointsReversed, r.PointsUnrecovered, r.PaidPointsRefunded,
+            r.Lines.Select(l => new ReturnedLineView(l.LineNo, l.Quantity, currency.FromMinor(l.ValueMinor), l.PointsReversed)).ToList(), balance);
     }
 
     private async Task<Recorded<PurchaseView>?> ExistingAsync(Guid programmeId, Guid partnerId, string receiptId, string fingerprint, CancellationToken ct)

@@ -62,6 +62,7 @@ namespace Treue.Storage.Sqlite.Migrations
                     request_hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     status_code = table.Column<int>(type: "INTEGER", nullable: false),
                     content_type = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    location = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     body = table.Column<byte[]>(type: "BLOB", nullable: false),
                     created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },

@@ -63,6 +63,7 @@ namespace Treue.Storage.Postgres.Migrations
                     request_hash = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     status_code = table.Column<int>(type: "integer", nullable: false),
                     content_type = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    location = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     body = table.Column<byte[]>(type: "bytea", nullable: false),
                     created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
