@@ -1,20 +1,26 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Treue.Cli;
 
 /// <summary>Turns a JSON reading error into one line that names where in the file it is.</summary>
-internal static class JsonErrors
+internal static partial class JsonErrors
 {
     public static string Describe(JsonException e)
     {
         var message = e.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut > 0) message = message[..cut];
+        message = TypeName().Replace(message, "'$1'");
         var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
         var position = e.LineNumber is { } line ? $" (line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1})" : "";
         return $"invalid JSON{where}{position}: {message}";
     }
+
+    /// <summary>A full .NET type name in a message; the user knows the document by its short name.</summary>
+    [GeneratedRegex(@"'(?:[A-Za-z_][A-Za-z0-9_]*\.)+([A-Za-z_][A-Za-z0-9_`]*)'")]
+    private static partial Regex TypeName();
 }
 
 /// <summary>The field errors of a problem response, in the order the server found them.</summary>

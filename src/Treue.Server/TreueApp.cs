@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -49,7 +50,7 @@ public static class TreueApp
         builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection("Treue:Idempotency"));
         builder.Services.Configure<LedgerJobOptions>(builder.Configuration.GetSection("Treue:Jobs"));
         builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();
         builder.Services.AddScoped<PointsLedger>();
         builder.Services.AddScoped<ProgrammeApplier>();

@@ -101,6 +101,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         b.Entity<PointLot>(e =>
         {
             e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Status });
+            e.HasIndex(x => x.PurchaseId);
             e.HasIndex(x => new { x.Status, x.AvailableAt });
             e.HasIndex(x => new { x.Status, x.ExpiresAt });
         });

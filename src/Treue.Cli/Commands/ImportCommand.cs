@@ -70,7 +70,7 @@ internal static class ImportCommand
                 read = await PurchaseCsv.ReadAsync(path, p.Currency, partnerCode, ct);
             }
             cli.Terminal.Say($"Read {read.Rows:N0} rows of {path}: {read.Purchases.Count:N0} purchases" +
-                (read.RejectedRows > 0 ? $", {read.RejectedRows:N0} rows unreadable." : "."));
+                (read.RejectedRows > 0 ? $"; {read.RejectedRows:N0} row{(read.RejectedRows == 1 ? "" : "s")} cannot be imported." : "."));
 
             var importer = new PurchaseImporter(db, services.GetRequiredService<PurchaseRecorder>());
             var clock = Stopwatch.StartNew();

@@ -102,7 +102,7 @@ internal sealed class PurchaseImporter(TreueDb db, PurchaseRecorder recorder)
             request = request with { MemberId = memberId };
         }
 
-        var result = await recorder.RecordAsync(programmeId, null, request, actor, ct);
+        var result = await recorder.RecordAsync(programmeId, null, request, actor, fullView: false, ct);
         // Everything is saved by now; an empty change tracker keeps each purchase as cheap as the first.
         db.ChangeTracker.Clear();
         if (result.Problem is { } problem)

@@ -540,6 +540,9 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("PurchaseId")
+                        .HasDatabaseName("ix_point_lots_purchase_id");
+
                     b.HasIndex("Status", "AvailableAt")
                         .HasDatabaseName("ix_point_lots_status_available_at");
 

@@ -527,6 +527,9 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("PurchaseId")
+                        .HasDatabaseName("ix_point_lots_purchase_id");
+
                     b.HasIndex("Status", "AvailableAt")
                         .HasDatabaseName("ix_point_lots_status_available_at");
 

@@ -21,6 +21,16 @@ public sealed record PurchaseRequest(
     string? Store = null, Channel Channel = Channel.Store, string? CardNumber = null, Guid? MemberId = null, bool Anonymous = false,
     DateTimeOffset? OccurredAt = null, PointsPaymentRequest? PointsPayment = null);
 
+/// <summary>A basket to quote: a purchase without a receipt id (one may be given; it is ignored).</summary>
+public sealed record QuoteRequest(
+    string Partner, string Currency, decimal Total, IReadOnlyList<PurchaseLineRequest> Lines,
+    string? ReceiptId = null, string? Store = null, Channel Channel = Channel.Store, string? CardNumber = null, Guid? MemberId = null,
+    bool Anonymous = false, DateTimeOffset? OccurredAt = null, PointsPaymentRequest? PointsPayment = null)
+{
+    /// <summary>The purchase this basket would be.</summary>
+    public PurchaseRequest ToPurchase() => new(ReceiptId ?? "quote", Partner, Currency, Total, Lines, Store, Channel, CardNumber, MemberId, Anonymous, OccurredAt, PointsPayment);
+}
+
 /// <summary>One receipt line.</summary>
 public sealed record PurchaseLineRequest(string Sku, decimal Quantity, decimal UnitPrice, string? Category = null, decimal Discount = 0);
 

@@ -29,10 +29,10 @@ public static class PurchaseEndpoints
         return r.Created ? TypedResults.Created($"/api/v1/purchases/{r.View!.Id}", r.View) : TypedResults.Ok(r.View!);
     }
 
-    private static async Task<Results<Ok<QuoteView>, ProblemHttpResult>> Quote(PurchaseRequest req, HttpContext http, PurchaseRecorder recorder, CancellationToken ct)
+    private static async Task<Results<Ok<QuoteView>, ProblemHttpResult>> Quote(QuoteRequest req, HttpContext http, PurchaseRecorder recorder, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var (quote, problem) = await recorder.QuoteAsync(caller.ProgrammeId, caller.PartnerCode, req, ct);
+        var (quote, problem) = await recorder.QuoteAsync(caller.ProgrammeId, caller.PartnerCode, req.ToPurchase(), ct);
         return problem ?? (Results<Ok<QuoteView>, ProblemHttpResult>)TypedResults.Ok(quote!);
     }
 

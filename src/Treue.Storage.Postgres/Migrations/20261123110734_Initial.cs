@@ -476,6 +476,11 @@ namespace Treue.Storage.Postgres.Migrations
                 columns: new[] { "programme_id", "member_id", "status" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_point_lots_purchase_id",
+                table: "point_lots",
+                column: "purchase_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_point_lots_status_available_at",
                 table: "point_lots",
                 columns: new[] { "status", "available_at" });
