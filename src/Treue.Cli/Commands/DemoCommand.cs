@@ -63,7 +63,7 @@ internal static class DemoCommand
                 .StartAsync(async progress =>
                 {
                     var task = progress.AddTask("Enrolling members", maxValue: count);
-                    return await seeder.SeedActivityAsync(programmeId, count, new Reporter(n => task.Value = n), ct);
+                    return await seeder.SeedActivityAsync(programmeId, count, new Reporter(n => task.Value = n), ct, yieldBetweenBatches: false);
                 });
             say($"Enrolled {count:N0} members with {purchases:N0} purchases.");
             return ExitCodes.Ok;

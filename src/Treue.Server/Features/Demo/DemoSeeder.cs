@@ -94,7 +94,8 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
     /// <param name="members">How many members to enrol.</param>
     /// <param name="progress">Receives the number of members done so far.</param>
     /// <param name="ct">Cancellation.</param>
-    public async Task<int> SeedActivityAsync(Guid programmeId, int members, IProgress<int>? progress, CancellationToken ct)
+    /// <param name="yieldBetweenBatches">Pause briefly between transactions so a running server's requests get the database.</param>
+    public async Task<int> SeedActivityAsync(Guid programmeId, int members, IProgress<int>? progress, CancellationToken ct, bool yieldBetweenBatches = true)
     {
         var random = new Random(20261123);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -110,6 +111,8 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
             await tx.CommitAsync(ct);
             db.ChangeTracker.Clear();
             progress?.Report(Math.Min(members, done + batch));
+            // SQLite's lock is not fair: without a pause the generator would win it again and again over live requests.
+            if (yieldBetweenBatches) await Task.Delay(25, ct);
         }
         // Anonymous shoppers, for comparing members with non-members.
         for (var i = 0; i < members / 4; i++)
