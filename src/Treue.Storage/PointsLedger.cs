@@ -80,29 +80,29 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
         return (tx, null);
     }
 
-    /// <summary>Gives back points that an earlier spend took, into the lots they came from.</summary>
-    public async Task<LedgerTransaction> RefundAsync(Guid programmeId, Guid memberId, long spendTransactionId, long points,
+    /// <summary>
+    /// Gives back points that an earlier spend took, into the lots they came from. <paramref name="alreadyRefunded"/>
+    /// is what earlier refunds of the same spend gave back, so several partial refunds never overfill a lot.
+    /// </summary>
+    public async Task<LedgerTransaction> RefundAsync(Guid programmeId, Guid memberId, long spendTransactionId, long alreadyRefunded, long points,
         string fromAccount, Movement movement, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         await LockMemberAsync(memberId, ct);
         var draws = await db.LotDraws.AsNoTracking()
             .Where(d => d.TransactionId == spendTransactionId)
-            .OrderByDescending(d => d.Id)
+            .OrderBy(d => d.Id)
+            .Select(d => new LotDraw(d.LotId, d.Points))
             .ToListAsync(ct);
-        var left = points;
-        // Newest lots first: a partial refund gives back the points that would have expired last.
-        foreach (var d in draws)
+        var back = PointLots.Refund(draws, alreadyRefunded, points)
+            ?? throw new InvalidOperationException($"Refund of {points} after {alreadyRefunded} exceeds what transaction {spendTransactionId} spent.");
+        foreach (var d in back)
         {
-            if (left == 0) break;
-            var back = Math.Min(left, d.Points);
+            var p = d.Points;
             await db.PointLots.Where(l => l.Id == d.LotId).ExecuteUpdateAsync(s => s
-                .SetProperty(l => l.Remaining, l => l.Remaining + back)
+                .SetProperty(l => l.Remaining, l => l.Remaining + p)
                 .SetProperty(l => l.Status, LotStatus.Available), ct);
-            left -= back;
         }
-        if (left != 0)
-            throw new InvalidOperationException($"Refund of {points} exceeds what transaction {spendTransactionId} spent.");
         var now = clock.GetUtcNow().UtcDateTime;
         var tx = NewTransaction(programmeId, memberId, movement, now,
             Entry(programmeId, null, fromAccount, -points),

@@ -205,4 +205,38 @@ public sealed class PointLotsTests
             Assert.Equal(PointLots.DrawOldestFirst(lots, points), PointLots.DrawOldestFirst(reversed, points));
         }, iter: 1_000);
     }
+
+    [Fact]
+    public void Partial_refunds_continue_where_the_previous_one_stopped_and_never_overfill_a_lot()
+    {
+        LotDraw[] spent = [new(1, 100), new(2, 50)];
+        Assert.Equal([new LotDraw(2, 50), new LotDraw(1, 25)], PointLots.Refund(spent, 0, 75));
+        Assert.Equal([new LotDraw(1, 75)], PointLots.Refund(spent, 75, 75));
+        Assert.Null(PointLots.Refund(spent, 75, 76));
+    }
+
+    [Fact]
+    public void Any_split_of_a_full_refund_gives_every_lot_back_exactly_what_was_taken()
+    {
+        var gen = Gen.Select(Gen.Long[1, 500].Array[1, 6], Gen.Long[1, 400].Array[1, 8]);
+        Check.Sample(gen, t =>
+        {
+            var (taken, cuts) = t;
+            var spent = taken.Select((p, i) => new LotDraw(i, p)).ToArray();
+            var total = taken.Sum();
+            var back = new long[taken.Length];
+            long refunded = 0;
+            foreach (var cut in cuts.Append(total))
+            {
+                var points = Math.Min(cut, total - refunded);
+                if (points == 0) break;
+                var draws = PointLots.Refund(spent, refunded, points) ?? throw new InvalidOperationException("refused a refund within the spend");
+                Assert.Equal(points, draws.Sum(d => d.Points));
+                foreach (var d in draws) back[d.LotId] += d.Points;
+                refunded += points;
+                Assert.All(back.Zip(taken), x => Assert.True(x.First <= x.Second, $"lot got {x.First} of {x.Second}"));
+            }
+            Assert.Equal(taken, back);
+        });
+    }
 }

@@ -39,6 +39,33 @@ public static class PointLots
         return left == 0 ? draws : null;
     }
 
+    /// <summary>
+    /// Where a refund of <paramref name="points"/> goes back, when <paramref name="alreadyRefunded"/> points of the same
+    /// spend came back before. <paramref name="draws"/> are what the spend took, in the order it took them. Refunds give
+    /// back the last-taken points first (those that would have expired last), and together they never put more into a
+    /// lot than the spend took from it: the k-th refund continues where the previous one stopped.
+    /// Returns null when the refunds together would exceed the spend.
+    /// </summary>
+    public static IReadOnlyList<LotDraw>? Refund(IReadOnlyList<LotDraw> draws, long alreadyRefunded, long points)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(alreadyRefunded);
+        ArgumentOutOfRangeException.ThrowIfNegative(points);
+        var back = new List<LotDraw>();
+        long skip = alreadyRefunded, left = points;
+        for (var i = draws.Count - 1; i >= 0 && left > 0; i--)
+        {
+            var room = draws[i].Points;
+            var skipped = Math.Min(skip, room);
+            skip -= skipped;
+            room -= skipped;
+            if (room == 0) continue;
+            var give = Math.Min(room, left);
+            back.Add(new LotDraw(draws[i].LotId, give));
+            left -= give;
+        }
+        return left == 0 ? back : null;
+    }
+
     /// <summary>The lots that have expired at <paramref name="nowUtc"/> and still hold points.</summary>
     public static IEnumerable<LotState> Expired(IEnumerable<LotState> lots, DateTime nowUtc) =>
         lots.Where(l => l.Remaining > 0 && l.ExpiresAt is { } at && at <= nowUtc);

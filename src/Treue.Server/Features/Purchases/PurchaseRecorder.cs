@@ -219,19 +219,20 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             var explanation = returned.Where(r => r.PointsReversed > 0)
                 .Select(r => new Contribution("return", $"Returned {r.Quantity} × line {r.LineNo}", -r.PointsReversed)).ToList();
             if (bonus > 0) explanation.Add(new Contribution("return", "Purchase bonus taken back (whole purchase returned)", -bonus));
-            var (reversal, _) = await ledger.ReverseEarnAsync(programmeId, memberId, purchase.Id, LedgerAccounts.PartnerIssued(purchase.PartnerCode), reverse,
-                new Movement(LedgerKind.Reverse, occurredAt, explanation) { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
-            ret.PointsReversed = reversal.Reversed;
-            ret.PointsUnrecovered = reversal.Unrecovered;
-
+            // Points paid with come back before the earned points go: a member who spent points since is not
+            // charged for points the refund is about to return.
             var refund = Returns.PaidPointsToRefund(purchase.PointsPaid, purchase.TotalMinor, purchase.ReturnedMinor, valueMinor);
             if (refund > 0 && purchase.PaymentTransactionId is { } paymentTx)
             {
-                await ledger.RefundAsync(programmeId, memberId, paymentTx, refund, LedgerAccounts.PaidAtCheckout,
+                await ledger.RefundAsync(programmeId, memberId, paymentTx, purchase.PaidPointsRefunded, refund, LedgerAccounts.PaidAtCheckout,
                     new Movement(LedgerKind.Refund, occurredAt, [new Contribution("return", "Points paid with come back", refund)])
                     { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
                 ret.PaidPointsRefunded = refund;
             }
+            var (reversal, _) = await ledger.ReverseEarnAsync(programmeId, memberId, purchase.Id, LedgerAccounts.PartnerIssued(purchase.PartnerCode), reverse,
+                new Movement(LedgerKind.Reverse, occurredAt, explanation) { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
+            ret.PointsReversed = reversal.Reversed;
+            ret.PointsUnrecovered = reversal.Unrecovered;
         }
         purchase.ReturnedMinor += valueMinor;
         purchase.PointsReversed += reverse;

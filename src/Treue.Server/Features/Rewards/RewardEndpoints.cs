@@ -167,7 +167,7 @@ public static class RewardEndpoints
                 ? (order, null)
                 : (null, Problems.Problem("order_fulfilled", "A fulfilled order cannot be cancelled.", "orderId", 409));
         }
-        await ledger.RefundAsync(programmeId, order.MemberId, order.RedeemTransactionId, order.Points, LedgerAccounts.Redeemed,
+        await ledger.RefundAsync(programmeId, order.MemberId, order.RedeemTransactionId, 0, order.Points, LedgerAccounts.Redeemed,
             new Movement(LedgerKind.Refund, now, [new Contribution("reward:" + order.RewardCode, "Reward order cancelled: " + order.RewardName, order.Points)])
             { RewardOrderId = order.Id, Actor = actor }, ct);
         await db.Rewards.Where(r => r.Id == order.RewardId).ExecuteUpdateAsync(s => s.SetProperty(r => r.StockIssued, r => r.StockIssued - 1), ct);
