@@ -19,64 +19,125 @@ var concurrency = int.Parse(Option("--concurrency") ?? "32", CultureInfo.Invaria
 var folder = Path.Combine(Path.GetTempPath(), "treue-bench-" + Guid.NewGuid().ToString("N")[..8]);
 var connection = Option("--connection") ?? StorageSetup.DefaultConnectionString(folder);
 
-var app = TreueApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--ConnectionStrings:Treue=" + connection, "--Treue:Jobs:Interval=00:00:00"]);
-await app.StartAsync();
-var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 Console.WriteLine($"Treue bench: {scenario}, {seconds}s per measurement, {concurrency} concurrent clients, {(StorageSetup.Detect(connection) == DatabaseProvider.Sqlite ? "SQLite" : "PostgreSQL")}, {Environment.ProcessorCount} cores");
+WebApplication app = null!;
+HttpClient http = null!;
+List<(Guid Id, string Card)> members = [];
 
-string key;
-string[] cards;
-using (var scope = app.Services.CreateScope())
-{
-    var doc = DemoDoc();
-    await scope.ServiceProvider.GetRequiredService<ProgrammeApplier>().ApplyAsync(doc, CancellationToken.None);
-    var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
-    var programme = db.Programmes.Single(p => p.Code == doc.Code);
-    key = (await ApiKeyEndpoints.CreateAsync(db, programme.Id, "bench", ApiRole.Admin, null, DateTime.UtcNow, CancellationToken.None)).Key;
-}
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 }) { BaseAddress = new Uri(url) };
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-var members = new List<(Guid Id, string Card)>();
-for (var i = 0; i < 1000; i++)
-{
-    var res = await http.PostAsJsonAsync("/api/v1/members", new { name = "Bench " + i, issueCard = "physical" }, TreueJson.Options);
-    var m = (await res.Content.ReadFromJsonAsync<MemberView>(TreueJson.Options))!;
-    members.Add((m.Id, m.Cards[0].Number));
-}
-cards = members.Select(m => m.Card).ToArray();
-
-var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
 if (scenario is "earn" or "all")
 {
-    var earn = await Measure("POST /api/v1/purchases (3 lines, Idempotency-Key)", i =>
-    {
-        var card = cards[i % cards.Length];
-        var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/purchases")
-        {
-            Content = JsonContent.Create(new
-            {
-                receiptId = "b-" + i, partner = "shop", store = "s1", currency = "EUR", cardNumber = card, total = 23.37m,
-                lines = new[]
-                {
-                    new { sku = "milk", category = "dairy", quantity = 2m, unitPrice = 1.19m },
-                    new { sku = "wine", category = "drinks", quantity = 1m, unitPrice = 8.99m },
-                    new { sku = "cheese", category = "dairy", quantity = 3m, unitPrice = 4.00m },
-                },
-            }, options: TreueJson.Options),
-        };
-        req.Headers.Add("Idempotency-Key", "bench-" + i);
-        return req;
-    });
+    // The same server twice: first with every request its own transaction, then with group commit (the default).
+    await StartAsync(groupCommit: false, "-single");
+    var single = await Measure("POST /api/v1/purchases, one transaction per request", Purchase);
+    await StopAsync();
+
+    await StartAsync(groupCommit: true, "");
+    var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
+    var earn = await Measure("POST /api/v1/purchases, group commit (3 lines, Idempotency-Key)", Purchase);
     Console.WriteLine($"  earn / baseline throughput: {earn.Throughput / trivial.Throughput:P1}");
+    Console.WriteLine($"  group commit / one transaction per request: {earn.Throughput / single.Throughput:F2}x");
+    var half = await MeasureAtRate("POST /api/v1/purchases at half of peak throughput", Purchase, earn.Throughput / 2);
+    Console.WriteLine($"  p99 at half of peak: {half.P99:F2} ms (at {earn.Throughput / 2:F0} req/s offered)");
+    if (scenario is "earn") await StopAsync();
 }
 if (scenario is "balance" or "all")
 {
+    if (scenario is "balance") await StartAsync(groupCommit: true, "");
+    var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
     var balance = await Measure("GET /api/v1/members/{id}/balance", i => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/members/{members[i % members.Count].Id}/balance"));
     Console.WriteLine($"  balance / baseline throughput: {balance.Throughput / trivial.Throughput:P1}");
+    await StopAsync();
 }
-await app.StopAsync();
 try { Directory.Delete(folder, true); } catch (IOException) { }
 return 0;
+
+// Starts the server on a fresh database (a new SQLite file, or a new programme on the given PostgreSQL), with 1,000 members.
+async Task StartAsync(bool groupCommit, string suffix)
+{
+    var cs = Option("--connection") ?? StorageSetup.DefaultConnectionString(Path.Combine(folder, "db" + suffix));
+    app = TreueApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--ConnectionStrings:Treue=" + cs,
+        "--Treue:Jobs:Interval=00:00:00", "--Treue:GroupCommit:Enabled=" + groupCommit]);
+    await app.StartAsync();
+    var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    string key;
+    using (var scope = app.Services.CreateScope())
+    {
+        var doc = DemoDoc() with { Code = "bench-" + Guid.NewGuid().ToString("N")[..8] };
+        await scope.ServiceProvider.GetRequiredService<ProgrammeApplier>().ApplyAsync(doc, CancellationToken.None);
+        var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
+        var programme = db.Programmes.Single(p => p.Code == doc.Code);
+        key = (await ApiKeyEndpoints.CreateAsync(db, programme.Id, "bench", ApiRole.Admin, null, DateTime.UtcNow, CancellationToken.None)).Key;
+    }
+    http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 4 }) { BaseAddress = new Uri(url) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    members = [];
+    for (var i = 0; i < 1000; i++)
+    {
+        var res = await http.PostAsJsonAsync("/api/v1/members", new { name = "Bench " + i, issueCard = "physical" }, TreueJson.Options);
+        var m = (await res.Content.ReadFromJsonAsync<MemberView>(TreueJson.Options))!;
+        members.Add((m.Id, m.Cards[0].Number));
+    }
+}
+
+async Task StopAsync()
+{
+    http.Dispose();
+    await app.StopAsync();
+    await app.DisposeAsync();
+}
+
+HttpRequestMessage Purchase(int i)
+{
+    var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/purchases")
+    {
+        Content = JsonContent.Create(new
+        {
+            receiptId = "b-" + i, partner = "shop", store = "s1", currency = "EUR", cardNumber = members[i % members.Count].Card, total = 23.37m,
+            lines = new[]
+            {
+                new { sku = "milk", category = "dairy", quantity = 2m, unitPrice = 1.19m },
+                new { sku = "wine", category = "drinks", quantity = 1m, unitPrice = 8.99m },
+                new { sku = "cheese", category = "dairy", quantity = 3m, unitPrice = 4.00m },
+            },
+        }, options: TreueJson.Options),
+    };
+    req.Headers.Add("Idempotency-Key", "bench-" + i);
+    return req;
+}
+
+// Open loop: requests leave on a fixed schedule whatever the answers do, and latency counts from the scheduled moment,
+// so a stall shows in the figures instead of slowing the load down.
+async Task<(double Throughput, double P50, double P99)> MeasureAtRate(string name, Func<int, HttpRequestMessage> request, double rate)
+{
+    var total = (int)(rate * seconds);
+    var latencies = new double[total];
+    var failures = 0;
+    var start = Stopwatch.GetTimestamp();
+    var tasks = new List<Task>(total);
+    for (var n = 0; n < total; n++)
+    {
+        var due = start + (long)(n / rate * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < due)
+        {
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+            else Thread.SpinWait(50);
+        }
+        var k = n;
+        tasks.Add(Task.Run(async () =>
+        {
+            using var res = await http.SendAsync(request(20_000_000 + k));
+            if (!res.IsSuccessStatusCode) Interlocked.Increment(ref failures);
+            latencies[k] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+        }));
+    }
+    await Task.WhenAll(tasks);
+    var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+    var all = latencies.Order().ToArray();
+    var result = (total / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)]);
+    Console.WriteLine($"{name}: {result.Item1:F0} req/s, p50 {result.Item2:F2} ms, p99 {result.Item3:F2} ms, {total} requests, {failures} failed");
+    return result;
+}
 
 async Task<(double Throughput, double P50, double P99)> Measure(string name, Func<int, HttpRequestMessage> request)
 {

@@ -49,6 +49,8 @@ public static class TreueApp
         builder.Services.Configure<TreueOptions>(builder.Configuration.GetSection("Treue"));
         builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection("Treue:Idempotency"));
         builder.Services.Configure<LedgerJobOptions>(builder.Configuration.GetSection("Treue:Jobs"));
+        builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection("Treue:GroupCommit"));
+        builder.Services.AddSingleton<GroupCommit>();
         builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();

@@ -70,6 +70,8 @@ public static class ErrorHandling
             JsonException json => Problems.Problem("malformed_json", FirstSentence(json.Message), FieldOf(json), 400),
             DbUpdateConcurrencyException => Problems.Problem("conflict", "The data changed while the request ran; retry.", status: 409),
             _ when ConnectionLost(error) => Problems.Problem("database_unavailable", "The database could not be reached; nothing was changed. Retry.", status: 503),
+            GroupCommitFailedException => Problems.Problem("database_unavailable", "The database could not store the request; nothing was changed. Retry.", status: 503),
+            _ when Contended(error) => Problems.Problem("contended", "The request collided with a concurrent one and was rolled back; nothing was changed. Retry.", status: 503),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -98,6 +100,17 @@ public static class ErrorHandling
                 Npgsql.NpgsqlConnection.ClearAllPools();
                 return true;
             }
+        }
+        return false;
+    }
+
+    /// <summary>True for a PostgreSQL deadlock or serialization failure: the request was rolled back and can simply be retried.</summary>
+    private static bool Contended(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure })
+                return true;
         }
         return false;
     }

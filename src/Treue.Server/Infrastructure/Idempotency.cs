@@ -31,95 +31,168 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public async Task InvokeAsync(HttpContext http, TreueDb db, TimeProvider clock)
+    public async Task InvokeAsync(HttpContext http, TreueDb db, TimeProvider clock, GroupCommit group)
     {
         var method = http.Request.Method;
-        if (!http.Request.Headers.TryGetValue(Header, out var keyValues) || HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
-            || http.User.Identity?.IsAuthenticated != true)
+        var writes = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && http.User.Identity?.IsAuthenticated == true;
+        var keyed = writes && http.Request.Headers.ContainsKey(Header);
+        var grouped = writes && group.Enabled && http.GetEndpoint()?.Metadata.GetMetadata<GroupCommitted>() is not null;
+        if (!keyed && !grouped)
         {
             await next(http);
             return;
         }
-        var key = keyValues.ToString();
-        if (key.Length is 0 or > 255 || key.Any(char.IsControl))
+
+        Keyed? request = null;
+        if (keyed)
         {
-            await Problems.Problem("validation_failed", "must be 1 to 255 printable characters", Header, 400).ExecuteAsync(http);
-            return;
+            var key = http.Request.Headers[Header].ToString();
+            if (key.Length is 0 or > 255 || key.Any(char.IsControl))
+            {
+                await Problems.Problem("validation_failed", "must be 1 to 255 printable characters", Header, 400).ExecuteAsync(http);
+                return;
+            }
+            http.Request.EnableBuffering();
+            var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            http.Request.Body.Position = 0;
+            request = new Keyed(Caller.From(http.User), key, RequestHash(method, http.Request.Path + http.Request.QueryString, body.ToArray()));
         }
 
-        var caller = Caller.From(http.User);
-        http.Request.EnableBuffering();
-        var body = new MemoryStream();
-        await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-        http.Request.Body.Position = 0;
-        var hash = RequestHash(method, http.Request.Path + http.Request.QueryString, body.ToArray());
+        // The response is held back until the transaction that holds the request's effects has committed.
+        var original = http.Response.Body;
+        var captured = new MemoryStream();
+        http.Response.Body = captured;
+        try
+        {
+            if (grouped) await group.RunAsync((services, ct) => RunGroupedAsync(http, services, clock, request, ct), http.RequestAborted);
+            else await RunAloneAsync(http, db, clock, request!);
+        }
+        finally
+        {
+            http.Response.Body = original;
+        }
+        captured.Position = 0;
+        await captured.CopyToAsync(original, http.RequestAborted);
+    }
 
+    /// <summary>The request runs in its own transaction.</summary>
+    private async Task RunAloneAsync(HttpContext http, TreueDb db, TimeProvider clock, Keyed request)
+    {
         for (var attempt = 0; ; attempt++)
         {
             await using var tx = await db.Database.BeginTransactionAsync(http.RequestAborted);
-            var existing = await db.IdempotencyRecords.AsNoTracking()
-                .SingleOrDefaultAsync(r => r.Scope == caller.KeyId && r.Key == key, http.RequestAborted);
-            if (existing is not null)
-            {
-                await tx.RollbackAsync(http.RequestAborted);
-                await Replay(http, existing, hash);
-                return;
-            }
-
-            var record = new IdempotencyRecord
-            {
-                ProgrammeId = caller.ProgrammeId, Scope = caller.KeyId, Key = key, RequestHash = hash,
-                CreatedAt = clock.GetUtcNow().UtcDateTime,
-            };
-            db.IdempotencyRecords.Add(record);
             try
             {
-                if (!db.IsSqlite)
-                    await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '200ms'", http.RequestAborted);
-                await db.SaveChangesAsync(http.RequestAborted);
-                if (!db.IsSqlite)
-                    await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout TO DEFAULT", http.RequestAborted);
-            }
-            catch (Exception e) when (IsLockTimeout(e))
-            {
-                db.ChangeTracker.Clear();
-                await Problems.Problem("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed; retry later.", Header).ExecuteAsync(http);
-                return;
-            }
-            catch (DbUpdateException e) when (IsUniqueViolation(e) && attempt < 3)
-            {
-                // Another request with this key committed between our look-up and our insert: replay it.
-                db.ChangeTracker.Clear();
-                continue;
-            }
-
-            var original = http.Response.Body;
-            var captured = new MemoryStream();
-            http.Response.Body = captured;
-            try
-            {
-                await next(http);
-                if (http.Response.StatusCode < 500)
-                {
-                    record.StatusCode = http.Response.StatusCode;
-                    record.ContentType = http.Response.ContentType;
-                    record.Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null;
-                    record.Body = captured.ToArray();
-                    db.IdempotencyRecords.Update(record);
-                    await db.SaveChangesAsync(http.RequestAborted);
+                var (record, conflict) = await ClaimAsync(http, db, clock, request, attempt);
+                if (conflict) continue;
+                if (record is not null && await RunAndStoreAsync(http, db, record, http.RequestAborted))
                     await tx.CommitAsync(http.RequestAborted);
-                }
+                return;
             }
             finally
             {
-                http.Response.Body = original;
                 db.ChangeTracker.Clear();
             }
-            captured.Position = 0;
-            await captured.CopyToAsync(original, http.RequestAborted);
-            return;
         }
     }
+
+    /// <summary>
+    /// The request runs inside a transaction shared with others (<see cref="GroupCommit"/>): endpoint services come from
+    /// the group's scope, whose database context is bound to that transaction. Returns whether to keep its writes.
+    /// </summary>
+    private async Task<bool> RunGroupedAsync(HttpContext http, IServiceProvider services, TimeProvider clock, Keyed? request, CancellationToken ct)
+    {
+        var own = http.RequestServices;
+        http.RequestServices = services;
+        try
+        {
+            var db = services.GetRequiredService<TreueDb>();
+            if (request is null)
+            {
+                await next(http);
+                return http.Response.StatusCode < 500;
+            }
+            for (var attempt = 0; ; attempt++)
+            {
+                // A savepoint, so that a failed claim of the key (a unique or lock conflict) leaves the shared transaction usable.
+                await db.Database.CurrentTransaction!.CreateSavepointAsync("claim", ct);
+                var (record, conflict) = await ClaimAsync(http, db, clock, request, attempt);
+                if (conflict || record is null)
+                {
+                    await db.Database.CurrentTransaction!.RollbackToSavepointAsync("claim", ct);
+                    if (conflict) continue;
+                    return false;
+                }
+                return await RunAndStoreAsync(http, db, record, ct);
+            }
+        }
+        finally
+        {
+            http.RequestServices = own;
+        }
+    }
+
+    /// <summary>
+    /// Looks the key up and claims it with a new record. Returns the record when the request is to run; no record
+    /// when the response was written already (a replay, a 422 or a 409); <c>Conflict</c> when another request claimed
+    /// the key at the same moment and the look-up is to be repeated.
+    /// </summary>
+    private static async Task<(IdempotencyRecord? Record, bool Conflict)> ClaimAsync(HttpContext http, TreueDb db, TimeProvider clock, Keyed request, int attempt)
+    {
+        var ct = http.RequestAborted;
+        var existing = await db.IdempotencyRecords.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.Scope == request.Caller.KeyId && r.Key == request.Key, ct);
+        if (existing is not null)
+        {
+            await Replay(http, existing, request.Hash);
+            return (null, false);
+        }
+
+        var record = new IdempotencyRecord
+        {
+            ProgrammeId = request.Caller.ProgrammeId, Scope = request.Caller.KeyId, Key = request.Key, RequestHash = request.Hash,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.IdempotencyRecords.Add(record);
+        try
+        {
+            if (!db.IsSqlite)
+                await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '200ms'", ct);
+            await db.SaveChangesAsync(ct);
+            if (!db.IsSqlite)
+                await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout TO DEFAULT", ct);
+            return (record, false);
+        }
+        catch (Exception e) when (IsLockTimeout(e))
+        {
+            db.ChangeTracker.Clear();
+            await Problems.Problem("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed; retry later.", Header).ExecuteAsync(http);
+            return (null, false);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e) && attempt < 3)
+        {
+            // Another request with this key committed between our look-up and our insert: look again and replay it.
+            db.ChangeTracker.Clear();
+            return (null, true);
+        }
+    }
+
+    /// <summary>Runs the endpoint and stores its response with the key. Returns false (nothing to keep) for a 5xx.</summary>
+    private async Task<bool> RunAndStoreAsync(HttpContext http, TreueDb db, IdempotencyRecord record, CancellationToken ct)
+    {
+        await next(http);
+        if (http.Response.StatusCode >= 500) return false;
+        record.StatusCode = http.Response.StatusCode;
+        record.ContentType = http.Response.ContentType;
+        record.Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null;
+        record.Body = ((MemoryStream)http.Response.Body).ToArray();
+        db.IdempotencyRecords.Update(record);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    private sealed record Keyed(Caller Caller, string Key, string Hash);
 
     private static async Task Replay(HttpContext http, IdempotencyRecord existing, string hash)
     {

@@ -108,7 +108,7 @@ public sealed class SqliteServer : TreueServer
 }
 
 /// <summary>The API on a real PostgreSQL server.</summary>
-public sealed class PostgresServer(PostgresCluster cluster) : TreueServer
+public class PostgresServer(PostgresCluster cluster) : TreueServer
 {
     public override string Provider => "postgres";
 

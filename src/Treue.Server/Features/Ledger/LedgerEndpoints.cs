@@ -30,7 +30,7 @@ public static class LedgerEndpoints
         var m = api.MapGroup("/members/{memberId:guid}").WithTags("Ledger");
         m.MapGet("/balance", Balance).RequireAuthorization(Policies.Pos).WithSummary("Available, pending and expiring points");
         m.MapGet("/history", History).RequireAuthorization(Policies.Pos).WithSummary("The member's ledger, newest first, with explanations");
-        m.MapPost("/adjustments", Adjust).RequireAuthorization(Policies.Admin).WithSummary("Give or take points by hand, with a reason (admin)");
+        m.MapPost("/adjustments", Adjust).WithGroupCommit().RequireAuthorization(Policies.Admin).WithSummary("Give or take points by hand, with a reason (admin)");
         var jobs = api.MapGroup("/jobs").WithTags("Ledger").RequireAuthorization(Policies.Admin);
         jobs.MapPost("/post-pending", PostPending).WithSummary("Make pending points whose return window passed available now");
         jobs.MapPost("/expire", Expire).WithSummary("Expire points past their expiry now (idempotent)");

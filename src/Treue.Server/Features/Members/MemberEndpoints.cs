@@ -29,7 +29,7 @@ public static partial class MemberEndpoints
     public static RouteGroupBuilder MapMembers(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/members").WithTags("Members").RequireAuthorization(Policies.Pos);
-        g.MapPost("/", Enrol).WithSummary("Enrol a member (and issue a card)");
+        g.MapPost("/", Enrol).WithGroupCommit().WithSummary("Enrol a member (and issue a card)");
         g.MapGet("/", Find).WithSummary("Find members by e-mail, card number or card token, or list them");
         g.MapGet("/{memberId:guid}", Get).WithSummary("A member with cards and balance");
         g.MapPatch("/{memberId:guid}", Update).WithSummary("Change a member's profile or status (status: admin only)");

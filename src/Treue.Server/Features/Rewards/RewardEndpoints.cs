@@ -24,14 +24,14 @@ public static class RewardEndpoints
     public static RouteGroupBuilder MapRewards(this RouteGroupBuilder api)
     {
         api.MapGet("/rewards", Catalogue).WithTags("Rewards").RequireAuthorization(Policies.Pos).WithSummary("The active reward catalogue");
-        api.MapPost("/members/{memberId:guid}/reward-orders", Redeem).WithTags("Rewards").RequireAuthorization(Policies.Pos)
+        api.MapPost("/members/{memberId:guid}/reward-orders", Redeem).WithGroupCommit().WithTags("Rewards").RequireAuthorization(Policies.Pos)
             .WithSummary("Redeem points for a reward");
         api.MapGet("/members/{memberId:guid}/reward-orders", ForMember).WithTags("Rewards").RequireAuthorization(Policies.Pos)
             .WithSummary("A member's reward orders");
         var g = api.MapGroup("/reward-orders").WithTags("Rewards");
         g.MapGet("/", Queue).RequireAuthorization(Policies.Admin).WithSummary("Reward orders by status (the fulfilment queue)");
         g.MapPost("/{orderId:guid}/fulfil", Fulfil).RequireAuthorization(Policies.Admin).WithSummary("Mark an order fulfilled");
-        g.MapPost("/{orderId:guid}/cancel", Cancel).RequireAuthorization(Policies.Pos).WithSummary("Cancel a placed order; the points are refunded");
+        g.MapPost("/{orderId:guid}/cancel", Cancel).WithGroupCommit().RequireAuthorization(Policies.Pos).WithSummary("Cancel a placed order; the points are refunded");
         return api;
     }
 
