@@ -40,8 +40,9 @@ public sealed class LedgerJobs(IServiceScopeFactory scopes, TimeProvider clock, 
         using var scope = scopes.CreateScope();
         var ledger = scope.ServiceProvider.GetRequiredService<PointsLedger>();
         int posted = 0, expired = 0, n;
-        do { n = (await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; posted += n; } while (n == 500);
-        do { n = (await ledger.ExpireDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; expired += n; } while (n == 500);
+        // Go on while a batch did anything: a batch can do fewer lots than it found when another node did some of them.
+        do { n = (await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; posted += n; } while (n > 0);
+        do { n = (await ledger.ExpireDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; expired += n; } while (n > 0);
         return (posted, expired);
     }
 }
