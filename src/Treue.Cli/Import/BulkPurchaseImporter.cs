@@ -40,7 +40,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         var connectionString = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false, DefaultTimeout = 60 }.ToString();
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
-        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;");
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-524288;");
 
         var writer = new Writer(connection, programme, actor);
         var refs = writer.LoadMembers();
@@ -60,7 +60,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 await PurchaseCsv.ReadGroupedAsync(path, programme.Currency.Code, defaultPartner, ChunkSize, async chunk =>
                 {
                     var prepared = new List<Prepared>(chunk.Purchases.Count + 1);
-                    if (chunk.Errors.Count > 0 || chunk.RejectedRows > 0) prepared.Add(new Prepared(null, null, "", null, null, null, chunk));
+                    if (chunk.Errors.Count > 0 || chunk.RejectedRows > 0) prepared.Add(new Prepared(null, null, "", null, null, null, null, false, chunk));
                     foreach (var purchase in chunk.Purchases) prepared.Add(Prepare(programme, purchase, refs, now, orderFree));
                     await queue.Writer.WriteAsync(prepared, stop.Token);
                 }, stop.Token);
@@ -144,9 +144,16 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, TreueJson.Options)));
         var check = BulkChecks.Check(programme, request, now);
         Written? earning = null;
-        if (orderFree && check.Basket is { } basket && (request.MemberId is not null || request.CardNumber is not null))
-            earning = Written.Of(programme.Scheme.Evaluate(basket, new EarningContext(false)));
-        return new Prepared(purchase, request, fingerprint, check, member, earning, null);
+        Values? values = null;
+        if (check.Basket is { } basket)
+        {
+            // What a member earns when it is not their first purchase; the writer asks again for a first purchase when that matters.
+            earning = request.MemberId is not null || request.CardNumber is not null
+                ? Written.Of(programme.Scheme.Evaluate(basket, new EarningContext(false)))
+                : Written.Empty(basket);
+            values = Values.Of(programme, basket, request.OccurredAt?.UtcDateTime ?? now);
+        }
+        return new Prepared(purchase, request, fingerprint, check, member, earning, values, orderFree, null);
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -161,11 +168,32 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
 
     /// <summary>A purchase ready for the writer, or (with <c>Chunk</c>) rows that could not be read.</summary>
     private sealed record Prepared(ImportedPurchase? Purchase, PurchaseRequest? Request, string Fingerprint, BulkChecks.Outcome? Check,
-        MemberRef? Member, Written? Earning, ImportChunk? Chunk);
+        MemberRef? Member, Written? Earning, Values? Values, bool OrderFree, ImportChunk? Chunk);
+
+    /// <summary>The column values of a valid purchase and its lines, in the form they are stored.</summary>
+    private sealed record Values(string PurchaseId, DateTime OccurredAt, string Occurred, DateTime AvailableAt, string Available, string? Expires,
+        long TotalMinor, (long Unit, long Discount, long Net, string Quantity)[] Lines)
+    {
+        public static Values Of(CompiledProgramme p, Basket basket, DateTime occurredAt)
+        {
+            var currency = p.Currency;
+            var lines = new (long, long, long, string)[basket.Lines.Count];
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var l = basket.Lines[i];
+                lines[i] = (currency.ToMinor(l.UnitPrice), currency.ToMinor(l.Discount), currency.ToMinor(l.Net), Quantity(l.Quantity));
+            }
+            var availableAt = occurredAt.AddDays(p.Settings.PendingDays);
+            return new Values(Id(Guid.CreateVersion7()), occurredAt, Time(occurredAt), availableAt, Time(availableAt),
+                p.Settings.Expiry.ExpiresAt(occurredAt) is { } e ? Time(e) : null, currency.ToMinor(basket.Total), lines);
+        }
+    }
 
     /// <summary>An earning and its JSON as the database stores it.</summary>
     private sealed record Written(EarningResult Result, string[] LineJson, string BonusJson, string ExplanationJson)
     {
+        public long BonusPoints { get; } = Result.Bonuses.Sum(b => b.Points);
+
         private static readonly string[] NoLines = [];
 
         public static Written Of(EarningResult e)
@@ -234,7 +262,12 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         private readonly string _actor;
         private readonly Dictionary<Guid, MemberState> _members = [];
         private readonly List<MemberState> _dirty = [];
-        private readonly SqliteCommand _existing, _purchase, _line, _transaction, _entry, _lot, _card, _member, _enrol, _change, _joined, _maxTx;
+        private readonly BulkStatement _existing, _purchase, _line, _transaction, _entry, _lot, _card, _member, _enrol, _change, _joined, _maxTx;
+        private static readonly string[] _channels = Enum.GetNames<Channel>();
+        private readonly Guid _partnerId;
+        private readonly string _partnerIdText;
+        private DateTime _recordedFor;
+        private string _recorded = "";
         private bool _open;
         private bool _hadPurchases;
         private long _nextTx;
@@ -244,9 +277,12 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             _c = connection;
             _p = programme;
             _programme = Id(programme.Settings.Id);
+            // Most files are one partner's: its id is written as text once.
+            _partnerId = programme.Partners.Values.FirstOrDefault()?.Id ?? Guid.Empty;
+            _partnerIdText = Id(_partnerId);
             _actor = actor;
-            _existing = Command("SELECT fingerprint FROM purchases WHERE programme_id = $p AND partner_id = $partner AND receipt_id = $receipt", "$partner", "$receipt");
-            _purchase = Command("""
+            _existing = Statement("SELECT fingerprint FROM purchases WHERE programme_id = $p AND partner_id = $partner AND receipt_id = $receipt", "$partner", "$receipt");
+            _purchase = Statement("""
                 INSERT INTO purchases (id, programme_id, member_id, card_number, partner_id, partner_code, store_code, channel, receipt_id,
                     fingerprint, occurred_at, recorded_at, currency, total_minor, points_earned, bonus_points, points_paid,
                     points_discount_minor, returned_minor, points_reversed, paid_points_refunded, payment_transaction_id, bonuses)
@@ -255,36 +291,36 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 ON CONFLICT DO NOTHING
                 """, "$id", "$member", "$card", "$partner", "$partner_code", "$store", "$channel", "$receipt", "$fingerprint", "$occurred",
                 "$recorded", "$currency", "$total", "$points", "$bonus", "$bonuses");
-            _line = Command("""
+            _line = Statement("""
                 INSERT INTO purchase_lines (purchase_id, line_no, programme_id, member_id, sku, category, quantity, unit_price_minor,
                     discount_minor, net_minor, points, contributions, returned_quantity, returned_minor, points_reversed)
                 VALUES ($purchase, $line_no, $p, $member, $sku, $category, $quantity, $unit, $discount, $net, $points, $contributions, '0.0', 0, 0)
                 """, "$purchase", "$line_no", "$member", "$sku", "$category", "$quantity", "$unit", "$discount", "$net", "$points", "$contributions");
-            _transaction = Command("""
+            _transaction = Statement("""
                 INSERT INTO ledger_transactions (id, programme_id, member_id, kind, occurred_at, recorded_at, idempotency_key, purchase_id,
                     return_id, reward_order_id, lot_id, reason, actor, explanation)
                 VALUES ($id, $p, $member, 'Earn', $occurred, $recorded, NULL, $purchase, NULL, NULL, NULL, NULL, $actor, $explanation)
                 """, "$id", "$member", "$occurred", "$recorded", "$purchase", "$actor", "$explanation");
-            _entry = Command("INSERT INTO ledger_entries (transaction_id, programme_id, member_id, account, amount) VALUES ($tx, $p, $member, $account, $amount)",
+            _entry = Statement("INSERT INTO ledger_entries (transaction_id, programme_id, member_id, account, amount) VALUES ($tx, $p, $member, $account, $amount)",
                 "$tx", "$member", "$account", "$amount");
-            _lot = Command("""
+            _lot = Statement("""
                 INSERT INTO point_lots (programme_id, member_id, purchase_id, source, earned_at, available_at, expires_at, amount, remaining, status)
                 VALUES ($p, $member, $purchase, 'earn', $earned, $available, $expires, $amount, $amount, $status)
                 """, "$member", "$purchase", "$earned", "$available", "$expires", "$amount", "$status");
-            _card = Command("SELECT member_id, number, status, replaced_by FROM cards WHERE programme_id = $p AND (number = $number OR token = $token) LIMIT 2",
+            _card = Statement("SELECT member_id, number, status, replaced_by FROM cards WHERE programme_id = $p AND (number = $number OR token = $token) LIMIT 2",
                 "$number", "$token");
-            _member = Command("SELECT status, purchase_count FROM members WHERE id = $id AND programme_id = $p", "$id");
-            _enrol = Command("""
+            _member = Statement("SELECT status, purchase_count FROM members WHERE id = $id AND programme_id = $p", "$id");
+            _enrol = Statement("""
                 INSERT INTO members (id, programme_id, external_ref, name, email, email_key, birthday, language, status, enrolled_at,
                     available, pending, purchase_count)
                 VALUES ($id, $p, $ref, $ref, NULL, NULL, NULL, 'en', 'Active', $joined, $available, $pending, $count)
                 """, "$id", "$ref", "$joined", "$available", "$pending", "$count");
-            _change = Command("""
+            _change = Statement("""
                 UPDATE members SET available = available + $available, pending = pending + $pending, purchase_count = purchase_count + $count
                 WHERE id = $id
                 """, "$id", "$available", "$pending", "$count");
-            _joined = Command("UPDATE members SET enrolled_at = $joined WHERE id = $id", "$id", "$joined");
-            _maxTx = Command("""
+            _joined = Statement("UPDATE members SET enrolled_at = $joined WHERE id = $id", "$id", "$joined");
+            _maxTx = Statement("""
                 SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'ledger_transactions'), 0),
                            coalesce((SELECT max(id) FROM ledger_transactions), 0))
                 """);
@@ -294,7 +330,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         public Dictionary<string, MemberRef> LoadMembers()
         {
             var refs = new Dictionary<string, MemberRef>(StringComparer.Ordinal);
-            using (var cmd = Command("SELECT id, external_ref, status, purchase_count FROM members WHERE programme_id = $p AND external_ref IS NOT NULL ORDER BY enrolled_at"))
+            using (var cmd = Query("SELECT id, external_ref, status, purchase_count FROM members WHERE programme_id = $p AND external_ref IS NOT NULL ORDER BY enrolled_at"))
             using (var r = cmd.ExecuteReader())
             {
                 while (r.Read())
@@ -305,7 +341,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                     _members[id] = new MemberState(id, Enum.Parse<MemberStatus>(r.GetString(2)), r.GetInt32(3), inDatabase: true);
                 }
             }
-            using var any = Command("SELECT EXISTS (SELECT 1 FROM purchases WHERE programme_id = $p)");
+            using var any = Query("SELECT EXISTS (SELECT 1 FROM purchases WHERE programme_id = $p)");
             _hadPurchases = Convert.ToInt64(any.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
             return refs;
         }
@@ -315,7 +351,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             // IMMEDIATE takes the write lock now, so the ids read below stay ours until the commit.
             Execute(_c, "BEGIN IMMEDIATE");
             _open = true;
-            _nextTx = Convert.ToInt64(_maxTx.ExecuteScalar(), CultureInfo.InvariantCulture) + 1;
+            _nextTx = (long)_maxTx.Rows(1)[0][0]! + 1;
         }
 
         public void Commit()
@@ -380,19 +416,20 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             }
 
             var basket = check.Basket!;
-            var earning = state is null ? Written.Empty(basket)
-                : item.Earning ?? Written.Of(_p.Scheme.Evaluate(basket, new EarningContext(state.PurchaseCount == 0)));
-            var currency = _p.Currency;
-            var occurredAt = req.OccurredAt?.UtcDateTime ?? now;
-            var purchaseId = Id(Guid.CreateVersion7());
-            object memberId = state is null ? DBNull.Value : Id(state.Id);
-            var recorded = Time(now);
-            var occurred = Time(occurredAt);
+            var earning = state is not null && !item.OrderFree && state.PurchaseCount == 0
+                ? Written.Of(_p.Scheme.Evaluate(basket, new EarningContext(true)))
+                : item.Earning!;
+            var v = item.Values!;
+            var purchaseId = v.PurchaseId;
+            string? memberId = state is null ? null : Id(state.Id);
+            if (now != _recordedFor) (_recordedFor, _recorded) = (now, Time(now));
+            var recorded = _recorded;
+            var occurred = v.Occurred;
 
-            Set(_purchase, purchaseId, memberId, (object?)cardNumber ?? DBNull.Value, Id(check.Partner!.Id), check.Partner.Code,
-                (object?)check.Store?.Code ?? DBNull.Value, req.Channel.ToString(), req.ReceiptId, item.Fingerprint, occurred, recorded,
-                currency.Code, currency.ToMinor(basket.Total), earning.Result.Points, earning.Result.Bonuses.Sum(b => b.Points), earning.BonusJson);
-            if (_purchase.ExecuteNonQuery() == 0)
+            var inserted = _purchase.Run(purchaseId, memberId, cardNumber, check.Partner!.Id == _partnerId ? _partnerIdText : Id(check.Partner.Id), check.Partner.Code,
+                check.Store?.Code, _channels[(int)req.Channel], req.ReceiptId, item.Fingerprint, occurred, recorded,
+                _p.Currency.Code, v.TotalMinor, earning.Result.Points, earning.BonusPoints, earning.BonusJson);
+            if (inserted == 0)
             {
                 // Another writer recorded this receipt since the import started.
                 if (!Existing(check.Partner.Id, req.ReceiptId, item.Fingerprint, purchase, batch))
@@ -402,9 +439,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             for (var i = 0; i < basket.Lines.Count; i++)
             {
                 var l = basket.Lines[i];
-                Set(_line, purchaseId, l.LineNo, memberId, l.Sku, (object?)l.Category ?? DBNull.Value, Quantity(l.Quantity),
-                    currency.ToMinor(l.UnitPrice), currency.ToMinor(l.Discount), currency.ToMinor(l.Net), earning.Result.Lines[i].Points, earning.LineJson[i]);
-                _line.ExecuteNonQuery();
+                var (unit, discount, net, quantity) = v.Lines[i];
+                _line.Run(purchaseId, l.LineNo, memberId, l.Sku, l.Category, quantity, unit, discount, net, earning.Result.Lines[i].Points, earning.LineJson[i]);
             }
 
             if (state is not null)
@@ -412,19 +448,13 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 var points = earning.Result.Points;
                 if (points > 0)
                 {
-                    var availableAt = occurredAt.AddDays(_p.Settings.PendingDays);
-                    var pending = availableAt > now;
-                    var expiresAt = _p.Settings.Expiry.ExpiresAt(occurredAt);
+                    var pending = v.AvailableAt > now;
                     var tx = _nextTx++;
-                    Set(_transaction, tx, memberId, occurred, recorded, purchaseId, _actor, earning.ExplanationJson);
-                    _transaction.ExecuteNonQuery();
-                    Set(_entry, tx, DBNull.Value, LedgerAccounts.PartnerIssued(check.Partner.Code), -points);
-                    _entry.ExecuteNonQuery();
-                    Set(_entry, tx, memberId, pending ? LedgerAccounts.MemberPending : LedgerAccounts.MemberAvailable, points);
-                    _entry.ExecuteNonQuery();
-                    Set(_lot, memberId, purchaseId, occurred, Time(availableAt), expiresAt is { } e ? Time(e) : DBNull.Value, points,
+                    _transaction.Run(tx, memberId, occurred, recorded, purchaseId, _actor, earning.ExplanationJson);
+                    _entry.Run(tx, null, LedgerAccounts.PartnerIssued(check.Partner.Code), -points);
+                    _entry.Run(tx, memberId, pending ? LedgerAccounts.MemberPending : LedgerAccounts.MemberAvailable, points);
+                    _lot.Run(memberId, purchaseId, occurred, v.Available, v.Expires, points,
                         pending ? nameof(LotStatus.Pending) : nameof(LotStatus.Available));
-                    _lot.ExecuteNonQuery();
                     if (pending) state.Pending += points;
                     else state.Available += points;
                     batch.Points += points;
@@ -443,8 +473,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
 
         private bool Existing(Guid partnerId, string receiptId, string fingerprint, ImportedPurchase purchase, Tally batch)
         {
-            Set(_existing, Id(partnerId), receiptId);
-            if (_existing.ExecuteScalar() is not string stored) return false;
+            var found = _existing.Rows(1, Id(partnerId), receiptId);
+            if (found.Count == 0 || found[0][0] is not string stored) return false;
             if (stored == fingerprint) batch.Existing++;
             else Reject(purchase, batch, [("receiptId", "This receipt id was already recorded with different content.")]);
             return true;
@@ -469,13 +499,11 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             if (!number.Any(char.IsControl))
             {
                 var token = number.StartsWith("treue:card:", StringComparison.Ordinal) ? number["treue:card:".Length..] : number;
-                Set(_card, number, token);
-                using var r = _card.ExecuteReader();
-                if (r.Read())
+                var rows = _card.Rows(2, number, token);
+                if (rows.Count > 1) throw new InvalidOperationException($"Card '{number}' matches more than one card.");
+                if (rows.Count == 1)
                 {
-                    (memberId, found, status) = (r.GetString(0), r.GetString(1), r.GetString(2));
-                    replacedBy = r.IsDBNull(3) ? null : r.GetString(3);
-                    if (r.Read()) throw new InvalidOperationException($"Card '{number}' matches more than one card.");
+                    (memberId, found, status, replacedBy) = ((string)rows[0][0]!, (string)rows[0][1]!, (string)rows[0][2]!, rows[0][3] as string);
                 }
             }
             if (memberId is null)
@@ -500,10 +528,9 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         private MemberState StateOf(Guid memberId)
         {
             if (_members.TryGetValue(memberId, out var state)) return state;
-            Set(_member, Id(memberId));
-            using var r = _member.ExecuteReader();
-            if (!r.Read()) throw new InvalidOperationException($"The member {memberId} of a card does not exist.");
-            state = new MemberState(memberId, Enum.Parse<MemberStatus>(r.GetString(0)), r.GetInt32(1), inDatabase: true);
+            var rows = _member.Rows(1, Id(memberId));
+            if (rows.Count == 0) throw new InvalidOperationException($"The member {memberId} of a card does not exist.");
+            state = new MemberState(memberId, Enum.Parse<MemberStatus>((string)rows[0][0]!), checked((int)(long)rows[0][1]!), inDatabase: true);
             _members[memberId] = state;
             return state;
         }
@@ -523,8 +550,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 if (!m.InDatabase)
                 {
                     if (!m.Enrolled) continue;
-                    Set(_enrol, Id(m.Id), m.Reference!, Time(m.FirstSeen), m.Available, m.Pending, m.Purchases);
-                    _enrol.ExecuteNonQuery();
+                    _enrol.Run(Id(m.Id), m.Reference!, Time(m.FirstSeen), m.Available, m.Pending, m.Purchases);
                     m.InDatabase = true;
                     m.WrittenJoined = m.FirstSeen;
                 }
@@ -532,13 +558,11 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 {
                     if (m.Available != 0 || m.Pending != 0 || m.Purchases != 0)
                     {
-                        Set(_change, Id(m.Id), m.Available, m.Pending, m.Purchases);
-                        if (_change.ExecuteNonQuery() != 1) throw new InvalidOperationException($"Member {m.Id} disappeared during the import.");
+                        if (_change.Run(Id(m.Id), m.Available, m.Pending, m.Purchases) != 1) throw new InvalidOperationException($"Member {m.Id} disappeared during the import.");
                     }
                     if (m.WrittenJoined is { } joined && m.FirstSeen < joined)
                     {
-                        Set(_joined, Id(m.Id), Time(m.FirstSeen));
-                        _joined.ExecuteNonQuery();
+                        _joined.Run(Id(m.Id), Time(m.FirstSeen));
                         m.WrittenJoined = m.FirstSeen;
                     }
                 }
@@ -548,19 +572,14 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             _dirty.Clear();
         }
 
-        private SqliteCommand Command(string sql, params string[] parameters)
+        private BulkStatement Statement(string sql, params string[] parameters) => new(_c, sql, _programme, parameters);
+
+        private SqliteCommand Query(string sql)
         {
             var cmd = _c.CreateCommand();
             cmd.CommandText = sql;
             cmd.Parameters.AddWithValue("$p", _programme);
-            foreach (var name in parameters) cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
             return cmd;
-        }
-
-        /// <summary>Sets the parameters after <c>$p</c>, in order.</summary>
-        private static void Set(SqliteCommand cmd, params object[] values)
-        {
-            for (var i = 0; i < values.Length; i++) cmd.Parameters[i + 1].Value = values[i];
         }
 
         public void Dispose()
