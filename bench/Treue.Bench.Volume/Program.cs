@@ -101,7 +101,7 @@ async Task<int> MemoryAsync()
 {
     var members = IntOption("--members", 1_000_000);
     var purchases = IntOption("--purchases", members / 2);
-    var requests = IntOption("--requests", 2_000);
+    var requests = IntOption("--requests", 1_000);
 
     var empty = Path.Combine(folder, "empty");
     var emptyKey = await SetUpAsync(empty);
@@ -123,7 +123,7 @@ async Task<int> MemoryAsync()
     Console.WriteLine($"Database: {dbSize / 1e6:N0} MB");
 
     var baseline = await ServeAsync(empty, emptyKey, [.. Enumerable.Range(0, 100).Select(i => CardNumber(i))], [.. Enumerable.Range(0, 100).Select(_ => Guid.CreateVersion7())], requests);
-    Console.WriteLine($"baseline (empty database): peak RSS {baseline.PeakMb:N0} MB, after the requests {baseline.EndMb:N0} MB, {baseline.Requests:N0} requests, {baseline.Failed:N0} not 2xx");
+    Console.WriteLine($"baseline (empty database): peak RSS {baseline.PeakMb:N0} MB, after the requests {baseline.EndMb:N0} MB, {baseline.Requests:N0} requests, {baseline.Failed:N0} not 2xx (expected: its cards and members do not exist)");
     var loaded = await ServeAsync(full, fullKey, cards, ids, requests);
     Console.WriteLine($"{members:N0} members: peak RSS {loaded.PeakMb:N0} MB, after the requests {loaded.EndMb:N0} MB, {loaded.Requests:N0} requests, {loaded.Failed:N0} not 2xx");
     Console.WriteLine($"  ratio to baseline: {loaded.PeakMb / baseline.PeakMb:N2} (+{loaded.PeakMb - baseline.PeakMb:N0} MB)");
@@ -238,7 +238,9 @@ async Task<(double PeakMb, double EndMb, int Requests, int Failed)> ServeAsync(s
             var n = i;
             work.Add(() => Send(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/cards/{card}")));
             work.Add(() => Send(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/members/{member}/balance")));
-            work.Add(() => Send(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/members?cardNumber={card}")));
+            // Finding a member by card number through the member list scans the members on SQLite (seconds with a
+            // million members), so it is asked less often than the other look-ups.
+            if (n % 20 == 0) work.Add(() => Send(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/members?cardNumber={card}")));
             if (n % 4 == 0)
             {
                 work.Add(() => Send(() => new HttpRequestMessage(HttpMethod.Post, "/api/v1/purchases")
