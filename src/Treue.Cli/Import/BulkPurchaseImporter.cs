@@ -30,7 +30,6 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
     /// <summary>The transaction size when none is given: large enough that commits cost nothing, small enough to resume quickly.</summary>
     public const int DefaultBatchSize = 50_000;
 
-    private const string EarnSource = "earn";
     private const int ChunkSize = 2_000;
 
     public async Task<ImportOutcome> ImportAsync(Guid programmeId, string path, string? defaultPartner, string actor, int batchSize,
@@ -45,7 +44,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         var writer = new Writer(connection, programme, actor);
         var refs = writer.LoadMembers();
         var now = clock.GetUtcNow().UtcDateTime;
-        // Rules for the first purchase make earning depend on the order of purchases; only then is it left to the writer.
+        // Rules for the first purchase make earning depend on the order of purchases: then the writer, which knows the
+        // member's purchases so far, evaluates a member's first purchase again.
         var rules = await db.Rules.AsNoTracking().Where(r => r.ProgrammeId == programmeId && r.Active).Select(r => r.Definition).ToListAsync(ct);
         var orderFree = !rules.Any(r => r.Conditions.FirstPurchaseOnly);
 
@@ -129,8 +129,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
     }
 
     /// <summary>
-    /// What can be worked out for a purchase without the database: the member's id, the fingerprint, the checks and,
-    /// when the order of purchases does not matter, the earning. Runs on the reading thread, beside the writer.
+    /// What can be worked out for a purchase without the database: the member's id, the fingerprint, the checks, the
+    /// column values and the earning of a purchase that is not the member's first. Runs on the reading thread, beside the writer.
     /// </summary>
     private static Prepared Prepare(CompiledProgramme programme, ImportedPurchase purchase, Dictionary<string, MemberRef> refs, DateTime now, bool orderFree)
     {
@@ -171,7 +171,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         MemberRef? Member, Written? Earning, Values? Values, bool OrderFree, ImportChunk? Chunk);
 
     /// <summary>The column values of a valid purchase and its lines, in the form they are stored.</summary>
-    private sealed record Values(string PurchaseId, DateTime OccurredAt, string Occurred, DateTime AvailableAt, string Available, string? Expires,
+    private sealed record Values(string PurchaseId, string Occurred, DateTime AvailableAt, string Available, string? Expires,
         long TotalMinor, (long Unit, long Discount, long Net, string Quantity)[] Lines)
     {
         public static Values Of(CompiledProgramme p, Basket basket, DateTime occurredAt)
@@ -184,7 +184,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 lines[i] = (currency.ToMinor(l.UnitPrice), currency.ToMinor(l.Discount), currency.ToMinor(l.Net), Quantity(l.Quantity));
             }
             var availableAt = occurredAt.AddDays(p.Settings.PendingDays);
-            return new Values(Id(Guid.CreateVersion7()), occurredAt, Time(occurredAt), availableAt, Time(availableAt),
+            return new Values(Id(Guid.CreateVersion7()), Time(occurredAt), availableAt, Time(availableAt),
                 p.Settings.Expiry.ExpiresAt(occurredAt) is { } e ? Time(e) : null, currency.ToMinor(basket.Total), lines);
         }
     }
