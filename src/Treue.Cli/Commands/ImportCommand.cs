@@ -39,11 +39,16 @@ internal static class ImportCommand
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 100_000) r.AddError("--batch-size must be between 1 and 100,000.");
         });
+        var bulk = new Option<bool>("--bulk")
+        {
+            Description = "Import a large CSV file into SQLite at full speed: streamed, in large transactions, through prepared statements. " +
+                "The rows of each receipt must stand together",
+        };
         var command = new Command("purchases",
             "Import purchases: members are found by external reference (and enrolled when missing), and every purchase earns points by the programme's rules. " +
             "Importing the same file again adds nothing.")
         {
-            file, programme, format, partner, batchSize,
+            file, programme, format, partner, batchSize, bulk,
         };
         command.SetAction((parse, ct) => cli.WithServicesAsync(parse, async services =>
         {
@@ -56,6 +61,14 @@ internal static class ImportCommand
             if (partnerCode is not null && !partners.Contains(partnerCode, StringComparer.OrdinalIgnoreCase))
                 throw new CliError($"'{partnerCode}' is not a partner of programme '{p.Code}' (partners: {string.Join(", ", partners)}).");
             partnerCode ??= partners.Count == 1 ? partners[0] : null;
+
+            if (parse.GetValue(bulk))
+            {
+                if (parse.GetRequiredValue(format) != "csv") throw new CliError("--bulk reads Treue's purchase CSV only; import CDNOW files without --bulk.");
+                if (!db.IsSqlite) throw new CliError("--bulk imports into SQLite only; on PostgreSQL, import without --bulk.");
+                var size = parse.GetResult(batchSize) is { Implicit: false } ? parse.GetValue(batchSize) : BulkPurchaseImporter.DefaultBatchSize;
+                return await BulkAsync(cli, db, services.GetRequiredService<TimeProvider>(), p, path, partnerCode, size, ct);
+            }
 
             ImportFile read;
             if (parse.GetRequiredValue(format) == "cdnow")
@@ -89,6 +102,31 @@ internal static class ImportCommand
             return outcome.Rejected > 0 || outcome.RejectedRows > 0 ? ExitCodes.BadInput : ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static async Task<int> BulkAsync(CliContext cli, TreueDb db, TimeProvider clock, Treue.Storage.Entities.Programme p, string path,
+        string? partnerCode, int batchSize, CancellationToken ct)
+    {
+        var clockTime = Stopwatch.StartNew();
+        var scan = await PurchaseCsv.ScanAsync(path, partnerCode, ct);
+        if (scan.Split is { } split)
+            throw new CliError($"{path}: the rows of receipt '{split.ReceiptId}' start on line {split.FirstLine} and continue on line {split.ResumedLine}, " +
+                "after other receipts. --bulk needs the rows of each receipt together (as 'treue export purchases' writes them): " +
+                "sort the file by receipt, or import it without --bulk.");
+        cli.Terminal.Say($"Read {scan.Rows:N0} rows of {path}: {scan.Receipts:N0} receipts.");
+        var importer = new BulkPurchaseImporter(db, clock);
+        var outcome = await cli.Terminal.Console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask("Importing purchases", maxValue: Math.Max(1, scan.Receipts));
+                var outcome = await importer.ImportAsync(p.Id, path, partnerCode, "import:" + Path.GetFileName(path), batchSize, n => task.Value = n, ct);
+                task.Value = task.MaxValue;
+                return outcome;
+            });
+        clockTime.Stop();
+        Report(cli.Terminal, outcome, clockTime.Elapsed);
+        return outcome.Rejected > 0 || outcome.RejectedRows > 0 ? ExitCodes.BadInput : ExitCodes.Ok;
     }
 
     private static void Report(Terminal terminal, ImportOutcome outcome, TimeSpan elapsed)
