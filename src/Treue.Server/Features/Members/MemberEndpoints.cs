@@ -91,10 +91,19 @@ public static partial class MemberEndpoints
             q = q.Where(m => m.EmailKey == key);
         }
         if (externalRef is not null) q = q.Where(m => m.ExternalRef == externalRef);
+        // Cards are looked up first, by their own index: a correlated sub-query made SQLite walk every member.
         if (cardNumber is not null)
-            q = q.Where(m => db.Cards.Any(c => c.ProgrammeId == caller.ProgrammeId && c.Number == cardNumber && c.MemberId == m.Id));
+        {
+            var owner = await db.Cards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.Number == cardNumber)
+                .Select(c => (Guid?)c.MemberId).FirstOrDefaultAsync(ct);
+            q = q.Where(m => m.Id == owner);
+        }
         if (cardToken is not null)
-            q = q.Where(m => db.Cards.Any(c => c.ProgrammeId == caller.ProgrammeId && c.Token == cardToken && c.MemberId == m.Id));
+        {
+            var owner = await db.Cards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.Token == cardToken)
+                .Select(c => (Guid?)c.MemberId).FirstOrDefaultAsync(ct);
+            q = q.Where(m => m.Id == owner);
+        }
         if (after is not null)
         {
             if (!Guid.TryParse(after, out var afterId)) return Problems.Problem("invalid_cursor", "is not a cursor this API returned", "cursor", 400);
