@@ -119,6 +119,9 @@ public sealed class Validation
         return true;
     }
 
+    /// <summary>The recorded errors, field by field in the order the fields were first met.</summary>
+    public List<(string Field, string Message)> All() => [.. _errors.SelectMany(e => e.Value.Select(m => (e.Key, m)))];
+
     /// <summary>The 400 problem for the recorded errors.</summary>
     public ProblemHttpResult Problem() => Problems.Validation(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 }

@@ -300,9 +300,16 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
 
     private sealed record Checked(Basket? Basket, Member? Member, Card? Card, Partner? Partner, Store? Store, ProblemHttpResult? Problem);
 
-    private async Task<Checked> CheckAsync(CompiledProgramme p, string? partnerRestriction, PurchaseRequest req, bool requireReceipt, CancellationToken ct)
+    /// <summary>What <see cref="Shape"/> makes of a purchase: its basket, partner and store, or why it is refused.</summary>
+    public sealed record PurchaseShape(Basket? Basket, Partner? Partner, Store? Store, Validation? Invalid, Refusal? Refusal, int? RefusalStatus = null);
+
+    /// <summary>
+    /// The checks of a purchase that need no database, in the order a till meets them: fields, lines and total, currency,
+    /// the key's partner restriction, partner and store. The HTTP path and the bulk import both use it, so they refuse alike.
+    /// </summary>
+    public static PurchaseShape Shape(CompiledProgramme p, string? partnerRestriction, PurchaseRequest req, bool requireReceipt, DateTime now)
     {
-        static Checked Fail(ProblemHttpResult problem) => new(null, null, null, null, null, problem);
+        static PurchaseShape Refuse(string code, string message, string field, int? status = null) => new(null, null, null, null, new Refusal(code, message, field), status);
         var v = new Validation();
         v.Text(req.ReceiptId, "receiptId", 100, requireReceipt);
         v.Text(req.Partner, "partner", 64);
@@ -316,7 +323,6 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (identified == 0 && !req.Anonymous && requireReceipt) v.Add("cardNumber", "is required unless memberId is given or the purchase is marked anonymous");
         if (identified > 0 && req.Anonymous) v.Add("anonymous", "an anonymous purchase cannot name a card or member");
         if (req.PointsPayment is { } pp) v.Check(pp.Points is > 0 and <= 1_000_000_000, "pointsPayment.points", "must be between 1 and 1,000,000,000");
-        var now = clock.GetUtcNow().UtcDateTime;
         if (req.OccurredAt is { } occurred)
             v.Check(occurred.UtcDateTime <= now.AddMinutes(5) && occurred.Year >= 1970, "occurredAt", "must not be in the future or before 1970");
         var lines = new List<BasketLine>();
@@ -349,17 +355,28 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             v.Check(req.Total is >= 0 and <= MaxTotal, "total", "must be between 0 and 10,000,000");
             v.Check(req.Total == sum, "total", $"does not match the lines: they add up to {sum}");
         }
-        if (v.Failed) return Fail(v.Problem());
+        if (v.Failed) return new(null, null, null, v, null);
 
         if (!string.Equals(currency!.Code, p.Currency.Code, StringComparison.Ordinal))
-            return Fail(Problems.Problem("currency_mismatch", $"The programme runs in {p.Currency.Code}.", "currency"));
+            return Refuse("currency_mismatch", $"The programme runs in {p.Currency.Code}.", "currency");
         if (partnerRestriction is not null && !string.Equals(partnerRestriction, req.Partner, StringComparison.OrdinalIgnoreCase))
-            return Fail(Problems.Problem("forbidden", "This API key may only record purchases of its own partner.", "partner", 403));
+            return Refuse("forbidden", "This API key may only record purchases of its own partner.", "partner", 403);
         if (!p.Partners.TryGetValue(req.Partner, out var partner) || !partner.Active)
-            return Fail(Problems.Problem("partner_not_found", "The partner is not part of this programme.", "partner"));
+            return Refuse("partner_not_found", "The partner is not part of this programme.", "partner");
         Store? store = null;
         if (req.Store is not null && (!p.Stores.TryGetValue(req.Store, out store) || store.PartnerId != partner.Id || !store.Active))
-            return Fail(Problems.Problem("store_not_found", "The store is not a store of this partner.", "store"));
+            return Refuse("store_not_found", "The store is not a store of this partner.", "store");
+        var local = p.LocalTime(req.OccurredAt?.UtcDateTime ?? now);
+        return new(new Basket(partner.Code, store?.Code, req.Channel, local, lines), partner, store, null, null);
+    }
+
+    private async Task<Checked> CheckAsync(CompiledProgramme p, string? partnerRestriction, PurchaseRequest req, bool requireReceipt, CancellationToken ct)
+    {
+        static Checked Fail(ProblemHttpResult problem) => new(null, null, null, null, null, problem);
+        var shape = Shape(p, partnerRestriction, req, requireReceipt, clock.GetUtcNow().UtcDateTime);
+        if (shape.Invalid is { } invalid) return Fail(invalid.Problem());
+        if (shape.Refusal is { } refusal) return Fail(Problems.Problem(refusal.Code, refusal.Message, refusal.Field, shape.RefusalStatus));
+        var (partner, store) = (shape.Partner!, shape.Store);
 
         Card? card = null;
         Member? member = null;
@@ -378,8 +395,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (member is not null && member.Status != MemberStatus.Active)
             return Fail(Problems.Problem("member_not_active", $"The member's account is {member.Status.ToString().ToLowerInvariant()}.", req.CardNumber is null ? "memberId" : "cardNumber"));
 
-        var local = p.LocalTime(req.OccurredAt?.UtcDateTime ?? now);
-        return new Checked(new Basket(partner.Code, store?.Code, req.Channel, local, lines), member, card, partner, store, null);
+        return new Checked(shape.Basket, member, card, partner, store, null);
     }
 
     private static EarningResult Empty(Basket basket) =>
