@@ -48,6 +48,9 @@ public sealed class WebServer : IAsyncLifetime
     public TestMember Ana { get; private set; } = default!;
     public TestMember Ben { get; private set; } = default!;
     public TestMember Cara { get; private set; } = default!;
+    /// <summary>A member of another programme, whom the test programme's staff must never see.</summary>
+    public TestMember Outsider { get; private set; } = default!;
+    public const string ThrottledEmail = "forgetful@test.treue";
     public string ConnectionString { get; private set; } = "";
 
     public string ServerOutput { get { lock (_output) return _output.ToString(); } }
@@ -103,24 +106,27 @@ public sealed class WebServer : IAsyncLifetime
         await staff.CreateAsync(ProgrammeId, SupportEmail, "Sid Support", StaffRole.Support, Password, CancellationToken.None);
         await staff.CreateAsync(ProgrammeId, MarketerEmail, "Mo Marketer", StaffRole.Marketer, Password, CancellationToken.None);
         await staff.CreateAsync(ProgrammeId, AnalystEmail, "Ann Analyst", StaffRole.Analyst, Password, CancellationToken.None);
+        await staff.CreateAsync(ProgrammeId, ThrottledEmail, "Fred Forgetful", StaffRole.Support, Password, CancellationToken.None);
         var members = new MemberAccounts(db, throttle, new NoSender(), TimeProvider.System, config);
         Ana = await MemberAsync(db, members, "Ana Tester", "ana@example.org");
         Ben = await MemberAsync(db, members, "Ben Otherperson", "ben@example.org");
         Cara = await MemberAsync(db, members, "Cara Shopper", "cara@example.org");
+        var (other, _) = await new ProgrammeApplier(db, TimeProvider.System).ApplyAsync(Document with { Code = "other-club", Name = "Other Club" }, CancellationToken.None);
+        Outsider = await MemberAsync(db, members, "Olga Outsider", "olga@example.org", other!.ProgrammeId);
     }
 
-    private async Task<TestMember> MemberAsync(TreueDb db, MemberAccounts accounts, string name, string email)
+    private async Task<TestMember> MemberAsync(TreueDb db, MemberAccounts accounts, string name, string email, Guid? programme = null)
     {
         var m = new Member
         {
-            Id = Guid.CreateVersion7(), ProgrammeId = ProgrammeId, Name = name, Email = email, EmailKey = email, Status = MemberStatus.Active,
+            Id = Guid.CreateVersion7(), ProgrammeId = programme ?? ProgrammeId, Name = name, Email = email, EmailKey = email, Status = MemberStatus.Active,
             EnrolledAt = DateTime.UtcNow.AddMonths(-5), Language = "en",
         };
         db.Members.Add(m);
         var card = CardEndpoints.NewCard(m, CardKind.Digital, null, m.EnrolledAt);
         db.Cards.Add(card);
         await db.SaveChangesAsync();
-        await accounts.SetPasswordAsync(ProgrammeId, m.Id, Password, CancellationToken.None);
+        await accounts.SetPasswordAsync(m.ProgrammeId, m.Id, Password, CancellationToken.None);
         return new TestMember(m.Id, name, email, card.Number);
     }
 
