@@ -48,7 +48,12 @@ public static class WebSetup
 
     public static void MapTreueWeb(this WebApplication app)
     {
-        app.MapStaticAssets();
+        // The manifest is named after the program that hosts the server (Treue.Server, or the treue command); a host
+        // without one of its own (a test that runs the command in-process) uses the server's.
+        var own = Path.Combine(AppContext.BaseDirectory, app.Environment.ApplicationName + ".staticwebassets.endpoints.json");
+        var server = Path.Combine(AppContext.BaseDirectory, "Treue.Server.staticwebassets.endpoints.json");
+        if (File.Exists(own)) app.MapStaticAssets();
+        else if (File.Exists(server)) app.MapStaticAssets(server);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapGet("/culture", (string? c, string? back, HttpContext http) =>
         {
