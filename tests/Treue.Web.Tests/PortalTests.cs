@@ -111,4 +111,27 @@ public sealed class PortalTests(WebServer server)
         await page.WaitForURLAsync(url => url.EndsWith("/portal", StringComparison.Ordinal));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hello, Cara Shopper" })).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task A_sign_in_link_works_once()
+    {
+        var page = await server.NewPageAsync();
+        await page.GotoAsync("/portal/signin");
+        await page.Locator("#code-email").FillAsync(server.Ben.Email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send me a code" }).ClickAsync();
+        await page.WaitForURLAsync("**/portal/signin/code**");
+        var log = Path.Combine(Path.GetDirectoryName(server.ConnectionString["Data Source=".Length..])!, "sign-in-codes.log");
+        var link = new Uri(File.ReadAllLines(log).Last(l => l.Contains(server.Ben.Email, StringComparison.Ordinal)).Split('\t')[3]);
+        Assert.Equal(server.Address.Authority, link.Authority);
+
+        await page.GotoAsync(link.PathAndQuery);
+        await page.WaitForURLAsync(url => url.EndsWith("/portal", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hello, Ben Otherperson" })).ToBeVisibleAsync();
+
+        var again = await server.NewPageAsync();
+        await again.GotoAsync(link.PathAndQuery);
+        await Assertions.Expect(again.GetByRole(AriaRole.Heading, new() { Name = "This link no longer works" })).ToBeVisibleAsync();
+        await again.GotoAsync("/portal");
+        await again.WaitForURLAsync("**/portal/signin**");
+    }
 }
