@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Treue.Web.Tests.Infrastructure;
 
@@ -140,5 +141,22 @@ public sealed class AdminConsoleTests(WebServer server)
         await page.WaitForReadyAsync();
         Assert.Equal(0, await page.Locator("#new-api-key").CountAsync());
         await Assertions.Expect(page.Locator("#api-keys")).ToContainTextAsync("Till 7");
+    }
+
+    [Fact]
+    public async Task The_member_page_lists_returns_with_the_points_they_took_back()
+    {
+        var purchase = await server.PurchaseAsync(server.Ben.CardNumber, "return-test-1", "book-corner", "atlas", "books", 2, 15.00m);
+        var id = purchase.GetProperty("id").GetString();
+        var response = await server.Pos.PostAsJsonAsync($"/api/v1/purchases/{id}/returns", new { returnId = "ret-atlas-1", lines = new[] { new { lineNo = 1, quantity = 1 } } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+
+        var page = await server.NewPageAsync();
+        await page.StaffSignInAsync(WebServer.SupportEmail);
+        await page.OpenAsync($"/admin/members/{server.Ben.Id}");
+        var row = page.Locator("#member-returns tr", new() { HasText = "ret-atlas-1" });
+        await Assertions.Expect(row).ToContainTextAsync("€15.00");
+        await Assertions.Expect(row).ToContainTextAsync("−15");
+        await Assertions.Expect(page.Locator("#member-purchases")).ToContainTextAsync("return-test-1");
     }
 }

@@ -5,6 +5,8 @@ public sealed partial class Loc
     // German texts, keyed by the English text the pages use.
     private static readonly Dictionary<string, string> German = new(StringComparer.Ordinal)
     {
+        ["Returns"] = "Rückgaben",
+        ["{0} already spent"] = "{0} schon ausgegeben",
         ["(pending)"] = "(vorgemerkt)",
         ["A name is required (at most 100 characters)."] = "Ein Name ist erforderlich (höchstens 100 Zeichen).",
         ["A reason is required (at most 500 characters)."] = "Ein Grund ist erforderlich (höchstens 500 Zeichen).",
