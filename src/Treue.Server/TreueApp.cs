@@ -13,6 +13,7 @@ using Treue.Server.Features.Programmes;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Infrastructure;
+using Treue.Server.Web.Shared;
 using Treue.Storage;
 
 namespace Treue.Server;
@@ -66,6 +67,7 @@ public static class TreueApp
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin)))
             .AddPolicy(Policies.Pos, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin), nameof(Storage.Entities.ApiRole.Pos)));
+        builder.AddTreueWeb();
         builder.Services.ConfigureHttpJsonOptions(o => TreueJson.ConfigureStrict(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -97,11 +99,12 @@ public static class TreueApp
         app.UseTreueErrorHandling();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseTreueWeb();
         app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("Treue API"));
-        app.MapGet("/", () => Results.Redirect("/scalar/v1")).ExcludeFromDescription();
+        app.MapTreueWeb();
         app.MapGet("/health", async (TreueDb db, CancellationToken ct) =>
                 await db.Database.CanConnectAsync(ct)
                     ? Results.Ok(new { status = "ok", database = db.IsSqlite ? "sqlite" : "postgres" })
@@ -142,6 +145,7 @@ public static class TreueApp
         {
             keys = JsonSerializer.Deserialize<DemoKeys>(await File.ReadAllTextAsync(keysFile), TreueJson.Options);
         }
+        await Web.WebDemo.EnsureAsync(scope.ServiceProvider, programmeId, say, CancellationToken.None);
         if (keys is not null)
             say($"Demo programme '{DemoSeeder.Code}' is ready. Admin API key: {keys.Admin}  Till (pos) API key: {keys.Pos}  (saved in {keysFile})");
         if (await seeder.HasMembersAsync(programmeId, CancellationToken.None)) return;

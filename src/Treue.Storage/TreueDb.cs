@@ -29,6 +29,10 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<RewardOrder> RewardOrders => Set<RewardOrder>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<StaffUser> StaffUsers => Set<StaffUser>();
+    public DbSet<MemberCredential> MemberCredentials => Set<MemberCredential>();
+    public DbSet<SignInCode> SignInCodes => Set<SignInCode>();
+    public DbSet<ProgrammeChange> ProgrammeChanges => Set<ProgrammeChange>();
 
     /// <summary>True when the database behind this context is SQLite.</summary>
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
@@ -113,6 +117,22 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.HasKey(x => new { x.Scope, x.Key });
             e.HasIndex(x => x.CreatedAt);
             e.Property(x => x.Key).HasMaxLength(255);
+        });
+        b.Entity<StaffUser>(e => e.HasIndex(x => new { x.ProgrammeId, x.EmailKey }).IsUnique());
+        b.Entity<MemberCredential>(e =>
+        {
+            e.HasKey(x => x.MemberId);
+            e.HasIndex(x => x.ProgrammeId);
+        });
+        b.Entity<SignInCode>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.CreatedAt });
+            e.HasIndex(x => x.LinkHash).IsUnique();
+        });
+        b.Entity<ProgrammeChange>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.Id });
+            e.Property(x => x.Changes).HasConversion(Json<List<string>>(), ListComparer<string>());
         });
 
         foreach (var entity in b.Model.GetEntityTypes())

@@ -97,17 +97,24 @@ public static class CardEndpoints
     {
         var v = new Validation();
         if (!v.Text(req?.Reason, "reason", 500, required: false)) return v.Problem();
+        var (card, problem) = await BlockAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Reason, clock.GetUtcNow().UtcDateTime, ct);
+        return problem is not null ? problem : TypedResults.Ok(CardView.From(card!));
+    }
+
+    /// <summary>Blocks a card (again a no-op when it is blocked already). Used by the API and the admin console.</summary>
+    internal static async Task<(Card? Card, ProblemHttpResult? Problem)> BlockAsync(TreueDb db, Guid programmeId, string number, string? reason, DateTime now, CancellationToken ct)
+    {
         await using var work = await Work.BeginAsync(db, ct);
-        var card = await FindAsync(db, Caller.From(http.User).ProgrammeId, number, ct);
-        if (card is null) return Problems.NotFound("card_not_found", "The card", "number");
+        var card = await FindAsync(db, programmeId, number, ct);
+        if (card is null) return (null, Problems.NotFound("card_not_found", "The card", "number"));
         if (card.Status != CardStatus.Blocked)
         {
             card.Status = CardStatus.Blocked;
-            card.BlockedAt = clock.GetUtcNow().UtcDateTime;
-            card.BlockReason = req?.Reason ?? "blocked";
+            card.BlockedAt = now;
+            card.BlockReason = reason ?? "blocked";
         }
         await work.CommitAsync(ct);
-        return TypedResults.Ok(CardView.From(card));
+        return (card, null);
     }
 
     private static async Task<Results<Created<CardView>, ProblemHttpResult>> Replace(string number, ReplaceCardRequest? req, HttpContext http,
@@ -115,25 +122,31 @@ public static class CardEndpoints
     {
         if (req?.Number is not null && !CardNumbers.IsValid(req.Number))
             return Problems.Problem("validation_failed", $"must be {CardNumbers.Length} digits with a valid check digit", "number", 400);
-        var caller = Caller.From(http.User);
+        var (card, problem) = await ReplaceAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Kind, req?.Number, clock.GetUtcNow().UtcDateTime, ct);
+        return problem is not null ? problem : TypedResults.Created($"/api/v1/cards/{card!.Number}", CardView.From(card));
+    }
+
+    /// <summary>Blocks a card and issues its replacement. Used by the API and the admin console.</summary>
+    internal static async Task<(Card? Card, ProblemHttpResult? Problem)> ReplaceAsync(TreueDb db, Guid programmeId, string number, CardKind? kind,
+        string? newNumber, DateTime now, CancellationToken ct)
+    {
         await using var work = await Work.BeginAsync(db, ct);
-        var old = await FindAsync(db, caller.ProgrammeId, number, ct);
-        if (old is null) return Problems.NotFound("card_not_found", "The card", "number");
-        if (old.ReplacedBy is not null) return Problems.Problem("card_already_replaced", $"The card was already replaced by {old.ReplacedBy}.", "number", 409);
+        var old = await FindAsync(db, programmeId, number, ct);
+        if (old is null) return (null, Problems.NotFound("card_not_found", "The card", "number"));
+        if (old.ReplacedBy is not null) return (null, Problems.Problem("card_already_replaced", $"The card was already replaced by {old.ReplacedBy}.", "number", 409));
         var member = await db.Members.AsNoTracking().SingleAsync(m => m.Id == old.MemberId, ct);
-        if (member.Status == MemberStatus.Closed) return Problems.Problem("member_closed", "The member's account is closed.", "number");
-        if (req?.Number is not null && await db.Cards.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Number == req.Number, ct))
-            return Problems.Problem("card_number_taken", "This card number is already issued.", "number", 409);
-        var now = clock.GetUtcNow().UtcDateTime;
+        if (member.Status == MemberStatus.Closed) return (null, Problems.Problem("member_closed", "The member's account is closed.", "number"));
+        if (newNumber is not null && await db.Cards.AnyAsync(c => c.ProgrammeId == programmeId && c.Number == newNumber, ct))
+            return (null, Problems.Problem("card_number_taken", "This card number is already issued.", "number", 409));
         // A pre-printed number is a physical card; otherwise the replacement has the kind asked for, or the old card's kind.
-        var kind = req?.Number is not null ? CardKind.Physical : req?.Kind ?? old.Kind;
-        var card = NewCard(member, kind, req?.Number, now);
+        var newKind = newNumber is not null ? CardKind.Physical : kind ?? old.Kind;
+        var card = NewCard(member, newKind, newNumber, now);
         old.Status = CardStatus.Blocked;
         old.BlockedAt ??= now;
         old.BlockReason ??= "replaced";
         old.ReplacedBy = card.Number;
         db.Cards.Add(card);
         await work.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/cards/{card.Number}", CardView.From(card));
+        return (card, null);
     }
 }

@@ -89,26 +89,38 @@ public static class LedgerEndpoints
         v.Text(req.Reason, "reason", 500);
         if (v.Failed) return v.Problem();
         var caller = Caller.From(http.User);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var (tx, problem) = await AdjustAsync(db, ledger, programmes, caller.ProgrammeId, memberId, req.Points, req.Reason, caller.Actor,
+            clock.GetUtcNow().UtcDateTime, ct);
+        if (problem is not null) return problem;
+        return TypedResults.Created($"/api/v1/members/{memberId}/history",
+            new HistoryEntry(tx!.Id, tx.Kind, tx.OccurredAt, tx.RecordedAt, req.Points, 0, tx.Explanation, null, null, null, tx.Reason));
+    }
+
+    /// <summary>
+    /// Gives (positive) or takes (negative) points by hand with a reason: a credit is a new lot, available at once;
+    /// a debit spends oldest-first and never makes the balance negative. Used by the API and the admin console.
+    /// </summary>
+    internal static async Task<(LedgerTransaction? Transaction, ProblemHttpResult? Problem)> AdjustAsync(TreueDb db, PointsLedger ledger,
+        ProgrammeCache programmes, Guid programmeId, Guid memberId, long points, string reason, string actor, DateTime now, CancellationToken ct)
+    {
         await using var work = await Work.BeginAsync(db, ct);
-        var member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct);
-        if (member is null) return Problems.NotFound("member_not_found", "The member", "memberId");
-        var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", req.Reason, req.Points)]) { Reason = req.Reason, Actor = caller.Actor };
+        var member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == memberId && m.ProgrammeId == programmeId, ct);
+        if (member is null) return (null, Problems.NotFound("member_not_found", "The member", "memberId"));
+        var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", reason, points)]) { Reason = reason, Actor = actor };
         LedgerTransaction tx;
-        if (req.Points > 0)
+        if (points > 0)
         {
-            var p = await programmes.GetAsync(db, caller.ProgrammeId, ct);
-            tx = await ledger.CreditAsync(caller.ProgrammeId, memberId, LedgerAccounts.Adjustments, req.Points, now, p.Settings.Expiry.ExpiresAt(now), "adjust", movement, ct);
+            var p = await programmes.GetAsync(db, programmeId, ct);
+            tx = await ledger.CreditAsync(programmeId, memberId, LedgerAccounts.Adjustments, points, now, p.Settings.Expiry.ExpiresAt(now), "adjust", movement, ct);
         }
         else
         {
-            var (spent, refusal) = await ledger.SpendAsync(caller.ProgrammeId, memberId, LedgerAccounts.Adjustments, -req.Points, movement, "points", ct);
-            if (refusal is not null) return Problems.From(refusal);
+            var (spent, refusal) = await ledger.SpendAsync(programmeId, memberId, LedgerAccounts.Adjustments, -points, movement, "points", ct);
+            if (refusal is not null) return (null, Problems.From(refusal));
             tx = spent!;
         }
         await work.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/members/{memberId}/history",
-            new HistoryEntry(tx.Id, tx.Kind, tx.OccurredAt, tx.RecordedAt, req.Points, 0, tx.Explanation, null, null, null, tx.Reason));
+        return (tx, null);
     }
 
     private static async Task<Ok<JobResult>> PostPending(HttpContext http, PointsLedger ledger, TimeProvider clock, CancellationToken ct)

@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Treue.Server.Web.Admin;
+using Treue.Server.Web.Shared;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Web.Portal;
+
+/// <summary>
+/// Sign-in to the member portal: by password, or by a one-time code or link sent to the member's e-mail. No answer
+/// reveals whether an account exists: unknown addresses fail (and are throttled) exactly like wrong passwords.
+/// </summary>
+public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInCodeSender sender, TimeProvider clock, IConfiguration config)
+{
+    private static readonly PasswordHasher<MemberCredential> Hasher = new();
+    public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(15);
+    public const int MaxCodeAttempts = 5;
+
+    /// <summary>
+    /// The programme whose members use this portal: <c>Treue:Portal:Programme</c>, or the oldest programme.
+    /// </summary>
+    public async Task<Guid?> ProgrammeAsync(CancellationToken ct)
+    {
+        var code = config["Treue:Portal:Programme"];
+        return await db.Programmes.AsNoTracking().Where(p => code == null || p.Code == code)
+            .OrderBy(p => p.CreatedAt).ThenBy(p => p.Code).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct);
+    }
+
+    private async Task<Member?> FindAsync(string email, CancellationToken ct)
+    {
+        var key = email.Trim().ToLowerInvariant();
+        if (key.Length is 0 or > 254) return null;
+        var programme = await ProgrammeAsync(ct);
+        if (programme is null) return null;
+        return await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.ProgrammeId == programme && m.EmailKey == key, ct);
+    }
+
+    public async Task<(SignInOutcome Outcome, Member? Member)> SignInWithPasswordAsync(string email, string password, string? address, CancellationToken ct)
+    {
+        email ??= "";
+        if (!throttle.IsAllowed("member", email, address)) return (SignInOutcome.Throttled, null);
+        var member = await FindAsync(email, ct);
+        var credential = member is null ? null : await db.MemberCredentials.SingleOrDefaultAsync(c => c.MemberId == member.Id, ct);
+        var ok = false;
+        if (credential is not null && member!.Status != MemberStatus.Closed)
+            ok = Hasher.VerifyHashedPassword(credential, credential.PasswordHash, password ?? "") != PasswordVerificationResult.Failed;
+        else
+            Hasher.HashPassword(new MemberCredential { PasswordHash = "" }, password ?? ""); // the same work whether or not the account exists
+        if (!ok)
+        {
+            throttle.Failed("member", email, address);
+            return (SignInOutcome.Failed, null);
+        }
+        throttle.Succeeded("member", email);
+        return (SignInOutcome.Success, member);
+    }
+
+    /// <summary>Sends a code and link if the e-mail belongs to a member. The caller always shows the same answer.</summary>
+    public async Task<bool> RequestCodeAsync(string email, Uri portalBase, string? address, CancellationToken ct)
+    {
+        email ??= "";
+        if (!throttle.IsAllowed("member-code", email, address)) return false;
+        // Every request counts: codes cannot be used to flood a mailbox.
+        throttle.Failed("member-code", email, address);
+        var member = await FindAsync(email, ct);
+        if (member is null || member.Status == MemberStatus.Closed || member.Email is null) return true;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        db.SignInCodes.Add(new SignInCode
+        {
+            Id = Guid.CreateVersion7(), ProgrammeId = member.ProgrammeId, MemberId = member.Id, CodeHash = Hash(code), LinkHash = Hash(token),
+            CreatedAt = now, ExpiresAt = now + CodeLifetime,
+        });
+        await db.SaveChangesAsync(ct);
+        await sender.SendAsync(new SignInCodeMessage(member.Email, member.Name, code, new Uri(portalBase, "portal/signin/link?token=" + token), now + CodeLifetime), ct);
+        return true;
+    }
+
+    /// <summary>Signs in with the newest unused code sent to the e-mail.</summary>
+    public async Task<(SignInOutcome Outcome, Member? Member)> SignInWithCodeAsync(string email, string code, string? address, CancellationToken ct)
+    {
+        email ??= "";
+        if (!throttle.IsAllowed("member", email, address)) return (SignInOutcome.Throttled, null);
+        var member = await FindAsync(email, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        SignInCode? row = null;
+        if (member is not null)
+        {
+            row = await db.SignInCodes.Where(c => c.MemberId == member.Id && c.UsedAt == null && c.ExpiresAt > now && c.Attempts < MaxCodeAttempts)
+                .OrderByDescending(c => c.CreatedAt).FirstOrDefaultAsync(ct);
+        }
+        if (row is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.CodeHash), Encoding.ASCII.GetBytes(Hash((code ?? "").Trim()))))
+        {
+            row.UsedAt = now;
+            await db.SaveChangesAsync(ct);
+            throttle.Succeeded("member", email);
+            return (SignInOutcome.Success, member);
+        }
+        if (row is not null)
+        {
+            row.Attempts++;
+            await db.SaveChangesAsync(ct);
+        }
+        throttle.Failed("member", email, address);
+        return (SignInOutcome.Failed, null);
+    }
+
+    /// <summary>Signs in with the token of a sign-in link; each link works once.</summary>
+    public async Task<Member?> SignInWithLinkAsync(string? token, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 100) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var hash = Hash(token);
+        var used = await db.SignInCodes.Where(c => c.LinkHash == hash && c.UsedAt == null && c.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.UsedAt, now), ct);
+        if (used == 0) return null;
+        var memberId = await db.SignInCodes.Where(c => c.LinkHash == hash).Select(c => c.MemberId).SingleAsync(ct);
+        var member = await db.Members.AsNoTracking().SingleAsync(m => m.Id == memberId, ct);
+        return member.Status == MemberStatus.Closed ? null : member;
+    }
+
+    /// <summary>Sets or changes a member's portal password.</summary>
+    public async Task SetPasswordAsync(Guid programmeId, Guid memberId, string password, CancellationToken ct)
+    {
+        var credential = await db.MemberCredentials.SingleOrDefaultAsync(c => c.MemberId == memberId && c.ProgrammeId == programmeId, ct);
+        if (credential is null)
+        {
+            credential = new MemberCredential { MemberId = memberId, ProgrammeId = programmeId, PasswordHash = "" };
+            db.MemberCredentials.Add(credential);
+        }
+        credential.PasswordHash = Hasher.HashPassword(credential, password);
+        credential.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+}

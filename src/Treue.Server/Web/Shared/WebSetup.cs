@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Localization;
+using MudBlazor.Services;
+using Treue.Server.Web.Admin;
+using Treue.Server.Web.Portal;
+
+namespace Treue.Server.Web.Shared;
+
+/// <summary>Puts the admin console (<c>/admin</c>) and the member portal (<c>/portal</c>) into the server.</summary>
+public static class WebSetup
+{
+    public static void AddTreueWeb(this WebApplicationBuilder builder)
+    {
+        // Static assets of packages (MudBlazor) are served from the build output too, not only in Development.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<AuthenticationStateProvider, SessionRevalidation>();
+        builder.Services.AddMudServices();
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<ISignInCodeSender, LogSignInCodeSender>();
+        builder.Services.AddScoped<Loc>();
+        builder.Services.AddScoped<StaffAccounts>();
+        builder.Services.AddScoped<MemberAccounts>();
+        builder.Services.AddScoped<ProgrammeEditor>();
+        builder.Services.AddScoped<Dashboard>();
+        builder.Services.AddHostedService<FirstAdmin>();
+        builder.Services.Configure<RequestLocalizationOptions>(o =>
+        {
+            var cultures = Loc.Languages.Select(l => new CultureInfo(l.Code)).ToList();
+            o.DefaultRequestCulture = new RequestCulture("en");
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+            o.FallBackToParentCultures = true;
+            o.FallBackToParentUICultures = true;
+        });
+        builder.AddWebAuthentication();
+    }
+
+    /// <summary>Middleware of the web pages: friendly error pages, the language, antiforgery.</summary>
+    public static void UseTreueWeb(this WebApplication app)
+    {
+        app.UseWhen(http => IsWebPage(http.Request.Path), web => web.UseMiddleware<WebErrorPages>());
+        app.UseRequestLocalization();
+        app.UseAntiforgery();
+    }
+
+    public static void MapTreueWeb(this WebApplication app)
+    {
+        // The manifest is named after the program that hosts the server (Treue.Server, or the treue command); a host
+        // without one of its own (a test that runs the command in-process) uses the server's.
+        var own = Path.Combine(AppContext.BaseDirectory, app.Environment.ApplicationName + ".staticwebassets.endpoints.json");
+        var server = Path.Combine(AppContext.BaseDirectory, "Treue.Server.staticwebassets.endpoints.json");
+        if (File.Exists(own)) app.MapStaticAssets();
+        else if (File.Exists(server)) app.MapStaticAssets(server);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapGet("/culture", (string? c, string? back, HttpContext http) =>
+        {
+            var culture = Loc.Languages.Any(l => l.Code == c) ? c! : "en";
+            http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
+            // Only paths of this site: an open redirect would let others borrow the address.
+            var target = back is not null && back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) && !back.StartsWith("/\\", StringComparison.Ordinal) ? back : "/";
+            return Results.LocalRedirect(target);
+        }).ExcludeFromDescription().AllowAnonymous();
+        app.MapPost("/admin/signout", SignOutAsync(WebAuth.StaffScheme, "/admin/signin")).ExcludeFromDescription()
+            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+        app.MapPost("/portal/signout", SignOutAsync(WebAuth.MemberScheme, "/portal/signin")).ExcludeFromDescription()
+            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+    }
+
+    private static Func<HttpContext, Task<IResult>> SignOutAsync(string scheme, string then) => async http =>
+    {
+        await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignOutAsync(http, scheme);
+        return Results.LocalRedirect(then);
+    };
+
+    /// <summary>Paths that show HTML pages rather than the API's problem details.</summary>
+    public static bool IsWebPage(PathString path) =>
+        path == "/" || path.StartsWithSegments("/admin") || path.StartsWithSegments("/portal") || path.StartsWithSegments("/not-found");
+}

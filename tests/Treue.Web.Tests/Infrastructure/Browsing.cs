@@ -1,0 +1,58 @@
+using Microsoft.Playwright;
+
+namespace Treue.Web.Tests.Infrastructure;
+
+/// <summary>Steps the browser tests share.</summary>
+public static class Browsing
+{
+    /// <summary>Opens a page and waits until it is interactive (its buttons answer).</summary>
+    public static async Task OpenAsync(this IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await page.WaitForReadyAsync();
+    }
+
+    public static Task WaitForReadyAsync(this IPage page) =>
+        page.Locator("#treue-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    public static async Task StaffSignInAsync(this IPage page, string email, string password = WebServer.Password)
+    {
+        await page.GotoAsync("/admin/signin");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForReadyAsync();
+    }
+
+    public static async Task MemberSignInAsync(this IPage page, string email, string password = WebServer.Password)
+    {
+        await page.GotoAsync("/portal/signin");
+        await page.Locator("#email").FillAsync(email);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForReadyAsync();
+    }
+
+    /// <summary>Saves a screenshot for the documentation (docs/screenshots/NAME.png).</summary>
+    public static async Task ScreenshotAsync(this IPage page, string name)
+    {
+        var folder = Path.Combine(WebServer.RepositoryRoot(), "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+}
+
+public static class SignInAttempts
+{
+    /// <summary>Submits the staff sign-in form once, whatever the outcome.</summary>
+    public static async Task StaffSignInAttemptAsync(this IPage page, string email, string password)
+    {
+        await page.GotoAsync("/admin/signin");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+    }
+}
