@@ -148,6 +148,14 @@ public abstract class BadInputTests(TreueServer server)
         var unchanged = (await (await p.Admin.PutAsJsonAsync("/api/v1/programme", doc)).Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Empty(unchanged["changes"]!.AsArray());
         Assert.Equal((int)applied["version"]!, (int)unchanged["version"]!);
+        // The change is in the programme's history with the key that made it; the no-op is not.
+        var history = await server.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            db.ProgrammeChanges.Where(c => c.ProgrammeId == p.Id).OrderBy(c => c.Id)));
+        var last = history[^1];
+        Assert.Equal((int)applied["version"]!, last.Version);
+        Assert.StartsWith("apikey:", last.Author, StringComparison.Ordinal);
+        Assert.Contains("pendingDays changed", last.Changes);
+        Assert.Single(history, c => c.Version == last.Version);
         await Problem(await other.Admin.PutAsJsonAsync("/api/v1/programme", doc), HttpStatusCode.Forbidden);
         await Problem(await p.Pos.PutAsJsonAsync("/api/v1/programme", doc), HttpStatusCode.Forbidden);
         doc["currency"] = "USD";

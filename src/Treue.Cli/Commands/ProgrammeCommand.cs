@@ -39,7 +39,7 @@ internal static class ProgrammeCommand
             }
             return await cli.WithServicesAsync(parse, async services =>
             {
-                var (result, refusal) = await services.GetRequiredService<ProgrammeApplier>().ApplyAsync(document, ct);
+                var (result, refusal) = await services.GetRequiredService<ProgrammeApplier>().ApplyAsync(document, ct, "cli", $"treue programme apply {Path.GetFileName(path)}");
                 if (refusal is not null) throw new CliError($"{path}: {refusal.Field}: {refusal.Message}");
                 var say = cli.Terminal.Say;
                 if (result!.Changes.Count == 0)

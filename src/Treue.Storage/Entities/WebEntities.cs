@@ -46,7 +46,7 @@ public sealed class SignInCode
     public int Attempts { get; set; }
 }
 
-/// <summary>One change of a programme's configuration made in the admin console: who, when, what.</summary>
+/// <summary>One change of a programme's configuration, from the console, the API or the CLI: who, when, what.</summary>
 public sealed class ProgrammeChange
 {
     public long Id { get; set; }
@@ -54,9 +54,9 @@ public sealed class ProgrammeChange
     /// <summary>The configuration version the change produced.</summary>
     public int Version { get; set; }
     public DateTime At { get; set; }
-    /// <summary>The staff user's e-mail (or "api" / "cli").</summary>
+    /// <summary>The staff user's e-mail, the API key (<c>apikey:…</c>) or <c>cli</c>.</summary>
     public required string Author { get; set; }
-    /// <summary>What the console was doing ("rule double-saturday saved").</summary>
+    /// <summary>What was done ("rule double-saturday saved", "applied through the API").</summary>
     public required string Summary { get; set; }
     /// <summary>The change lines of the programme applier.</summary>
     public List<string> Changes { get; set; } = [];

@@ -95,8 +95,11 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         return v.Failed ? v : null;
     }
 
-    /// <summary>Applies a valid document in one transaction.</summary>
-    public async Task<(ApplyResult? Result, Refusal? Refusal)> ApplyAsync(ProgrammeDocument d, CancellationToken ct)
+    /// <summary>
+    /// Applies a valid document in one transaction. A change that alters anything is recorded in the programme's change
+    /// history with <paramref name="author"/> (a staff e-mail, <c>apikey:…</c>, <c>cli</c>) and <paramref name="summary"/>.
+    /// </summary>
+    public async Task<(ApplyResult? Result, Refusal? Refusal)> ApplyAsync(ProgrammeDocument d, CancellationToken ct, string author = "system", string? summary = null)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -226,6 +229,12 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         {
             p.ConfigVersion++;
             p.UpdatedAt = now;
+            summary ??= created ? "programme created" : $"{changes.Count} change(s) applied";
+            db.ProgrammeChanges.Add(new ProgrammeChange
+            {
+                ProgrammeId = p.Id, Version = p.ConfigVersion, At = now, Author = author.Length > 200 ? author[..200] : author,
+                Summary = summary.Length > 500 ? summary[..500] : summary, Changes = [.. changes],
+            });
         }
         await work.CommitAsync(ct);
         return (new ApplyResult(p.Id, created, p.ConfigVersion, changes), null);

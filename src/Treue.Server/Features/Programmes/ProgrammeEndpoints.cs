@@ -28,7 +28,7 @@ public static class ProgrammeEndpoints
         var own = await applier.ExportAsync(caller.ProgrammeId, ct);
         if (own is null || !string.Equals(own.Code, document.Code, StringComparison.Ordinal))
             return Problems.Problem("forbidden", "An API key can only change its own programme; 'code' must be the programme's code.", "code", 403);
-        var (result, refusal) = await applier.ApplyAsync(document, ct);
+        var (result, refusal) = await applier.ApplyAsync(document, ct, caller.Actor, "applied through the API");
         return refusal is not null ? Problems.From(refusal) : TypedResults.Ok(result!);
     }
 }

@@ -17,7 +17,7 @@ public sealed record SaveResult(bool Saved, int Version, IReadOnlyList<string> C
 /// the console edits the programme document and applies it. Each change that alters something is recorded with
 /// the staff user who made it.
 /// </summary>
-public sealed class ProgrammeEditor(TreueDb db, ProgrammeApplier applier, TimeProvider clock)
+public sealed class ProgrammeEditor(TreueDb db, ProgrammeApplier applier)
 {
     public async Task<LoadedProgramme?> LoadAsync(Guid programmeId, CancellationToken ct)
     {
@@ -43,18 +43,9 @@ public sealed class ProgrammeEditor(TreueDb db, ProgrammeApplier applier, TimePr
             var errors = problem?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList() ?? ["The change is not valid."];
             return new SaveResult(false, current.ConfigVersion, [], errors);
         }
-        var (result, refusal) = await applier.ApplyAsync(changed, ct);
+        var (result, refusal) = await applier.ApplyAsync(changed, ct, author, summary);
         if (refusal is not null) return new SaveResult(false, current.ConfigVersion, [], [refusal.Message]);
-        if (result!.Changes.Count > 0)
-        {
-            db.ProgrammeChanges.Add(new ProgrammeChange
-            {
-                ProgrammeId = programmeId, Version = result.Version, At = clock.GetUtcNow().UtcDateTime, Author = author,
-                Summary = summary.Length > 500 ? summary[..500] : summary, Changes = result.Changes.ToList(),
-            });
-            await db.SaveChangesAsync(ct);
-        }
-        return new SaveResult(true, result.Version, result.Changes, []);
+        return new SaveResult(true, result!.Version, result.Changes, []);
     }
 
     public Task<List<ProgrammeChange>> HistoryAsync(Guid programmeId, int take, CancellationToken ct) =>
