@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Scalar.AspNetCore;
+using Treue.Server.Features.Analytics;
 using Treue.Server.Features.ApiKeys;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Demo;
@@ -57,6 +58,7 @@ public static class TreueApp
         builder.Services.AddSingleton<ProgrammeCache>();
         builder.Services.AddScoped<PointsLedger>();
         builder.Services.AddScoped<ProgrammeApplier>();
+        builder.Services.AddScoped<AnalyticsService>();
         builder.Services.AddScoped<PurchaseRecorder>();
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
@@ -115,7 +117,7 @@ public static class TreueApp
             .WithTags("Health").WithSummary("Liveness only: answers without touching the database").AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics();
         return app;
     }
 

@@ -1,0 +1,209 @@
+using Microsoft.EntityFrameworkCore;
+using Treue.Analytics;
+using Treue.Analytics.Economics;
+using Treue.Analytics.Loyalty;
+using Treue.Domain;
+using Treue.Domain.Earning;
+using Treue.Domain.Ledger;
+using Treue.Server.Features.Programmes;
+using Treue.Storage;
+using Treue.Storage.Entities;
+
+namespace Treue.Server.Features.Analytics;
+
+/// <summary>
+/// A programme's members as dense indexes, which is how the analyses address customers: index i is
+/// <c>Ids[i]</c>, enrolled on <c>EnrolledOn[i]</c> (programme time zone).
+/// </summary>
+public sealed class MemberIndex
+{
+    private readonly Dictionary<Guid, int> _index;
+
+    private MemberIndex(Guid[] ids, DateOnly[] enrolledOn)
+    {
+        Ids = ids;
+        EnrolledOn = enrolledOn;
+        _index = new Dictionary<Guid, int>(ids.Length);
+        for (var i = 0; i < ids.Length; i++) _index[ids[i]] = i;
+    }
+
+    /// <summary>Member ids by index.</summary>
+    public IReadOnlyList<Guid> Ids { get; }
+
+    /// <summary>Enrolment days by index.</summary>
+    public IReadOnlyList<DateOnly> EnrolledOn { get; }
+
+    /// <summary>Number of members.</summary>
+    public int Count => Ids.Count;
+
+    /// <summary>The index of a member, or -1 for an unknown id.</summary>
+    public int Of(Guid id) => _index.TryGetValue(id, out var i) ? i : -1;
+
+    /// <summary>Reads every member of a programme.</summary>
+    public static MemberIndex Load(TreueDb db, Guid programmeId, TimeZoneInfo zone)
+    {
+        var ids = new List<Guid>();
+        var days = new List<DateOnly>();
+        foreach (var m in db.Members.AsNoTracking().Where(m => m.ProgrammeId == programmeId).OrderBy(m => m.Id)
+                     .Select(m => new { m.Id, m.EnrolledAt }).AsEnumerable())
+        {
+            ids.Add(m.Id);
+            days.Add(AnalyticsData.Day(m.EnrolledAt, zone));
+        }
+        return new MemberIndex([.. ids], [.. days]);
+    }
+}
+
+/// <summary>
+/// Streams what the pure analyses read from storage. Every read is ordered so that a member's purchases arrive in
+/// chronological order, and none holds more than one row at a time, so a programme of millions of purchases is
+/// analysed in memory proportional to its members.
+/// </summary>
+public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
+{
+    /// <summary>The programme analysed.</summary>
+    public CompiledProgramme Programme => programme;
+
+    /// <summary>The day of a UTC instant in a time zone.</summary>
+    public static DateOnly Day(DateTime utc, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone));
+
+    /// <summary>Today in the programme's time zone.</summary>
+    public DateOnly Today(TimeProvider clock) => Day(clock.GetUtcNow().UtcDateTime, programme.TimeZone);
+
+    /// <summary>Loads the member index.</summary>
+    public MemberIndex Members() => MemberIndex.Load(db, programme.Settings.Id, programme.TimeZone);
+
+    /// <summary>Members' purchases up to and including <paramref name="until"/>, net of returns, by member and time.</summary>
+    public IEnumerable<PurchaseEvent> Purchases(MemberIndex members, DateOnly? until = null)
+    {
+        var zone = programme.TimeZone;
+        var id = programme.Settings.Id;
+        var query = db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null);
+        if (until is { } u)
+        {
+            // A day later in UTC bounds every time zone; the exact cut is made on the local day below.
+            var bound = u.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            query = query.Where(p => p.OccurredAt < bound);
+        }
+        foreach (var p in query.OrderBy(p => p.MemberId).ThenBy(p => p.OccurredAt)
+                     .Select(p => new { p.MemberId, p.OccurredAt, Net = p.TotalMinor - p.ReturnedMinor }).AsEnumerable())
+        {
+            var customer = members.Of(p.MemberId!.Value);
+            if (customer < 0) continue;
+            var day = Day(p.OccurredAt, zone);
+            if (until is { } last && day > last) continue;
+            yield return new PurchaseEvent(customer, day, p.Net);
+        }
+    }
+
+    /// <summary>Points movements of members' accounts per month, with members' revenue.</summary>
+    public async Task<IReadOnlyList<PointsMonth>> PointsMonthsAsync(CancellationToken ct)
+    {
+        var id = programme.Settings.Id;
+        var moves = await (from e in db.LedgerEntries.AsNoTracking()
+                           join t in db.LedgerTransactions.AsNoTracking() on e.TransactionId equals t.Id
+                           where e.ProgrammeId == id && e.MemberId != null
+                                 && (e.Account == LedgerAccounts.MemberAvailable || e.Account == LedgerAccounts.MemberPending)
+                                 && t.Kind != LedgerKind.Post && t.Kind != LedgerKind.Transfer
+                           group e.Amount by new { t.OccurredAt.Year, t.OccurredAt.Month, t.Kind, Positive = e.Amount > 0 } into g
+                           select new { g.Key.Year, g.Key.Month, g.Key.Kind, g.Key.Positive, Sum = g.Sum() }).ToListAsync(ct);
+        var revenue = await db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null)
+            .GroupBy(p => new { p.OccurredAt.Year, p.OccurredAt.Month })
+            .Select(g => new { g.Key.Year, g.Key.Month, Minor = g.Sum(p => p.TotalMinor - p.ReturnedMinor) }).ToListAsync(ct);
+        var months = moves.Select(m => (m.Year, m.Month)).Concat(revenue.Select(r => (r.Year, r.Month))).Distinct().Order();
+        return months.Select(ym =>
+        {
+            long Sum(Func<LedgerKind, bool> kind, bool positive) =>
+                moves.Where(x => x.Year == ym.Year && x.Month == ym.Month && kind(x.Kind) && x.Positive == positive).Sum(x => x.Sum);
+            var issued = Sum(k => k is LedgerKind.Earn or LedgerKind.Adjust, true);
+            var reversed = -Sum(k => k is LedgerKind.Reverse or LedgerKind.Adjust, false) - Sum(k => k == LedgerKind.Earn, false);
+            var redeemed = -Sum(k => k == LedgerKind.Redeem, false) - Sum(k => k == LedgerKind.Refund, true);
+            var expired = -Sum(k => k == LedgerKind.Expire, false);
+            var minor = revenue.Where(r => r.Year == ym.Year && r.Month == ym.Month).Sum(r => r.Minor);
+            return new PointsMonth(new DateOnly(ym.Year, ym.Month, 1), issued, reversed, redeemed, expired, minor);
+        }).ToList();
+    }
+
+    /// <summary>Points members hold now, available and pending.</summary>
+    public async Task<long> OutstandingAsync(CancellationToken ct)
+    {
+        var id = programme.Settings.Id;
+        return await db.Members.AsNoTracking().Where(m => m.ProgrammeId == id).SumAsync(m => m.Available + m.Pending, ct);
+    }
+
+    /// <summary>Every receipt, members' and anonymous, in chronological order, with its partner and categories.</summary>
+    public IEnumerable<ReceiptFact> Receipts(MemberIndex members, Func<string, int> partnerIndex, Func<string, int> categoryIndex)
+    {
+        var zone = programme.TimeZone;
+        var id = programme.Settings.Id;
+        var rows = from p in db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id)
+                   join l in db.PurchaseLines.AsNoTracking() on p.Id equals l.PurchaseId into lines
+                   from l in lines.DefaultIfEmpty()
+                   orderby p.OccurredAt, p.Id
+                   select new { p.Id, p.MemberId, p.OccurredAt, Net = p.TotalMinor - p.ReturnedMinor, p.PartnerCode, Category = l == null ? null : l.Category, Quantity = l == null ? 0m : l.Quantity };
+        Guid? current = null;
+        ReceiptFact pending = default;
+        var categories = new List<int>();
+        decimal items = 0;
+        foreach (var r in rows.AsEnumerable())
+        {
+            if (current != r.Id)
+            {
+                if (current is not null) yield return pending with { Items = (int)Math.Round(items), Categories = categories.ToArray() };
+                current = r.Id;
+                categories.Clear();
+                items = 0;
+                pending = new ReceiptFact(r.MemberId is { } m ? members.Of(m) : -1, Day(r.OccurredAt, zone), r.Net, 0, partnerIndex(r.PartnerCode), default);
+            }
+            items += r.Quantity;
+            if (r.Category is { Length: > 0 } c) categories.Add(categoryIndex(c));
+        }
+        if (current is not null) yield return pending with { Items = (int)Math.Round(items), Categories = categories.ToArray() };
+    }
+
+    /// <summary>
+    /// Members' purchases whose local day falls in [from, to], as the earning rules saw them, for the what-if
+    /// simulator. Whether a purchase was the member's first is decided against their whole history.
+    /// </summary>
+    public IEnumerable<ReplayedPurchase> Replay(MemberIndex members, DateOnly from, DateOnly to)
+    {
+        var zone = programme.TimeZone;
+        var id = programme.Settings.Id;
+        var currency = programme.Currency;
+        var firsts = db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null)
+            .GroupBy(p => p.MemberId).Select(g => new { Member = g.Key!.Value, First = g.Min(p => p.OccurredAt) })
+            .AsEnumerable().ToDictionary(x => x.Member, x => x.First);
+        var start = from.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var end = to.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var rows = from p in db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null && p.OccurredAt >= start && p.OccurredAt < end)
+                   join l in db.PurchaseLines.AsNoTracking() on p.Id equals l.PurchaseId
+                   orderby p.OccurredAt, p.Id, l.LineNo
+                   select new { p.Id, p.MemberId, p.OccurredAt, p.PartnerCode, p.StoreCode, p.Channel, p.PointsEarned, l.LineNo, l.Sku, l.Category, l.Quantity, l.UnitPriceMinor, l.DiscountMinor };
+        Guid? current = null;
+        var lines = new List<BasketLine>();
+        (Guid Member, DateTime At, string Partner, string? Store, Channel Channel, long Points) head = default;
+        foreach (var r in rows.AsEnumerable())
+        {
+            if (current != r.Id)
+            {
+                if (current is not null && Emit() is { } done) yield return done;
+                current = r.Id;
+                lines = [];
+                head = (r.MemberId!.Value, r.OccurredAt, r.PartnerCode, r.StoreCode, r.Channel, r.PointsEarned);
+            }
+            lines.Add(new BasketLine(r.LineNo, r.Sku, r.Category, r.Quantity, currency.FromMinor(r.UnitPriceMinor), currency.FromMinor(r.DiscountMinor)));
+        }
+        if (current is not null && Emit() is { } last) yield return last;
+
+        ReplayedPurchase? Emit()
+        {
+            var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(head.At, DateTimeKind.Utc), zone);
+            var day = DateOnly.FromDateTime(local);
+            var customer = members.Of(head.Member);
+            if (day < from || day > to || customer < 0) return null;
+            var basket = new Basket(head.Partner!, head.Store, head.Channel, local, lines);
+            return new ReplayedPurchase(customer, basket, firsts.TryGetValue(head.Member, out var f) && f == head.At, head.Points);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Treue.Analytics.Economics;
+using Treue.Analytics.Loyalty;
+using Treue.Domain.Earning;
+using Treue.Domain.Programmes;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+
+namespace Treue.Server.Features.Analytics;
+
+/// <summary>A proposed change of the earning rules, replayed over a period of real purchases.</summary>
+/// <param name="From">First day of the period (programme time zone); default 90 days before <paramref name="To"/>.</param>
+/// <param name="To">Last day of the period; default today.</param>
+/// <param name="BaseRate">Proposed base rate; default the current one.</param>
+/// <param name="Rounding">Proposed rounding; default the current one.</param>
+/// <param name="Rules">Proposed rule set, in the programme document's format; default the current rules.</param>
+public sealed record WhatIfRequest(DateOnly? From = null, DateOnly? To = null, decimal? BaseRate = null, RoundingPolicy? Rounding = null, IReadOnlyList<EarningRule>? Rules = null);
+
+/// <summary>The what-if comparison with the period and the breakage rate it assumed.</summary>
+public sealed record WhatIfReport(DateOnly From, DateOnly To, double BreakageRate, WhatIfResult Result);
+
+/// <summary>
+/// Runs the analyses of <c>Treue.Analytics</c> on a programme's stored history. The API, the CLI's
+/// <c>treue report</c> and the console's analytics pages all call this class, so they always agree.
+/// </summary>
+public sealed class AnalyticsService(TreueDb db, ProgrammeCache cache, ProgrammeApplier applier, TimeProvider clock)
+{
+    /// <summary>The longest period the what-if simulator replays.</summary>
+    public const int MaxWhatIfDays = 3 * 366;
+
+    private static int MinorPerUnit(AnalyticsData data) => (int)Math.Pow(10, data.Programme.Currency.MinorDigits);
+
+    private async Task<AnalyticsData> DataAsync(Guid programmeId, CancellationToken ct) =>
+        new(db, await cache.GetAsync(db, programmeId, ct));
+
+    /// <summary>Liability, breakage, redemption and reward cost.</summary>
+    public async Task<EconomicsReport> EconomicsAsync(Guid programmeId, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var months = await data.PointsMonthsAsync(ct);
+        var outstanding = await data.OutstandingAsync(ct);
+        return ProgrammeEconomics.Compute(months, outstanding, data.Programme.Settings.PointValue, MinorPerUnit(data));
+    }
+
+    /// <summary>Cross-buying, members against anonymous buyers, revenue around enrolment.</summary>
+    public async Task<LoyaltyReport> LoyaltyAsync(Guid programmeId, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var members = data.Members();
+        var partners = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var categories = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        return LoyaltyMeasures.Compute(data.Receipts(members, Intern(partners), Intern(categories)), members.EnrolledOn,
+            minorPerUnit: MinorPerUnit(data));
+
+        static Func<string, int> Intern(Dictionary<string, int> map) => key =>
+        {
+            if (!map.TryGetValue(key, out var i)) map[key] = i = map.Count;
+            return i;
+        };
+    }
+
+    /// <summary>
+    /// Replays a period under proposed rules. Returns the validation problems of the request instead when it is
+    /// not valid; writes nothing either way.
+    /// </summary>
+    public async Task<(WhatIfReport? Report, Validation? Invalid)> WhatIfAsync(Guid programmeId, WhatIfRequest request, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var today = data.Today(clock);
+        var to = request.To ?? today;
+        var from = request.From ?? to.AddDays(-90);
+        var current = (await applier.ExportAsync(programmeId, ct))!;
+        var proposed = current with
+        {
+            BaseRate = request.BaseRate ?? current.BaseRate,
+            Rounding = request.Rounding ?? current.Rounding,
+            Rules = request.Rules ?? current.Rules,
+        };
+        var invalid = ProgrammeApplier.Validate(proposed) ?? new Validation();
+        invalid.Check(from <= to, "to", "must not be before from");
+        invalid.Check(to.DayNumber - from.DayNumber < MaxWhatIfDays, "from", $"the period must be shorter than {MaxWhatIfDays} days");
+        invalid.Check(request.Rounding is null || Enum.IsDefined(request.Rounding.Value), "rounding", "is not a rounding policy");
+        if (invalid.Failed) return (null, invalid);
+
+        var economics = ProgrammeEconomics.Compute(await data.PointsMonthsAsync(ct), 0, data.Programme.Settings.PointValue);
+        var breakage = economics.BreakageRate ?? 0;
+        var scheme = new EarningScheme(proposed.BaseRate, proposed.Rounding, proposed.Rules);
+        var result = WhatIf.Simulate(data.Replay(data.Members(), from, to), scheme, data.Programme.Settings.PointValue, breakage);
+        return (new WhatIfReport(from, to, breakage, result), null);
+    }
+}
