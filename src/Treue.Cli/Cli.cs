@@ -26,6 +26,7 @@ internal static class Cli
             ImportCommand.Create(cli),
             ExportCommand.Create(cli),
             JobsCommand.Create(cli),
+            ReportCommand.Create(cli),
         };
         root.Options.Add(cli.Data);
         root.Options.Add(cli.Connection);
