@@ -29,6 +29,7 @@ public static class WebAuth
     public const string ViewOrders = "web:orders";
     public const string ChangeOrders = "web:orders-change";
     public const string StaffAdmin = "web:admin";
+    public const string ViewAnalytics = "web:analytics";
     public const string Member = "web:member";
 
     /// <summary>Which roles each console policy admits.</summary>
@@ -41,6 +42,7 @@ public static class WebAuth
         [ViewOrders] = [StaffRole.Admin, StaffRole.Marketer, StaffRole.Support],
         [ChangeOrders] = [StaffRole.Admin, StaffRole.Support],
         [StaffAdmin] = [StaffRole.Admin],
+        [ViewAnalytics] = [StaffRole.Admin, StaffRole.Marketer, StaffRole.Analyst],
     };
 
     /// <summary>True when a staff role may use the part of the console a policy guards.</summary>
