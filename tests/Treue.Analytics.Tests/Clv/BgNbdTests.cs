@@ -33,6 +33,7 @@ public class BgNbdTests
     public void Bg_nbd_conditional_expectation_reproduces_the_published_example()
     {
         var e = CdnowFit.Parameters.ConditionalExpectedPurchases(39, 2, 30.43, 38.86);
+        TestContext.Current.TestOutputHelper?.WriteLine($"E[Y(39) | 2, 30.43, 38.86] = {e}");
         Assert.Equal(1.226, e, 0.001);
     }
 }

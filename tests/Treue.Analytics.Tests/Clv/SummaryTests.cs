@@ -55,3 +55,25 @@ public class SummaryTests
         Assert.Throws<ArgumentException>(() => builder.Add(new PurchaseEvent(3, d0, 1)));
     }
 }
+
+public class CdnowFileTests
+{
+    [Fact]
+    public void Master_file_reads_every_purchase_with_dollars_as_cents()
+    {
+        var master = CdnowFile.Read(SharedData.File("cdnow", "CDNOW_master.txt"));
+        Assert.Equal(69_659, master.Events.Length);
+        Assert.Equal(23_570, master.CustomerIds.Length);
+        Assert.Equal(new PurchaseEvent(0, new DateOnly(1997, 1, 1), 1177), master.Events[0]);
+        Assert.Equal(1, master.CustomerIds[0]);
+    }
+
+    [Fact]
+    public void Sample_file_numbers_customers_by_sample_id()
+    {
+        using var reader = new StringReader(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00018 0002 19970102  1   11.77\n");
+        var data = CdnowFile.Read(reader);
+        Assert.Equal([1L, 2L], data.CustomerIds);
+        Assert.Equal(new PurchaseEvent(1, new DateOnly(1997, 1, 2), 1177), data.Events[2]);
+    }
+}
