@@ -23,7 +23,7 @@ public sealed record WhatIfReport(DateOnly From, DateOnly To, double BreakageRat
 /// Runs the analyses of <c>Treue.Analytics</c> on a programme's stored history. The API, the CLI's
 /// <c>treue report</c> and the console's analytics pages all call this class, so they always agree.
 /// </summary>
-public sealed class AnalyticsService(TreueDb db, ProgrammeCache cache, ProgrammeApplier applier, TimeProvider clock)
+public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, ProgrammeApplier applier, TimeProvider clock)
 {
     /// <summary>The longest period the what-if simulator replays.</summary>
     public const int MaxWhatIfDays = 3 * 366;

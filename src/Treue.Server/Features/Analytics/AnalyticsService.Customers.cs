@@ -1,0 +1,314 @@
+using Microsoft.EntityFrameworkCore;
+using Treue.Analytics;
+using Treue.Analytics.Baskets;
+using Treue.Analytics.Clv;
+using Treue.Analytics.Retention;
+using Treue.Analytics.Segments;
+using Treue.Server.Infrastructure;
+
+namespace Treue.Server.Features.Analytics;
+
+public sealed partial class AnalyticsService
+{
+    /// <summary>Fewest members with purchases, and with repeat purchases, the lifetime-value models are fitted to.</summary>
+    public const int MinCustomersForModels = 20, MinRepeatBuyersForModels = 5;
+
+    private decimal Money(AnalyticsData data, double minor) => (decimal)minor / MinorPerUnit(data);
+
+    /// <summary>ABC analysis of members by revenue, with the Pareto curve and the Gini coefficient.</summary>
+    public async Task<(AbcReport? Report, Validation? Invalid)> AbcAsync(Guid programmeId, double aShare, double bShare, CancellationToken ct)
+    {
+        var v = new Validation();
+        v.Check(aShare is > 0 and < 1, "a", "must be greater than 0 and less than 1");
+        v.Check(bShare is >= 0 and < 1 && aShare + bShare <= 1, "b", "must be 0 or more, with a + b at most 1");
+        if (v.Failed) return (null, v);
+        var data = await DataAsync(programmeId, ct);
+        var members = data.Members();
+        var totals = CustomerTotalsAggregator.Aggregate(data.Purchases(members), members.Count);
+        var buyers = totals.Where(t => t.HasPurchased).Select(t => t.RevenueMinor).ToArray();
+        var r = AbcAnalysis.Analyze(buyers, new AbcOptions(aShare, bShare));
+        return (new AbcReport(data.Programme.Currency.Code, buyers.Length, aShare, bShare,
+            r.Summary.Select(c => new AbcClassView(c.Class, c.Customers, c.CustomerShare, Money(data, c.Value), c.ValueShare)).ToList(),
+            r.ParetoCurve, r.Gini, Money(data, r.TotalValue)), null);
+    }
+
+    /// <summary>RFM segments as of a day (default today) and the moves since an earlier day (default 90 days before).</summary>
+    public async Task<(RfmReport? Report, Validation? Invalid)> RfmAsync(Guid programmeId, DateOnly? asOf, DateOnly? previous, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var day = asOf ?? data.Today(clock);
+        var before = previous ?? day.AddDays(-90);
+        var v = new Validation();
+        v.Check(before < day, "previous", "must be before asOf");
+        if (v.Failed) return (null, v);
+        var members = data.Members();
+        var now = Rfm.Score(data.Purchases(members, day), members.Count, day);
+        var then = Rfm.Score(data.Purchases(members, before), members.Count, before);
+        var moves = RfmTransitions.Between(then, now);
+        var list = new List<RfmMove>();
+        foreach (var from in Enum.GetValues<RfmSegment>())
+            foreach (var to in Enum.GetValues<RfmSegment>())
+                if (moves[from, to] > 0) list.Add(new RfmMove(from, to, moves[from, to]));
+        var grid = new List<RfmGridCell>();
+        for (var r = 1; r <= 5; r++)
+            for (var fm = 1; fm <= 5; fm++) grid.Add(new RfmGridCell(r, fm, Rfm.SegmentOf(r, fm)));
+        return (new RfmReport(data.Programme.Currency.Code, day, before, now.ScoredCustomers,
+            now.Segments.Select(s => new RfmSegmentView(s.Segment, s.Customers, s.CustomerShare, Money(data, s.Monetary), s.MonetaryShare)).ToList(),
+            list, grid), null);
+    }
+
+    /// <summary>The members of one RFM segment as of a day, best (highest R, F, M) first; a page at a time.</summary>
+    public async Task<Page<RfmMember>> RfmMembersAsync(Guid programmeId, DateOnly? asOf, RfmSegment segment, int offset, int take, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var day = asOf ?? data.Today(clock);
+        var members = data.Members();
+        var scores = Rfm.Score(data.Purchases(members, day), members.Count, day).Scores;
+        var chosen = Enumerable.Range(0, scores.Length).Where(i => scores[i].Segment == segment)
+            .OrderByDescending(i => scores[i].Code).ThenByDescending(i => scores[i].Monetary).ThenBy(i => i).Skip(offset).Take(take + 1).ToList();
+        var names = await NamesAsync(chosen.Take(take).Select(i => members.Ids[i]), ct);
+        var items = chosen.Take(take).Select(i =>
+        {
+            var s = scores[i];
+            return new RfmMember(members.Ids[i], names.GetValueOrDefault(members.Ids[i], ""), s.R, s.F, s.M, s.Segment, s.RecencyDays, s.Frequency, Money(data, s.Monetary));
+        }).ToList();
+        return new Page<RfmMember>(items, chosen.Count > take ? Pagination.Cursor((offset + take).ToString(System.Globalization.CultureInfo.InvariantCulture)) : null);
+    }
+
+    private async Task<Dictionary<Guid, string>> NamesAsync(IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var list = ids.ToList();
+        return await db.Members.AsNoTracking().Where(m => list.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Name, ct);
+    }
+
+    /// <summary>Options of a lifetime-value computation.</summary>
+    /// <param name="Model">Transaction model.</param>
+    /// <param name="HorizonMonths">Months of future purchases the value counts, 1 to 120.</param>
+    /// <param name="AnnualDiscountRate">Annual discount rate, 0 to 1.</param>
+    /// <param name="CalibrationEnd">Day the models are fitted up to; default today.</param>
+    public sealed record ClvOptions(ClvModel Model = ClvModel.BgNbd, int HorizonMonths = 12, double AnnualDiscountRate = 0.10, DateOnly? CalibrationEnd = null);
+
+    private sealed record Fitted(ITransactionModel Model, IReadOnlyDictionary<string, double> Parameters, double LogLikelihood, GammaGammaParameters Spend,
+        CalibrationSummary Summary, int RepeatBuyers);
+
+    private static Validation Check(ClvOptions o)
+    {
+        var v = new Validation();
+        v.Check(Enum.IsDefined(o.Model), "model", "must be bgNbd or paretoNbd");
+        v.Check(o.HorizonMonths is >= 1 and <= 120, "horizonMonths", "must be between 1 and 120");
+        v.Check(o.AnnualDiscountRate is >= 0 and <= 1, "discountRate", "must be between 0 and 1");
+        return v;
+    }
+
+    private static (Fitted? Fit, Validation? Invalid) Fit(ClvModel model, CalibrationSummary summary)
+    {
+        var customers = summary.Customers;
+        var repeat = customers.Count(c => c.X > 0);
+        if (customers.Length < MinCustomersForModels || repeat < MinRepeatBuyersForModels)
+        {
+            var v = new Validation();
+            v.Add("calibrationEnd", $"the models need at least {MinCustomersForModels} members with purchases and {MinRepeatBuyersForModels} with repeat purchases before this day; there are {customers.Length} and {repeat}");
+            return (null, v);
+        }
+        var spend = GammaGamma.Fit(customers).Parameters;
+        if (model == ClvModel.ParetoNbd)
+        {
+            var f = ParetoNbd.Fit(customers);
+            var p = f.Parameters;
+            return (new Fitted(p, new Dictionary<string, double> { ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta }, f.LogLikelihood, spend, summary, repeat), null);
+        }
+        var b = BgNbd.Fit(customers);
+        var q = b.Parameters;
+        return (new Fitted(q, new Dictionary<string, double> { ["r"] = q.R, ["alpha"] = q.Alpha, ["a"] = q.A, ["b"] = q.B }, b.LogLikelihood, spend, summary, repeat), null);
+    }
+
+    private static MemberScore[] Score(Fitted f, ClvHorizon horizon) => f.Model switch
+    {
+        BgNbdParameters m => ClvScoring.Score(m, f.Spend, horizon, f.Summary.Customers),
+        ParetoNbdParameters m => ClvScoring.Score(m, f.Spend, horizon, f.Summary.Customers),
+        _ => throw new InvalidOperationException("Unknown model."),
+    };
+
+    /// <summary>Fits the models to members' purchases up to the calibration end and scores every member.</summary>
+    public async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ClvAsync(Guid programmeId, ClvOptions options, int top, CancellationToken ct)
+    {
+        if (Check(options) is { Failed: true } bad) return (null, null, null, bad);
+        var data = await DataAsync(programmeId, ct);
+        var end = options.CalibrationEnd ?? data.Today(clock);
+        var members = data.Members();
+        var summary = CalibrationSummary.Build(data.Purchases(members, end), end);
+        var (fit, invalid) = Fit(options.Model, summary);
+        if (fit is null) return (null, null, null, invalid);
+        var horizon = ClvHorizon.Months(options.HorizonMonths, options.AnnualDiscountRate);
+        var scores = Score(fit, horizon);
+        var customers = summary.Customers;
+        var byClv = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i].Clv).ThenBy(i => scores[i].Customer).Take(top).ToList();
+        var names = await NamesAsync(byClv.Select(i => members.Ids[scores[i].Customer]), ct);
+        var alive = new int[10];
+        foreach (var s in scores) alive[Math.Min(9, (int)(s.ProbabilityAlive * 10))]++;
+        var report = new ClvReport(data.Programme.Currency.Code, options.Model, end, customers.Length, fit.RepeatBuyers,
+            fit.Parameters, fit.LogLikelihood, fit.Spend, options.HorizonMonths, options.AnnualDiscountRate,
+            Money(data, customers.Sum(c => (double)c.HistoricalValueMinor)),
+            decimal.Round(Money(data, scores.Sum(s => s.Clv)), 2),
+            scores.Length == 0 ? 0 : decimal.Round(Money(data, scores.Average(s => s.Clv)), 2),
+            scores.Length == 0 ? 0 : scores.Average(s => s.ProbabilityAlive),
+            scores.Sum(s => s.ExpectedPurchases),
+            alive.Select((n, i) => new Bucket($"{i * 10}–{i * 10 + 10} %", n)).ToList(),
+            byClv.Select(i => View(data, members, customers[i], scores[i], names)).ToList());
+        return (report, scores, members, null);
+    }
+
+    private ClvMember View(AnalyticsData data, MemberIndex members, in CustomerSummary c, in MemberScore s, IReadOnlyDictionary<Guid, string> names)
+    {
+        var id = members.Ids[s.Customer];
+        return new ClvMember(id, names.GetValueOrDefault(id, ""), c.X, s.ProbabilityAlive, s.ExpectedPurchases,
+            decimal.Round(Money(data, s.ExpectedSpend), 2), decimal.Round(Money(data, s.Clv), 2), Money(data, c.HistoricalValueMinor));
+    }
+
+    /// <summary>
+    /// High-value members the models think are slipping away: historical value in the top <paramref name="valueShare"/>
+    /// of members and P(alive) below <paramref name="maxAlive"/>, most valuable first. The list a win-back campaign starts from.
+    /// </summary>
+    public async Task<(IReadOnlyList<ClvMember>? Members, Validation? Invalid)> ChurnRiskAsync(Guid programmeId, ClvOptions options, double valueShare, double maxAlive, int limit, CancellationToken ct)
+    {
+        var v = Check(options);
+        v.Check(valueShare is > 0 and <= 1, "valueShare", "must be greater than 0 and at most 1");
+        v.Check(maxAlive is > 0 and <= 1, "maxAlive", "must be greater than 0 and at most 1");
+        if (v.Failed) return (null, v);
+        var (report, scores, members, invalid) = await ClvAsync(programmeId, options, 0, ct);
+        if (report is null) return (null, invalid);
+        var data = await DataAsync(programmeId, ct);
+        var end = report.CalibrationEnd;
+        var summary = CalibrationSummary.Build(data.Purchases(members!, end), end).Customers;
+        var values = summary.Select(c => c.HistoricalValueMinor).OrderDescending().ToArray();
+        var threshold = values.Length == 0 ? 0 : values[Math.Clamp((int)Math.Ceiling(values.Length * valueShare) - 1, 0, values.Length - 1)];
+        var chosen = Enumerable.Range(0, summary.Length)
+            .Where(i => summary[i].HistoricalValueMinor >= threshold && scores![i].ProbabilityAlive < maxAlive)
+            .OrderByDescending(i => summary[i].HistoricalValueMinor).ThenBy(i => summary[i].Customer).Take(limit).ToList();
+        var names = await NamesAsync(chosen.Select(i => members!.Ids[summary[i].Customer]), ct);
+        return (chosen.Select(i => View(data, members!, summary[i], scores![i], names)).ToList(), null);
+    }
+
+    /// <summary>
+    /// Calibration/holdout check of the model: fitted to purchases up to <paramref name="calibrationEnd"/>, its
+    /// predictions for the holdout period set against what members really did.
+    /// </summary>
+    public async Task<(HoldoutView? Report, Validation? Invalid)> HoldoutAsync(Guid programmeId, ClvModel model, DateOnly? calibrationEnd, DateOnly? holdoutEnd, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var end = holdoutEnd ?? data.Today(clock);
+        var members = data.Members();
+        DateOnly calibration;
+        if (calibrationEnd is { } given) calibration = given;
+        else
+        {
+            // Default: the middle of the members' purchase history, so both periods have data.
+            var first = data.Purchases(members, end).Select(p => p.Day).DefaultIfEmpty(end).Min();
+            calibration = DateOnly.FromDayNumber((first.DayNumber + end.DayNumber) / 2);
+        }
+        var v = new Validation();
+        v.Check(Enum.IsDefined(model), "model", "must be bgNbd or paretoNbd");
+        v.Check(calibration < end, "calibrationEnd", "must be before holdoutEnd");
+        if (v.Failed) return (null, v);
+        var summary = CalibrationSummary.Build(data.Purchases(members, end), calibration, end);
+        var (fit, invalid) = Fit(model, summary);
+        if (fit is null) return (null, invalid);
+        var groups = fit.Model switch
+        {
+            BgNbdParameters m => HoldoutReport.Build(m, summary),
+            ParetoNbdParameters m => HoldoutReport.Build(m, summary),
+            _ => throw new InvalidOperationException("Unknown model."),
+        };
+        return (new HoldoutView(model, calibration, end, summary.HoldoutWeeks,
+            groups.Sum(g => g.ActualPurchases), groups.Sum(g => g.PredictedPurchases), groups), null);
+    }
+
+    /// <summary>Cohort retention (by first purchase or enrolment month), repurchase, last month's churn, time between purchases.</summary>
+    public async Task<RetentionReport> RetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, CancellationToken ct)
+    {
+        var data = await DataAsync(programmeId, ct);
+        var members = data.Members();
+        var today = data.Today(clock);
+        var cohorts = byEnrolment
+            ? Cohorts.ByEnrolment(data.Purchases(members), members.EnrolledOn.Select(d => (DateOnly?)d).ToList())
+            : Cohorts.ByFirstPurchase(data.Purchases(members), members.Count);
+        var totals = CustomerTotalsAggregator.Aggregate(data.Purchases(members), members.Count);
+        var repurchase = Repurchase.Rate(totals, repurchaseWithinDays, today);
+        var thisMonth = new DateOnly(today.Year, today.Month, 1);
+        var churn = Activity.Churn(data.Purchases(members), members.Count, thisMonth.AddMonths(-2), thisMonth.AddMonths(-1), thisMonth);
+        var gaps = Repurchase.InterPurchase(data.Purchases(members), members.Count);
+        var months = Activity.ByMonth(data.Purchases(members), members.Count);
+        return new RetentionReport(byEnrolment ? "enrolment" : "firstPurchase",
+            cohorts.Rows.Select(r => new CohortView(r.CohortMonth, r.Size, r.Active, r.Active.Select((_, k) => r.Share(k)).ToList())).ToList(),
+            repurchase, new ChurnView(thisMonth.AddMonths(-1), churn.ActiveBefore, churn.Retained, churn.Churned, churn.Rate), gaps, months);
+    }
+
+    /// <summary>Which basket lines the rules are mined over.</summary>
+    public enum BasketItems
+    {
+        /// <summary>Article SKUs.</summary>
+        Sku,
+        /// <summary>Article categories (lines without a category are left out).</summary>
+        Category,
+    }
+
+    private async Task<(List<int[]> Baskets, ItemDictionary Items)> BasketsAsync(Guid programmeId, BasketItems by, DateOnly? since, CancellationToken ct)
+    {
+        var start = (since ?? DateOnly.MinValue).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var rows = db.PurchaseLines.AsNoTracking()
+            .Join(db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.OccurredAt >= start), l => l.PurchaseId, p => p.Id, (l, p) => new { l.PurchaseId, l.Sku, l.Category })
+            .OrderBy(x => x.PurchaseId).AsAsyncEnumerable();
+        var items = new ItemDictionary();
+        var baskets = new List<int[]>();
+        var current = new HashSet<int>();
+        Guid? purchase = null;
+        await foreach (var r in rows.WithCancellation(ct))
+        {
+            if (purchase != r.PurchaseId)
+            {
+                if (current.Count > 0) baskets.Add([.. current]);
+                current.Clear();
+                purchase = r.PurchaseId;
+            }
+            var name = by == BasketItems.Sku ? r.Sku : r.Category;
+            if (!string.IsNullOrEmpty(name)) current.Add(items.GetOrAdd(name));
+        }
+        if (current.Count > 0) baskets.Add([.. current]);
+        return (baskets, items);
+    }
+
+    /// <summary>Association rules over the programme's baskets since a day (default: all), strongest lift first.</summary>
+    public async Task<(BasketReport? Report, Validation? Invalid)> BasketRulesAsync(Guid programmeId, BasketItems by, double minSupport, double minConfidence, DateOnly? since, int top, CancellationToken ct)
+    {
+        var v = new Validation();
+        v.Check(Enum.IsDefined(by), "by", "must be sku or category");
+        v.Check(minSupport is >= 0.0001 and <= 1, "minSupport", "must be between 0.0001 and 1");
+        v.Check(minConfidence is > 0 and <= 1, "minConfidence", "must be greater than 0 and at most 1");
+        if (v.Failed) return (null, v);
+        var (baskets, items) = await BasketsAsync(programmeId, by, since, ct);
+        var rules = AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 4), minConfidence);
+        return (new BasketReport(by.ToString().ToLowerInvariant(), baskets.Count, items.Count, minSupport, minConfidence, rules.Count,
+            rules.OrderByDescending(r => r.Lift).ThenByDescending(r => r.Confidence).Take(top).Select(r => Rule(r, items)).ToList()), null);
+    }
+
+    private static RuleView Rule(AssociationRule r, ItemDictionary items) =>
+        new([.. r.Antecedent.Select(i => items[i])], [.. r.Consequent.Select(i => items[i])], r.Count, r.Support, r.Confidence, r.Lift);
+
+    /// <summary>
+    /// "Customers who buy X also buy Y" for one member: rules mined over all baskets whose antecedent the member's
+    /// purchases contain, suggesting only what the member does not buy yet. Null when the member is not in the programme.
+    /// </summary>
+    public async Task<IReadOnlyList<RecommendationView>?> RecommendAsync(Guid programmeId, Guid memberId, BasketItems by, int top, CancellationToken ct)
+    {
+        if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == programmeId, ct)) return null;
+        var (baskets, items) = await BasketsAsync(programmeId, by, null, ct);
+        // Rules for suggestions need not be rare-but-certain: a lower support and confidence than reports use find more.
+        var minSupport = Math.Max(0.001, 5.0 / Math.Max(1, baskets.Count));
+        var rules = AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 3), 0.1);
+        var owned = await db.PurchaseLines.AsNoTracking().Where(l => l.ProgrammeId == programmeId && l.MemberId == memberId)
+            .Select(l => by == BasketItems.Sku ? l.Sku : l.Category).Distinct().ToListAsync(ct);
+        var ownedIds = owned.Where(o => o is not null).Select(o => items.TryGetId(o!, out var id) ? id : -1).Where(id => id >= 0).ToHashSet();
+        return BasketRecommender.Recommend(rules, ownedIds, top)
+            .Select(r => new RecommendationView(items[r.Item], r.Rule.Confidence, r.Rule.Lift, [.. r.Rule.Antecedent.Select(i => items[i])])).ToList();
+    }
+}
