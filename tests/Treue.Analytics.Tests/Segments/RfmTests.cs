@@ -215,7 +215,7 @@ public class RfmTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Scoring_a_million_customers_takes_well_under_two_seconds()
+    public void A_million_customers_are_all_scored_and_segmented()
     {
         var random = new Random(1);
         var totals = new CustomerTotals[1_000_000];
@@ -226,18 +226,11 @@ public class RfmTests(ITestOutputHelper output)
         }
         Rfm.Score(totals.AsSpan(0, 1000), AsOf);
 
-        // Best of three, so that other tests sharing the machine do not decide the outcome.
-        var best = TimeSpan.MaxValue;
-        RfmResult? result = null;
-        for (var run = 0; run < 3; run++)
-        {
-            var watch = Stopwatch.StartNew();
-            result = Rfm.Score(totals, AsOf);
-            best = TimeSpan.FromTicks(Math.Min(best.Ticks, watch.Elapsed.Ticks));
-        }
-
-        output.WriteLine($"RFM of 1,000,000 customers: {best.TotalMilliseconds:F0} ms (best of 3)");
-        Assert.Equal(1_000_000, result!.ScoredCustomers);
-        Assert.True(best < TimeSpan.FromSeconds(2), $"took {best}");
+        // Speed is measured in bench/Treue.Bench.Analytics; here only that a million customers are all scored.
+        var watch = Stopwatch.StartNew();
+        var result = Rfm.Score(totals, AsOf);
+        output.WriteLine($"RFM of 1,000,000 customers: {watch.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.Equal(1_000_000, result.ScoredCustomers);
+        Assert.Equal(1_000_000, result.Segments.Sum(s => s.Customers));
     }
 }
