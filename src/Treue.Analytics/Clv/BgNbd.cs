@@ -33,8 +33,15 @@ public readonly record struct BgNbdParameters(double R, double Alpha, double A, 
         var z = horizon / (Alpha + T + horizon);
         var g = Hypergeometric.F21(A + B - 1 - R, am1, A + B + x - 1, z);
         var remaining = Math.Exp(am1 * Math.Log((Alpha + T) / (Alpha + T + horizon))) * g;
+        if (!double.IsFinite(remaining)) remaining = Untransformed(x, z);
         return (A + B + x - 1) / am1 * (1 - remaining) * ProbabilityAlive(x, tx, T);
     }
+
+    // The transformed series grows like exp((a − 1) z) before it converges, which overflows when a fit ends with a
+    // and b very large (dropout almost the same for everyone, as small programmes can show). The untransformed
+    // series (Fader, Hardie, Lee 2005, eq. 10) then converges at once, its terms shrinking by about z·b/(a+b).
+    private double Untransformed(int x, double z) =>
+        Math.Exp((R + x) * Math.Log(1 - z)) * Hypergeometric.F21(R + x, B + x, A + B + x - 1, z);
 
     /// <inheritdoc/>
     public void ConditionalExpectedPurchases(ReadOnlySpan<double> horizons, int x, double tx, double T, Span<double> expected)
@@ -46,7 +53,11 @@ public readonly record struct BgNbdParameters(double R, double Alpha, double A, 
         Hypergeometric.F21(A + B - 1 - R, am1, A + B + x - 1, z, expected);
         var factor = (A + B + x - 1) / am1 * ProbabilityAlive(x, tx, T);
         for (var i = 0; i < k; i++)
-            expected[i] = factor * (1 - Math.Exp(am1 * Math.Log(1 - z[i])) * expected[i]);
+        {
+            var remaining = Math.Exp(am1 * Math.Log(1 - z[i])) * expected[i];
+            if (!double.IsFinite(remaining)) remaining = Untransformed(x, z[i]);
+            expected[i] = factor * (1 - remaining);
+        }
     }
 
     // The expectations have a removable singularity at a = 1; stepping beside it changes them by about 1e-9.

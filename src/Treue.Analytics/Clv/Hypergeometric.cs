@@ -33,6 +33,8 @@ public static class Hypergeometric
             term *= ratio;
             sum += term;
             if (Math.Abs(term) <= 1e-16 * Math.Abs(sum) && Math.Abs(ratio) < 1) break;
+            // An overflowing series will not come back; the caller sees the infinity and takes another route.
+            if (!double.IsFinite(sum)) break;
         }
         return sum;
     }
@@ -83,6 +85,7 @@ public static class Hypergeometric
             lastPower *= zMax;
             lastSum = result[k - 1];
             if (Math.Abs(coefficient * lastPower) <= 1e-16 * Math.Abs(lastSum) && Math.Abs(ratio * zMax) < 1) break;
+            if (!double.IsFinite(lastSum) || !double.IsFinite(coefficient)) break;
         }
     }
 

@@ -36,4 +36,22 @@ public class BgNbdTests
         TestContext.Current.TestOutputHelper?.WriteLine($"E[Y(39) | 2, 30.43, 38.86] = {e}");
         Assert.Equal(1.226, e, 0.001);
     }
+
+    [Fact]
+    public void Expectations_stay_finite_when_the_fit_ends_with_very_large_a_and_b()
+    {
+        // Small programmes can drive a and b to millions (everyone drops out with about the same probability).
+        var p = new BgNbdParameters(1.28, 10.07, 6.5e6, 1.15e7);
+        var limit = new BgNbdParameters(1.28, 10.07, 6.5e3, 1.15e4);
+        foreach (var (x, tx, T) in new[] { (0, 0.0, 45.6), (1, 7.1, 51.1), (2, 10.3, 37.6) })
+        {
+            var e = p.ConditionalExpectedPurchases(52, x, tx, T);
+            Assert.True(double.IsFinite(e) && e >= 0, $"E = {e}");
+            // Large a and b with the same ratio describe the same process, so the expectation converges.
+            Assert.Equal(limit.ConditionalExpectedPurchases(52, x, tx, T), e, 0.01);
+            var many = new double[3];
+            p.ConditionalExpectedPurchases([13.0, 26.0, 52.0], x, tx, T, many);
+            Assert.Equal(e, many[2], 1e-9);
+        }
+    }
 }

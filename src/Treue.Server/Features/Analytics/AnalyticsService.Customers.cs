@@ -20,7 +20,7 @@ public sealed partial class AnalyticsService
     {
         var v = new Validation();
         v.Check(aShare is > 0 and < 1, "a", "must be greater than 0 and less than 1");
-        v.Check(bShare is >= 0 and < 1 && aShare + bShare <= 1, "b", "must be 0 or more, with a + b at most 1");
+        v.Check(bShare is >= 0 and < 1 && (v.Failed || aShare + bShare <= 1), "b", "must be 0 or more, with a + b at most 1");
         if (v.Failed) return (null, v);
         var data = await DataAsync(programmeId, ct);
         var members = data.Members();
