@@ -13,7 +13,7 @@ namespace Treue.Cli.Commands;
 /// <c>treue report ...</c>: the analytics of a programme as tables (CSV or JSON) and charts (SVG), computed by the
 /// same service the API and the console use.
 /// </summary>
-internal static class ReportCommand
+internal static partial class ReportCommand
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -33,6 +33,7 @@ internal static class ReportCommand
         yield return Report(cli, "economics", "Points liability, expected breakage, redemption rate and reward cost per month", [], Economics);
         yield return Report(cli, "loyalty", "Cross-buying, members against anonymous buyers, revenue around enrolment", [], Loyalty);
         yield return WhatIfReport(cli);
+        foreach (var customer in CustomerReports(cli)) yield return customer;
     }
 
     private static Command Report(CliContext cli, string name, string description, Option[] options, Build build)

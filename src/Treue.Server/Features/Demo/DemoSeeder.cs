@@ -143,6 +143,10 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
 
         // Purchase rates differ a lot between customers (a gamma-like spread): a few shop weekly, many rarely.
         var rate = -Math.Log(1 - random.NextDouble()) * 1.5 / 30.0; // purchases per day
+        // And customers drift away: after each purchase some never come back, as in the BG/NBD story, so the
+        // retention and lifetime-value pages have churn to show.
+        var u = random.NextDouble();
+        var dropout = 0.01 + 0.15 * u * u;
         var count = 0;
         var at = enrolled;
         while (true)
@@ -162,6 +166,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
                     new ReturnRequest($"r-{i}-{count}", [new ReturnLineRequest(line.LineNo, line.Quantity)], new DateTimeOffset(returnedAt, TimeSpan.Zero)),
                     "demo", ct);
             }
+            if (random.NextDouble() < dropout) break;
         }
         var available = await db.Members.AsNoTracking().Where(m => m.Id == member.Id).Select(m => m.Available).SingleAsync(ct);
         if (available >= 500 && random.NextDouble() < 0.5)
