@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Treue.Analytics.Clv;
 using Treue.Cli.Tests.Infrastructure;
 
 namespace Treue.Cli.Tests;
@@ -74,6 +76,59 @@ public sealed class CdnowImportTests(ITestOutputHelper output)
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal((0, 500, 0), (Report.Count(again, "New"), Report.Count(again, "Already there"), Report.Count(again, "Members enrolled")));
         Assert.Equal(Rows, await db.Purchases.CountAsync(ct));
+
+        await ReportsOnTheImportedLogAsync(cli, file, rows);
+    }
+
+    /// <summary>
+    /// The analytics reports on the imported log: what they read back through storage must agree with the log itself,
+    /// and the model fitted through storage must be the one fitted to the file directly.
+    /// </summary>
+    private async Task ReportsOnTheImportedLogAsync(TestCli cli, string file, List<Row> rows)
+    {
+        var reports = Path.Combine(cli.Folder, "reports");
+        async Task<JsonObject> Json(string name, params string[] args)
+        {
+            var clock = Stopwatch.StartNew();
+            var run = await cli.SucceedAsync(["report", name, "--programme", "cdnow", "--out", reports, "--format", "json", .. args]);
+            output.WriteLine($"treue report {name}: {clock.Elapsed.TotalSeconds:N1} s\n{run.Out}");
+            return JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(reports, name + ".json")))!.AsObject();
+        }
+
+        var abc = await Json("abc");
+        Assert.Equal(Customers, (int)abc["customers"]!);
+        Assert.Equal(TotalCents / 100m, (decimal)abc["totalRevenue"]!);
+        Assert.Equal(Customers, abc["classes"]!.AsArray().Sum(c => (int)c!["customers"]!));
+
+        var rfm = await Json("rfm", "--as-of", "1998-06-30", "--previous", "1997-09-30");
+        Assert.Equal(Customers, (int)rfm["scoredCustomers"]!);
+        Assert.Equal(Customers, rfm["segments"]!.AsArray().Sum(s => (int)s!["customers"]!));
+
+        var calibrationEnd = new DateOnly(1997, 9, 30);
+        var clv = await Json("clv", "--calibration-end", "1997-09-30", "--horizon-months", "12");
+        var direct = BgNbd.Fit(CalibrationSummary.Build(CdnowFile.Read(file).Events, calibrationEnd).Customers).Parameters;
+        var fitted = clv["parameters"]!;
+        Assert.Equal(direct.R, (double)fitted["r"]!, 1e-6);
+        Assert.Equal(direct.Alpha, (double)fitted["alpha"]!, 1e-4);
+        Assert.Equal(direct.A, (double)fitted["a"]!, 1e-6);
+        Assert.Equal(direct.B, (double)fitted["b"]!, 1e-5);
+        Assert.Equal(Customers, (int)clv["customers"]!);
+        Assert.Equal(rows.Where(r => r.Date <= calibrationEnd).Sum(r => r.Value), (decimal)clv["historicalValue"]!);
+
+        var holdout = await Json("holdout", "--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30");
+        // Actual holdout purchases are distinct purchase days after the calibration end, counted here from the log.
+        var holdoutDays = rows.Where(r => r.Date > calibrationEnd).Select(r => (r.Customer, r.Date)).Distinct().Count();
+        Assert.Equal(holdoutDays, (double)holdout["actualPurchases"]!, 6);
+        Assert.InRange((double)holdout["predictedPurchases"]! / holdoutDays, 0.8, 1.2);
+
+        var retention = await Json("retention");
+        Assert.Equal(Customers, retention["cohorts"]!.AsArray().Sum(c => (int)c!["size"]!));
+        Assert.Equal(3, retention["cohorts"]!.AsArray().Count); // CDNOW's customers all first bought in the first quarter of 1997
+
+        await cli.SucceedAsync("report", "churn-risk", "--programme", "cdnow", "--out", reports);
+        Assert.True(File.ReadLines(Path.Combine(reports, "churn-risk.csv")).Count() > 1);
+        await cli.SucceedAsync("report", "economics", "--programme", "cdnow", "--out", reports);
+        Assert.True(File.Exists(Path.Combine(reports, "economics-points.svg")));
     }
 
     [Fact]

@@ -146,7 +146,7 @@ internal static partial class ReportCommand
                 }
                 var (report, invalid) = await analytics.WhatIfAsync(programmeId, request, ct);
                 if (invalid is not null)
-                    throw new CliError("the proposal is not valid: " + string.Join("; ", invalid.All().Select(e => $"{e.Field}: {e.Message}")), ExitCodes.BadInput);
+                    throw new CliError("the proposal is not valid: " + string.Join("; ", invalid.All().Select(e => $"{(e.Field is "from" or "to" or "baseRate" ? Flag(e.Field) : e.Field)}: {e.Message}")), ExitCodes.BadInput);
                 var r = report!.Result;
                 var labels = r.Months.Select(m => Month(m.Month)).ToList();
                 return new ReportOutput(report,

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Treue.Cli.Tests.Infrastructure;
+
+namespace Treue.Cli.Tests;
+
+public sealed class ReportCommandTests
+{
+    private static readonly string[] Reports = ["economics", "loyalty", "what-if", "abc", "rfm", "clv", "holdout", "churn-risk", "retention", "baskets"];
+
+    [Fact]
+    public async Task Every_report_runs_on_the_demo_and_writes_tables_and_charts()
+    {
+        using var cli = new TestCli();
+        await cli.SucceedAsync("demo", "--members", "300");
+        var ct = TestContext.Current.CancellationToken;
+        var outFolder = Path.Combine(cli.Folder, "out");
+        foreach (var report in Reports)
+        {
+            var run = await cli.SucceedAsync("report", report, "--programme", "demo", "--out", outFolder);
+            var written = run.Out.Split('\n').Where(l => l.StartsWith("Wrote ", StringComparison.Ordinal)).Select(l => l[6..].Trim()).ToList();
+            Assert.Contains(written, p => p.EndsWith(".csv", StringComparison.Ordinal));
+            Assert.All(written, p => Assert.True(new FileInfo(p).Length > 0, p));
+            foreach (var svg in written.Where(p => p.EndsWith(".svg", StringComparison.Ordinal)))
+            {
+                var text = await File.ReadAllTextAsync(svg, ct);
+                Assert.StartsWith("<svg", text);
+                Assert.True(text.Contains("<rect", StringComparison.Ordinal) || text.Contains("<path", StringComparison.Ordinal), svg);
+            }
+        }
+
+        // The tables say what the database says.
+        await using var db = cli.Db();
+        var revenue = await db.Purchases.Where(p => p.MemberId != null).SumAsync(p => p.TotalMinor - p.ReturnedMinor, ct) / 100m;
+        var classes = (await File.ReadAllLinesAsync(Path.Combine(outFolder, "abc-classes.csv"), ct)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["A", "B", "C"], classes.Select(c => c[0].ToUpperInvariant()));
+        Assert.Equal(revenue, classes.Sum(c => decimal.Parse(c[3], CultureInfo.InvariantCulture)));
+        var buyers = await db.Purchases.Where(p => p.MemberId != null).Select(p => p.MemberId).Distinct().CountAsync(ct);
+        Assert.Equal(buyers, (await File.ReadAllLinesAsync(Path.Combine(outFolder, "rfm-members.csv"), ct)).Length - 1);
+        Assert.Equal(buyers, classes.Sum(c => int.Parse(c[1], CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task Json_output_and_a_what_if_proposal_from_a_file()
+    {
+        using var cli = new TestCli();
+        await cli.SucceedAsync("demo", "--members", "100");
+        var outFolder = Path.Combine(cli.Folder, "out");
+        // The demo is a year of activity up to now.
+        var from = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-400)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var to = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var same = await cli.SucceedAsync("report", "what-if", "--programme", "demo", "--out", outFolder, "--format", "json", "--from", from, "--to", to);
+        var actual = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outFolder, "what-if.json")))!["result"]!;
+        // Replaying the rules in force reproduces what was really issued.
+        Assert.Equal((long)actual["actualPoints"]!, (long)actual["simulatedPoints"]!);
+        Assert.True((long)actual["purchases"]! > 0, same.Out);
+
+        // A list of rules replaces the programme's rules; with none, purchases earn the base rate alone.
+        async Task<JsonNode> ReplayAsync(string rulesJson)
+        {
+            await cli.SucceedAsync("report", "what-if", "--programme", "demo", "--out", outFolder, "--format", "json",
+                "--rules", cli.Write("rules.json", rulesJson), "--from", from, "--to", to);
+            return JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outFolder, "what-if.json")))!["result"]!;
+        }
+        var baseOnly = await ReplayAsync("[]");
+        var doubled = await ReplayAsync("""
+            [ { "code": "all-x2", "name": "Double points on everything", "priority": 50, "stacking": "stack",
+                "conditions": {}, "effect": { "kind": "multiplier", "value": 2 } } ]
+            """);
+        // Rounding down the base and the rule's extra separately gives exactly twice the base points.
+        Assert.Equal(2 * (long)baseOnly["simulatedPoints"]!, (long)doubled["simulatedPoints"]!);
+        Assert.Equal((long)actual["actualPoints"]!, (long)doubled["actualPoints"]!);
+        Assert.Equal(["all-x2", "base"], doubled["rules"]!.AsArray().Select(r => (string)r!["rule"]!).Order());
+    }
+
+    [Fact]
+    public async Task Bad_report_options_name_the_option()
+    {
+        using var cli = new TestCli();
+        await cli.SucceedAsync("demo", "--members", "20");
+        var bad = await cli.RunAsync("report", "clv", "--programme", "demo", "--horizon-months", "0");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--horizon-months", bad.Error);
+        var model = await cli.RunAsync("report", "clv", "--programme", "demo", "--model", "magic");
+        Assert.Contains("--model", model.Error);
+        var abc = await cli.RunAsync("report", "abc", "--programme", "demo", "--a", "2");
+        Assert.Contains("--a", abc.Error);
+        var rules = await cli.RunAsync("report", "what-if", "--programme", "demo", "--rules", cli.Write("bad.json", "{ not json"));
+        Assert.Equal(2, rules.ExitCode);
+        var missing = await cli.RunAsync("report", "abc", "--programme", "nope");
+        Assert.Contains("no programme 'nope'", missing.Error);
+    }
+}
