@@ -24,6 +24,10 @@ public sealed class AnalyticsPagesTests(WebServer server)
         Assert.True(await shapes.CountAsync() > 1, $"{container} draws nothing");
     }
 
+    /// <summary>Opens a MudSelect's list (its input with the id is hidden; the field around it takes the click).</summary>
+    private static Task OpenSelectAsync(IPage page, string inputId) =>
+        page.Locator("div.mud-select", new() { Has = page.Locator($"#{inputId}") }).First.ClickAsync();
+
     [Fact]
     public async Task The_ABC_page_shows_the_classes_as_charts_and_their_customers_add_up()
     {
@@ -47,5 +51,167 @@ public sealed class AnalyticsPagesTests(WebServer server)
         await page.Locator("#abc-apply").ClickAsync();
         await Assertions.Expect(page.Locator("#abc-table tr[data-class='A'] td.customers")).Not.ToHaveTextAsync(aBefore.ToString("N0", CultureInfo.GetCultureInfo("en")));
         Assert.True(Number(await page.Locator("#abc-table tr[data-class='A'] td.customers").InnerTextAsync()) < aBefore);
+    }
+
+    [Fact]
+    public async Task The_RFM_page_draws_the_segments_and_lists_the_members_of_one()
+    {
+        var page = await SignInAsync(DemoProgramme.MarketerEmail);
+        await page.OpenAsync("/admin/analytics/rfm");
+        await Assertions.Expect(page.Locator("#rfm-scored")).ToBeVisibleAsync();
+        await ExpectChartAsync(page, "rfm-chart-segments");
+        Assert.Equal(25, await page.Locator("#rfm-grid tbody td").CountAsync());
+        await Assertions.Expect(page.Locator("#rfm-grid")).ToContainTextAsync("Champions");
+        Assert.True(await page.Locator("#rfm-moves tbody tr").CountAsync() > 1);
+        var scored = Number(await page.Locator("#rfm-scored").InnerTextAsync());
+        var bySegment = 0L;
+        foreach (var cell in await page.Locator("#rfm-table td.members").AllInnerTextsAsync()) bySegment += Number(cell);
+        Assert.True(bySegment >= scored, $"segments hold {bySegment} of {scored} scored members");
+
+        // The member list of the first segment: links to the members, at most 50 a page.
+        var rows = page.Locator("#rfm-members tbody tr");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync();
+        Assert.InRange(await rows.CountAsync(), 1, 50);
+        Assert.StartsWith("/admin/members/", await rows.First.Locator("a").GetAttributeAsync("href"), StringComparison.Ordinal);
+        await page.ScreenshotAsync("admin-analytics-rfm");
+
+        // Another segment lists other members.
+        var first = await rows.First.InnerTextAsync();
+        await OpenSelectAsync(page, "rfm-segment");
+        await page.GetByRole(AriaRole.Option).Nth(1).ClickAsync();
+        await Assertions.Expect(rows.First).Not.ToHaveTextAsync(first);
+        Assert.True(await rows.CountAsync() > 0);
+    }
+
+    [Fact]
+    public async Task The_lifetime_value_page_shows_the_fitted_model_its_check_and_the_members_at_risk()
+    {
+        var page = await SignInAsync(DemoProgramme.MarketerEmail);
+        await page.OpenAsync("/admin/analytics/abc");
+        await Assertions.Expect(page.Locator("#abc-customers")).ToBeVisibleAsync();
+        var customers = Number(await page.Locator("#abc-customers").InnerTextAsync());
+
+        await page.OpenAsync("/admin/analytics/clv");
+        await Assertions.Expect(page.Locator("#clv-total")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        Assert.Equal(customers, Number(await page.Locator("#clv-customers").InnerTextAsync()));
+        Assert.True(Number(await page.Locator("#clv-expected").InnerTextAsync()) > 0);
+        Assert.Contains("€", await page.Locator("#clv-total").InnerTextAsync(), StringComparison.Ordinal);
+        await ExpectChartAsync(page, "clv-chart-alive");
+        await ExpectChartAsync(page, "clv-chart-holdout");
+        await Assertions.Expect(page.Locator("#clv-parameters")).ToContainTextAsync("alpha");
+        Assert.Contains("-", await page.Locator("#clv-ll").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(20, await page.Locator("#clv-top tbody tr").CountAsync());
+        Assert.True(await page.Locator("#clv-holdout-table tbody tr").CountAsync() > 2);
+        await page.ScreenshotAsync("admin-analytics-clv");
+
+        // The other model fits too, and says so in its parameters.
+        await OpenSelectAsync(page, "clv-model");
+        await page.GetByRole(AriaRole.Option, new() { Name = "Pareto/NBD" }).ClickAsync();
+        await page.Locator("#clv-apply").ClickAsync();
+        await Assertions.Expect(page.Locator("#clv-parameters")).ToContainTextAsync("beta", new() { Timeout = 60_000 });
+    }
+
+    [Fact]
+    public async Task The_retention_page_shows_the_cohort_matrix_and_the_monthly_activity()
+    {
+        var page = await SignInAsync(DemoProgramme.AnalystEmail);
+        await page.OpenAsync("/admin/analytics/retention");
+        await Assertions.Expect(page.Locator("#retention-repurchase")).ToBeVisibleAsync();
+        await ExpectChartAsync(page, "retention-chart-months");
+        await ExpectChartAsync(page, "retention-chart-gaps");
+        var cohorts = await page.Locator("#retention-matrix tbody tr").CountAsync();
+        Assert.True(cohorts >= 10, $"{cohorts} cohorts");
+        // Month 0 is the month of the first purchase: everybody in the cohort bought then.
+        await Assertions.Expect(page.Locator("#retention-matrix tbody tr").First.Locator("td").Nth(1)).ToHaveTextAsync("100%");
+        await page.ScreenshotAsync("admin-analytics-retention");
+
+        await page.Locator("#retention-by-enrolment").ClickAsync();
+        await Assertions.Expect(page.Locator("#retention-matrix tbody tr").First.Locator("td").Nth(1)).Not.ToHaveTextAsync("100%");
+    }
+
+    [Fact]
+    public async Task The_economics_page_agrees_with_the_dashboard_on_the_outstanding_points()
+    {
+        var page = await SignInAsync(DemoProgramme.MarketerEmail);
+        await page.OpenAsync("/admin");
+        await Assertions.Expect(page.Locator("#kpi-outstanding")).ToBeVisibleAsync();
+        var outstanding = await page.Locator("#kpi-outstanding").InnerTextAsync();
+        Assert.True(Number(outstanding) > 0);
+
+        await page.OpenAsync("/admin/analytics/economics");
+        await Assertions.Expect(page.Locator("#econ-outstanding")).ToHaveTextAsync(outstanding);
+        await Assertions.Expect(page.Locator("#econ-liability")).ToHaveTextAsync(await LiabilityAsync(page));
+        await ExpectChartAsync(page, "econ-chart-points");
+        await ExpectChartAsync(page, "econ-chart-cost");
+        await ExpectChartAsync(page, "econ-chart-share");
+        Assert.EndsWith("%", (await page.Locator("#econ-redemption").InnerTextAsync()).Trim(), StringComparison.Ordinal);
+        await page.ScreenshotAsync("admin-analytics-economics");
+
+        static async Task<string> LiabilityAsync(IPage page)
+        {
+            var other = await page.Context.NewPageAsync();
+            await other.OpenAsync("/admin");
+            var text = await other.Locator("#kpi-liability").InnerTextAsync();
+            await other.CloseAsync();
+            return text;
+        }
+    }
+
+    [Fact]
+    public async Task Support_staff_cannot_open_the_analytics()
+    {
+        var page = await SignInAsync(DemoProgramme.SupportEmail);
+        Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "ABC analysis" }).CountAsync());
+        foreach (var path in new[] { "abc", "rfm", "clv", "retention", "economics" })
+        {
+            await page.GotoAsync("/admin/analytics/" + path);
+            await page.WaitForURLAsync("**/admin/denied**");
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Not allowed" })).ToBeVisibleAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_analyst_sees_the_lifetime_values_but_not_who_the_members_are()
+    {
+        var page = await SignInAsync(DemoProgramme.AnalystEmail);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Customer lifetime value" })).ToBeVisibleAsync();
+        await page.OpenAsync("/admin/analytics/clv");
+        await Assertions.Expect(page.Locator("#clv-top")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        Assert.Equal(0, await page.Locator("#clv-top a[href^='/admin/members/']").CountAsync());
+    }
+
+    [Fact]
+    public async Task Simulating_a_multiplier_rule_shows_more_points_and_saves_nothing()
+    {
+        var page = await SignInAsync(DemoProgramme.MarketerEmail);
+        await page.OpenAsync("/admin/programme");
+        var version = await page.Locator("#programme-version").InnerTextAsync();
+
+        await page.OpenAsync("/admin/programme/rules/new");
+        await page.Locator("#rule-code").FillAsync("sim-triple");
+        await page.Locator("#rule-name").FillAsync("3× points on everything");
+        await page.Locator("#rule-effect-value").FillAsync("3");
+        await page.Locator("#rule-effect-value").BlurAsync();
+        await page.Locator("#whatif-run").ClickAsync();
+        await Assertions.Expect(page.Locator("#whatif-proposed")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var actual = Number(await page.Locator("#whatif-actual").InnerTextAsync());
+        var proposed = Number(await page.Locator("#whatif-proposed").InnerTextAsync());
+        Assert.True(actual > 0);
+        Assert.True(proposed > actual, $"proposed {proposed}, actual {actual}");
+        Assert.True(Number(await page.Locator("#whatif-gaining").InnerTextAsync()) > 0);
+        await ExpectChartAsync(page, "whatif-chart");
+        await Assertions.Expect(page.Locator("#whatif-rules tr[data-rule='sim-triple']")).ToBeVisibleAsync();
+        await page.Locator("#whatif").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync("admin-analytics-what-if");
+
+        // An invalid rule is refused with the reason, not simulated.
+        await page.Locator("#rule-code").FillAsync("Not A Code!");
+        await page.Locator("#rule-code").BlurAsync();
+        await page.Locator("#whatif-run").ClickAsync();
+        await Assertions.Expect(page.Locator("#whatif-errors")).ToBeVisibleAsync();
+
+        await page.OpenAsync("/admin/programme");
+        await Assertions.Expect(page.Locator("#programme-version")).ToHaveTextAsync(version);
+        await Assertions.Expect(page.Locator("#rules")).Not.ToContainTextAsync("sim-triple");
     }
 }

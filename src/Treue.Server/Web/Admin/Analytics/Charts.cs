@@ -44,6 +44,41 @@ public static class Charts
         return result;
     }
 
+    /// <summary>The English name of an RFM segment (the key of its translation).</summary>
+    public static string SegmentName(Treue.Analytics.Segments.RfmSegment segment) => segment switch
+    {
+        Treue.Analytics.Segments.RfmSegment.None => "Not scored",
+        Treue.Analytics.Segments.RfmSegment.Champions => "Champions",
+        Treue.Analytics.Segments.RfmSegment.Loyal => "Loyal",
+        Treue.Analytics.Segments.RfmSegment.PotentialLoyalist => "Potential loyalists",
+        Treue.Analytics.Segments.RfmSegment.New => "New customers",
+        Treue.Analytics.Segments.RfmSegment.Promising => "Promising",
+        Treue.Analytics.Segments.RfmSegment.NeedAttention => "Need attention",
+        Treue.Analytics.Segments.RfmSegment.AboutToSleep => "About to sleep",
+        Treue.Analytics.Segments.RfmSegment.AtRisk => "At risk",
+        Treue.Analytics.Segments.RfmSegment.CantLoseThem => "Can't lose them",
+        Treue.Analytics.Segments.RfmSegment.Hibernating => "Hibernating",
+        Treue.Analytics.Segments.RfmSegment.Lost => "Lost",
+        _ => segment.ToString(),
+    };
+
+    /// <summary>A light background per segment for the grid, from warm (best) to grey (lost); dark text keeps its contrast on all.</summary>
+    public static string SegmentStyle(Treue.Analytics.Segments.RfmSegment segment) => "background-color: " + (segment switch
+    {
+        Treue.Analytics.Segments.RfmSegment.Champions => "#a5d6a7",
+        Treue.Analytics.Segments.RfmSegment.Loyal => "#c5e1a5",
+        Treue.Analytics.Segments.RfmSegment.PotentialLoyalist => "#e6ee9c",
+        Treue.Analytics.Segments.RfmSegment.New => "#b3e5fc",
+        Treue.Analytics.Segments.RfmSegment.Promising => "#b2dfdb",
+        Treue.Analytics.Segments.RfmSegment.NeedAttention => "#fff59d",
+        Treue.Analytics.Segments.RfmSegment.AboutToSleep => "#ffe0b2",
+        Treue.Analytics.Segments.RfmSegment.AtRisk => "#ffccbc",
+        Treue.Analytics.Segments.RfmSegment.CantLoseThem => "#ef9a9a",
+        Treue.Analytics.Segments.RfmSegment.Hibernating => "#d7ccc8",
+        Treue.Analytics.Segments.RfmSegment.Lost => "#cfd8dc",
+        _ => "#eeeeee",
+    }) + "; color: #1b1b1b; text-align: center;";
+
     public static DateOnly? Day(string? text) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
 
