@@ -105,7 +105,7 @@ public sealed class AnalyticsPagesTests(WebServer server)
         // The other model fits too, and says so in its parameters.
         await page.Locator("#clv-model-paretonbd").ClickAsync();
         await page.Locator("#clv-apply").ClickAsync();
-        await Assertions.Expect(page.Locator("#clv-parameters")).ToContainTextAsync("beta", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#clv-parameters")).ToContainTextAsync("beta", new() { Timeout = 120_000 });
     }
 
     [Fact]
@@ -198,7 +198,6 @@ public sealed class AnalyticsPagesTests(WebServer server)
         Assert.True(Number(await page.Locator("#whatif-gaining").InnerTextAsync()) > 0);
         await ExpectChartAsync(page, "whatif-chart");
         await Assertions.Expect(page.Locator("#whatif-rules tr[data-rule='sim-triple']")).ToBeVisibleAsync();
-        await page.Locator("#whatif").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync("admin-analytics-what-if");
 
         // An invalid rule is refused with the reason, not simulated.
