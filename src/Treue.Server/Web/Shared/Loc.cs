@@ -35,5 +35,11 @@ public sealed partial class Loc
     public static string DateTime(DateTime utc, TimeZoneInfo? zone = null) =>
         (zone is null ? utc : TimeZoneInfo.ConvertTimeFromUtc(utc, zone)).ToString("g", CultureInfo.CurrentCulture);
 
+    /// <summary>A share (0.25) as a percentage ("25.0 %" or "25,0 %").</summary>
+    public static string Percent(double share, int decimals = 1) => share.ToString("P" + decimals, CultureInfo.CurrentCulture);
+
+    /// <summary>A number with a fixed count of decimals.</summary>
+    public static string Number(double value, int decimals = 2) => value.ToString("N" + decimals, CultureInfo.CurrentCulture);
+
     public static string Month(DateOnly month) => month.ToString("MMM yy", CultureInfo.CurrentCulture);
 }
