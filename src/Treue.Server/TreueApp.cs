@@ -147,10 +147,12 @@ public static class TreueApp
         {
             keys = JsonSerializer.Deserialize<DemoKeys>(await File.ReadAllTextAsync(keysFile), TreueJson.Options);
         }
+        // Decided before the console's demo member is created, who would otherwise count as the demo being filled.
+        var empty = !await seeder.HasMembersAsync(programmeId, CancellationToken.None);
         await Web.WebDemo.EnsureAsync(scope.ServiceProvider, programmeId, say, CancellationToken.None);
         if (keys is not null)
             say($"Demo programme '{DemoSeeder.Code}' is ready. Admin API key: {keys.Admin}  Till (pos) API key: {keys.Pos}  (saved in {keysFile})");
-        if (await seeder.HasMembersAsync(programmeId, CancellationToken.None)) return;
+        if (!empty) return;
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Treue.Demo");
         _ = Task.Run(async () =>

@@ -73,6 +73,36 @@ public sealed class DemoCommandTests
         Assert.Contains("Treue is running on " + url, served.Out);
     }
 
+    [Fact]
+    public async Task Serve_with_demo_fills_the_demo_programme_beside_the_console_demo_member()
+    {
+        using var cli = new TestCli();
+        var ct = TestContext.Current.CancellationToken;
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var serve = cli.RunAsync(["serve", "--demo", "--urls", url, "--Treue:DemoMembers=25"], stop.Token);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            await WaitUntilUpAsync(http, serve, ct);
+            // The console's demo member exists at once; the 25 synthetic members follow in the background.
+            var members = 0;
+            for (var i = 0; i < 600 && members < 26; i++)
+            {
+                await Task.Delay(200, ct);
+                await using var db = cli.Db();
+                members = await db.Members.CountAsync(ct);
+            }
+            Assert.Equal(26, members);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+        var served = await serve;
+        Assert.True(served.ExitCode == 0, served.ToString());
+    }
+
     private static string Key(CliRun run, string label)
     {
         var at = run.Out.IndexOf(label, StringComparison.Ordinal);
