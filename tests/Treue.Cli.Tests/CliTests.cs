@@ -10,7 +10,7 @@ public sealed class CliTests
         using var cli = new TestCli();
         var run = await cli.SucceedAsync("--help");
 
-        foreach (var command in new[] { "serve", "db", "programme", "apikey", "demo", "import", "export", "jobs" })
+        foreach (var command in new[] { "serve", "db", "programme", "apikey", "demo", "import", "export", "jobs", "report" })
             Assert.Contains(command, run.Out);
     }
 
