@@ -93,6 +93,34 @@ public abstract class AnalyticsTests(TreueServer server)
         Assert.Contains("rules[0].code", errors.Select(e => e.Key));
         Assert.Contains("rules[0].effect.value", errors.Select(e => e.Key));
     }
+
+    [Fact]
+    public async Task Null_rules_and_null_condition_elements_are_refused_by_name_not_crashed_on()
+    {
+        var (p, _, _) = await HistoryAsync();
+        async Task<string> FieldsAsync(HttpResponseMessage res)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+            var body = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
+            return string.Join(",", body["errors"]!.AsObject().Select(e => e.Key));
+        }
+        var nullRule = await p.Admin.PostAsync("/api/v1/analytics/what-if",
+            new StringContent("""{ "rules": [ null ] }""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal("rules[0]", await FieldsAsync(nullRule));
+        var nullSku = await p.Admin.PostAsync("/api/v1/analytics/what-if", new StringContent("""
+            { "rules": [ { "code": "x", "name": "x", "priority": 0, "stacking": "stack",
+                           "conditions": { "skus": [ null ], "partners": [ null ] }, "effect": { "kind": "multiplier", "value": 2 } } ] }
+            """, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal("rules[0].conditions.partners,rules[0].conditions.skus", string.Join(",", (await FieldsAsync(nullSku)).Split(',').Order()));
+        // The programme document is checked by the same validation.
+        var document = (await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/programme", TestProgramme.Json))!;
+        document["rules"] = JsonNode.Parse("""
+            [ { "code": "x", "name": "x", "priority": 0, "stacking": "stack", "conditions": { "categories": [ null ] },
+                "effect": { "kind": "multiplier", "value": 2 } } ]
+            """);
+        var put = await p.Admin.PutAsJsonAsync("/api/v1/programme", document, TestProgramme.Json);
+        Assert.Equal("rules[0].conditions.categories", await FieldsAsync(put));
+    }
 }
 
 public sealed class AnalyticsTestsOnSqlite(SqliteServer server) : AnalyticsTests(server), IClassFixture<SqliteServer>;

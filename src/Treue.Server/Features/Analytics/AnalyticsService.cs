@@ -59,6 +59,20 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         };
     }
 
+    // JSON may leave out or null any list of a rule's conditions; the scheme wants empty lists.
+    private static EarningRule Normalised(EarningRule r)
+    {
+        var c = r.Conditions ?? new RuleConditions();
+        return r with
+        {
+            Conditions = c with
+            {
+                Partners = c.Partners ?? [], Stores = c.Stores ?? [], Channels = c.Channels ?? [], Skus = c.Skus ?? [],
+                Categories = c.Categories ?? [], Weekdays = c.Weekdays ?? [],
+            },
+        };
+    }
+
     /// <summary>
     /// Replays a period under proposed rules. Returns the validation problems of the request instead when it is
     /// not valid; writes nothing either way.
@@ -70,11 +84,16 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         var to = request.To ?? today;
         var from = request.From ?? to.AddDays(-90);
         var current = (await applier.ExportAsync(programmeId, ct))!;
+        var missing = new Validation();
+        var given = request.Rules ?? current.Rules;
+        for (var i = 0; i < given.Count; i++)
+            if (given[i] is null) missing.Add($"rules[{i}]", "is required");
+        if (missing.Failed) return (null, missing);
         var proposed = current with
         {
             BaseRate = request.BaseRate ?? current.BaseRate,
             Rounding = request.Rounding ?? current.Rounding,
-            Rules = request.Rules ?? current.Rules,
+            Rules = [.. given.Select(Normalised)],
         };
         var invalid = ProgrammeApplier.Validate(proposed) ?? new Validation();
         invalid.Check(from <= to, "to", "must not be before from");

@@ -62,10 +62,11 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
             v.Text(r.Name, at + ".name", 200);
             v.Check(r.Priority is >= -1000 and <= 1000, at + ".priority", "must be between -1000 and 1000");
             var c = r.Conditions ?? new RuleConditions();
-            foreach (var p in c.Partners) v.Check(partnerCodes.Contains(p), at + ".conditions.partners", $"'{p}' is not a partner of the programme");
-            foreach (var s in c.Stores) v.Check(storeCodes.Contains(s), at + ".conditions.stores", $"'{s}' is not a store of the programme");
-            v.Check(c.Skus.Count <= 10_000 && c.Skus.All(s => s.Length is > 0 and <= 64), at + ".conditions.skus", "must be at most 10,000 SKUs of 1 to 64 characters");
-            v.Check(c.Categories.Count <= 1000 && c.Categories.All(s => s.Length is > 0 and <= 64), at + ".conditions.categories", "must be at most 1,000 categories of 1 to 64 characters");
+            // JSON can put null for any list or element; null lists read as empty, null elements are errors.
+            foreach (var p in c.Partners ?? []) v.Check(p is not null && partnerCodes.Contains(p), at + ".conditions.partners", $"'{p}' is not a partner of the programme");
+            foreach (var s in c.Stores ?? []) v.Check(s is not null && storeCodes.Contains(s), at + ".conditions.stores", $"'{s}' is not a store of the programme");
+            v.Check(c.Skus is null || c.Skus.Count <= 10_000 && c.Skus.All(s => s is { Length: > 0 and <= 64 }), at + ".conditions.skus", "must be at most 10,000 SKUs of 1 to 64 characters");
+            v.Check(c.Categories is null || c.Categories.Count <= 1000 && c.Categories.All(s => s is { Length: > 0 and <= 64 }), at + ".conditions.categories", "must be at most 1,000 categories of 1 to 64 characters");
             v.Check(c.From is null || c.To is null || c.From <= c.To, at + ".conditions.to", "must not be before from");
             v.Check(c.MinBasket is null or >= 0 and <= 10_000_000, at + ".conditions.minBasket", "must be between 0 and 10,000,000");
             if (r.Effect is null) v.Add(at + ".effect", "is required");
