@@ -114,7 +114,7 @@ internal static partial class ReportCommand
                     [
                         new("clv-model", ["parameter", "value"],
                             r.Parameters.Select(p => (IReadOnlyList<object?>)[p.Key, p.Value])
-                                .Concat([["log_likelihood", r.LogLikelihood], ["spend_p", r.Spend.P], ["spend_q", r.Spend.Q], ["spend_gamma", r.Spend.Gamma / unit]])),
+                                .Concat([["log_likelihood", r.LogLikelihood], ["spend_p", r.Spend.P], ["spend_q", r.Spend.Q], ["spend_gamma", r.Spend.Gamma]])),
                         new("clv-members", ["member_id", "probability_alive", "expected_purchases", "expected_spend", "clv"],
                             scores!.Select(s => (IReadOnlyList<object?>)[members!.Ids[s.Customer], s.ProbabilityAlive, s.ExpectedPurchases,
                                 Math.Round(s.ExpectedSpend / unit, 2), Math.Round(s.Clv / unit, 2)])),
@@ -127,7 +127,7 @@ internal static partial class ReportCommand
                     ],
                     [
                         $"{r.Model}: " + string.Join(", ", r.Parameters.Select(p => $"{p.Key}={p.Value:0.####}")) + $", log-likelihood {r.LogLikelihood:0.0}; "
-                        + $"Gamma-Gamma p={r.Spend.P:0.###}, q={r.Spend.Q:0.###}, gamma={r.Spend.Gamma / unit:0.###}.",
+                        + $"Gamma-Gamma p={r.Spend.P:0.###}, q={r.Spend.Q:0.###}, gamma={r.Spend.Gamma:0.###}.",
                         $"{r.Customers:N0} members: expected {r.ExpectedPurchases:N0} purchases and CLV {r.TotalClv:N2} {r.Currency} in {r.HorizonMonths} months "
                         + $"at {r.AnnualDiscountRate:P0} a year (mean {r.MeanClv:N2}); mean P(alive) {r.MeanProbabilityAlive:0.000}.",
                     ]);

@@ -147,7 +147,8 @@ public sealed partial class AnalyticsService
         var alive = new int[10];
         foreach (var s in scores) alive[Math.Min(9, (int)(s.ProbabilityAlive * 10))]++;
         var report = new ClvReport(data.Programme.Currency.Code, options.Model, end, customers.Length, fit.RepeatBuyers,
-            fit.Parameters, fit.LogLikelihood, fit.Spend, options.HorizonMonths, options.AnnualDiscountRate,
+            // Gamma-Gamma's scale is in the amounts' unit: reported in the currency, like every other amount.
+            fit.Parameters, fit.LogLikelihood, fit.Spend with { Gamma = fit.Spend.Gamma / MinorPerUnit(data) }, options.HorizonMonths, options.AnnualDiscountRate,
             Money(data, customers.Sum(c => (double)c.HistoricalValueMinor)),
             decimal.Round(Money(data, scores.Sum(s => s.Clv)), 2),
             scores.Length == 0 ? 0 : decimal.Round(Money(data, scores.Average(s => s.Clv)), 2),

@@ -54,7 +54,7 @@ public sealed record Bucket(string Label, int Members);
 
 /// <summary>
 /// Lifetime values: the fitted models and the distribution of the members' values. Times are in weeks, the models'
-/// unit; money is in the programme's currency.
+/// unit; money, including the Gamma-Gamma scale γ and its mean spend, is in the programme's currency.
 /// </summary>
 public sealed record ClvReport(
     string Currency, ClvModel Model, DateOnly CalibrationEnd, int Customers, int RepeatBuyers,
