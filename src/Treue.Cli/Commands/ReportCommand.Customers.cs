@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Treue.Analytics.Clv;
 using Treue.Analytics.Segments;
 using Treue.Cli.Reports;
 using Treue.Server.Features.Analytics;
@@ -68,9 +69,9 @@ internal static partial class ReportCommand
             {
                 var (r, invalid) = await analytics.RfmAsync(id, parse.GetValue(asOf), parse.GetValue(previous), ct);
                 Fail(invalid);
-                var members = new List<RfmMember>();
-                foreach (var s in r!.Segments.Where(s => s.Customers > 0))
-                    members.AddRange((await analytics.RfmMembersAsync(id, r.AsOf, s.Segment, 0, s.Customers, ct)).Items);
+                // One scoring for every member's row, grouped by segment as the summary lists them.
+                var members = (await analytics.RfmMembersAsync(id, r!.AsOf, null, 0, r.ScoredCustomers, ct)).Items
+                    .OrderBy(m => m.Segment).ToList();
                 return new ReportOutput(r,
                     [
                         new("rfm-segments", ["segment", "customers", "customer_share", "revenue", "revenue_share"],
@@ -143,11 +144,12 @@ internal static partial class ReportCommand
             {
                 var (r, invalid) = await analytics.HoldoutAsync(id, Model(parse.GetRequiredValue(model)), parse.GetValue(end), parse.GetValue(holdoutEnd), ct);
                 Fail(invalid);
-                var labels = r!.Groups.Select(g => g.RepeatPurchases + (g.OrMore ? "+" : "")).ToList();
+                static string Label(HoldoutGroup g) => g.RepeatPurchases + (g.OrMore ? "+" : "");
+                var labels = r!.Groups.Select(Label).ToList();
                 return new ReportOutput(r,
                     [
                         new("holdout", ["calibration_repeat_purchases", "customers", "actual_purchases", "predicted_purchases", "actual_mean", "predicted_mean"],
-                            r.Groups.Select(g => (IReadOnlyList<object?>)[labels[r.Groups.ToList().IndexOf(g)], g.Customers, g.ActualPurchases, g.PredictedPurchases, g.ActualMean, g.PredictedMean])),
+                            r.Groups.Select(g => (IReadOnlyList<object?>)[Label(g), g.Customers, g.ActualPurchases, g.PredictedPurchases, g.ActualMean, g.PredictedMean])),
                     ],
                     [
                         new("holdout", SvgChart.Line($"Purchases per member in the {r.HoldoutWeeks:0.#}-week holdout: actual and predicted", labels,
@@ -171,7 +173,8 @@ internal static partial class ReportCommand
             [model, share, alive, limit], async (analytics, id, parse, ct) =>
             {
                 var options = new AnalyticsService.ClvOptions(Model(parse.GetRequiredValue(model)));
-                var (list, invalid) = await analytics.ChurnRiskAsync(id, options, parse.GetValue(share), parse.GetValue(alive), Math.Max(0, parse.GetValue(limit)), ct);
+                var (list, invalid) = await analytics.ChurnRiskAsync(id, options,
+                    new AnalyticsService.ChurnRiskOptions(parse.GetValue(share), parse.GetValue(alive), Math.Max(0, parse.GetValue(limit))), ct);
                 Fail(invalid);
                 return new ReportOutput(list!,
                     [

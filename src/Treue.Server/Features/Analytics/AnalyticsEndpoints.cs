@@ -102,7 +102,8 @@ public static class AnalyticsEndpoints
         var v = Top(limit ?? 100, out var n, "limit") ?? new Validation();
         var options = ClvOptions(model, null, null, null, v);
         if (v.Failed) return v.Problem();
-        var (members, invalid) = await analytics.ChurnRiskAsync(Caller.From(http.User).ProgrammeId, options!, valueShare ?? 0.20, maxAlive ?? 0.5, n, ct);
+        var (members, invalid) = await analytics.ChurnRiskAsync(Caller.From(http.User).ProgrammeId, options!,
+            new AnalyticsService.ChurnRiskOptions(valueShare ?? 0.20, maxAlive ?? 0.5, n), ct);
         return invalid is not null ? invalid.Problem() : TypedResults.Ok(members!);
     }
 

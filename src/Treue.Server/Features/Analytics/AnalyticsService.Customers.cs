@@ -57,14 +57,17 @@ public sealed partial class AnalyticsService
             list, grid), null);
     }
 
-    /// <summary>The members of one RFM segment as of a day, best (highest R, F, M) first; a page at a time.</summary>
-    public async Task<Page<RfmMember>> RfmMembersAsync(Guid programmeId, DateOnly? asOf, RfmSegment segment, int offset, int take, CancellationToken ct)
+    /// <summary>
+    /// The members of one RFM segment (or, with <paramref name="segment"/> null, every scored member) as of a day,
+    /// best (highest R, F, M) first; a page at a time.
+    /// </summary>
+    public async Task<Page<RfmMember>> RfmMembersAsync(Guid programmeId, DateOnly? asOf, RfmSegment? segment, int offset, int take, CancellationToken ct)
     {
         var data = await DataAsync(programmeId, ct);
         var day = asOf ?? data.Today(clock);
         var members = data.Members();
         var scores = Rfm.Score(data.Purchases(members, day), members.Count, day).Scores;
-        var chosen = Enumerable.Range(0, scores.Length).Where(i => scores[i].Segment == segment)
+        var chosen = Enumerable.Range(0, scores.Length).Where(i => segment is { } only ? scores[i].Segment == only : scores[i].IsScored)
             .OrderByDescending(i => scores[i].Code).ThenByDescending(i => scores[i].Monetary).ThenBy(i => i).Skip(offset).Take(take + 1).ToList();
         var names = await NamesAsync(chosen.Take(take).Select(i => members.Ids[i]), ct);
         var items = chosen.Take(take).Select(i =>
@@ -129,10 +132,26 @@ public sealed partial class AnalyticsService
         _ => throw new InvalidOperationException("Unknown model."),
     };
 
-    /// <summary>Fits the models to members' purchases up to the calibration end and scores every member.</summary>
-    public async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ClvAsync(Guid programmeId, ClvOptions options, int top, CancellationToken ct)
+    /// <summary>Which members count as valuable and at risk of being lost.</summary>
+    /// <param name="ValueShare">Top share of members by historical value that counts as valuable, (0, 1].</param>
+    /// <param name="MaxAlive">P(alive) below which a member counts as at risk, (0, 1].</param>
+    /// <param name="Limit">Most members to list.</param>
+    public sealed record ChurnRiskOptions(double ValueShare = 0.20, double MaxAlive = 0.5, int Limit = 100);
+
+    /// <summary>
+    /// Fits the models to members' purchases up to the calibration end and scores every member. With
+    /// <paramref name="risk"/>, the same fit also selects the churn-risk list (<see cref="ClvReport.AtRisk"/>).
+    /// </summary>
+    public async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ClvAsync(
+        Guid programmeId, ClvOptions options, int top, CancellationToken ct, ChurnRiskOptions? risk = null)
     {
-        if (Check(options) is { Failed: true } bad) return (null, null, null, bad);
+        var v = Check(options);
+        if (risk is not null)
+        {
+            v.Check(risk.ValueShare is > 0 and <= 1, "valueShare", "must be greater than 0 and at most 1");
+            v.Check(risk.MaxAlive is > 0 and <= 1, "maxAlive", "must be greater than 0 and at most 1");
+        }
+        if (v.Failed) return (null, null, null, v);
         var data = await DataAsync(programmeId, ct);
         var end = options.CalibrationEnd ?? data.Today(clock);
         var members = data.Members();
@@ -143,7 +162,8 @@ public sealed partial class AnalyticsService
         var scores = Score(fit, horizon);
         var customers = summary.Customers;
         var byClv = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i].Clv).ThenBy(i => scores[i].Customer).Take(top).ToList();
-        var names = await NamesAsync(byClv.Select(i => members.Ids[scores[i].Customer]), ct);
+        var atRisk = risk is null ? [] : AtRisk(customers, scores, risk);
+        var names = await NamesAsync(byClv.Concat(atRisk).Select(i => members.Ids[scores[i].Customer]), ct);
         var alive = new int[10];
         foreach (var s in scores) alive[Math.Min(9, (int)(s.ProbabilityAlive * 10))]++;
         var report = new ClvReport(data.Programme.Currency.Code, options.Model, end, customers.Length, fit.RepeatBuyers,
@@ -155,8 +175,21 @@ public sealed partial class AnalyticsService
             scores.Length == 0 ? 0 : scores.Average(s => s.ProbabilityAlive),
             scores.Sum(s => s.ExpectedPurchases),
             alive.Select((n, i) => new Bucket($"{i * 10}–{i * 10 + 10} %", n)).ToList(),
-            byClv.Select(i => View(data, members, customers[i], scores[i], names)).ToList());
+            byClv.Select(i => View(data, members, customers[i], scores[i], names)).ToList())
+        {
+            AtRisk = risk is null ? null : atRisk.Select(i => View(data, members, customers[i], scores[i], names)).ToList(),
+        };
         return (report, scores, members, null);
+    }
+
+    // Valuable: historical value at least that of the member at the top ValueShare; at risk: P(alive) below MaxAlive.
+    private static List<int> AtRisk(CustomerSummary[] customers, MemberScore[] scores, ChurnRiskOptions risk)
+    {
+        var values = customers.Select(c => c.HistoricalValueMinor).OrderDescending().ToArray();
+        var threshold = values.Length == 0 ? 0 : values[Math.Clamp((int)Math.Ceiling(values.Length * risk.ValueShare) - 1, 0, values.Length - 1)];
+        return Enumerable.Range(0, customers.Length)
+            .Where(i => customers[i].HistoricalValueMinor >= threshold && scores[i].ProbabilityAlive < risk.MaxAlive)
+            .OrderByDescending(i => customers[i].HistoricalValueMinor).ThenBy(i => customers[i].Customer).Take(risk.Limit).ToList();
     }
 
     private ClvMember View(AnalyticsData data, MemberIndex members, in CustomerSummary c, in MemberScore s, IReadOnlyDictionary<Guid, string> names)
@@ -167,27 +200,13 @@ public sealed partial class AnalyticsService
     }
 
     /// <summary>
-    /// High-value members the models think are slipping away: historical value in the top <paramref name="valueShare"/>
-    /// of members and P(alive) below <paramref name="maxAlive"/>, most valuable first. The list a win-back campaign starts from.
+    /// High-value members the models think are slipping away: historical value in the top share of members and
+    /// P(alive) below a bound, most valuable first. The list a win-back campaign starts from.
     /// </summary>
-    public async Task<(IReadOnlyList<ClvMember>? Members, Validation? Invalid)> ChurnRiskAsync(Guid programmeId, ClvOptions options, double valueShare, double maxAlive, int limit, CancellationToken ct)
+    public async Task<(IReadOnlyList<ClvMember>? Members, Validation? Invalid)> ChurnRiskAsync(Guid programmeId, ClvOptions options, ChurnRiskOptions risk, CancellationToken ct)
     {
-        var v = Check(options);
-        v.Check(valueShare is > 0 and <= 1, "valueShare", "must be greater than 0 and at most 1");
-        v.Check(maxAlive is > 0 and <= 1, "maxAlive", "must be greater than 0 and at most 1");
-        if (v.Failed) return (null, v);
-        var (report, scores, members, invalid) = await ClvAsync(programmeId, options, 0, ct);
-        if (report is null) return (null, invalid);
-        var data = await DataAsync(programmeId, ct);
-        var end = report.CalibrationEnd;
-        var summary = CalibrationSummary.Build(data.Purchases(members!, end), end).Customers;
-        var values = summary.Select(c => c.HistoricalValueMinor).OrderDescending().ToArray();
-        var threshold = values.Length == 0 ? 0 : values[Math.Clamp((int)Math.Ceiling(values.Length * valueShare) - 1, 0, values.Length - 1)];
-        var chosen = Enumerable.Range(0, summary.Length)
-            .Where(i => summary[i].HistoricalValueMinor >= threshold && scores![i].ProbabilityAlive < maxAlive)
-            .OrderByDescending(i => summary[i].HistoricalValueMinor).ThenBy(i => summary[i].Customer).Take(limit).ToList();
-        var names = await NamesAsync(chosen.Select(i => members!.Ids[summary[i].Customer]), ct);
-        return (chosen.Select(i => View(data, members!, summary[i], scores![i], names)).ToList(), null);
+        var (report, _, _, invalid) = await ClvAsync(programmeId, options, 0, ct, risk);
+        return (report?.AtRisk, invalid);
     }
 
     /// <summary>

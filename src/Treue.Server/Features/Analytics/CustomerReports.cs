@@ -61,7 +61,11 @@ public sealed record ClvReport(
     IReadOnlyDictionary<string, double> Parameters, double LogLikelihood, GammaGammaParameters Spend,
     int HorizonMonths, double AnnualDiscountRate,
     decimal HistoricalValue, decimal TotalClv, decimal MeanClv, double MeanProbabilityAlive, double ExpectedPurchases,
-    IReadOnlyList<Bucket> ProbabilityAlive, IReadOnlyList<ClvMember> Top);
+    IReadOnlyList<Bucket> ProbabilityAlive, IReadOnlyList<ClvMember> Top)
+{
+    /// <summary>Valuable members with a low P(alive), most valuable first, when the request asked for them.</summary>
+    public IReadOnlyList<ClvMember>? AtRisk { get; init; }
+}
 
 /// <summary>Predicted against actual purchases in a holdout period, by number of repeat purchases in calibration.</summary>
 public sealed record HoldoutView(ClvModel Model, DateOnly CalibrationEnd, DateOnly HoldoutEnd, double HoldoutWeeks,
