@@ -20,6 +20,13 @@ public sealed record Movement(LedgerKind Kind, DateTime OccurredAt, List<Contrib
     public string? IdempotencyKey { get; init; }
 }
 
+/// <summary>A member's cached balance: points available to spend and points still pending.</summary>
+public sealed class MemberBalance
+{
+    public long Available { get; init; }
+    public long Pending { get; init; }
+}
+
 /// <summary>The result of taking points back after a return.</summary>
 /// <param name="Reversed">Points taken from the member.</param>
 /// <param name="Unrecovered">Points the member had already spent, written off to <see cref="LedgerAccounts.Unrecovered"/>.</param>
@@ -37,6 +44,39 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
     public async Task<LedgerTransaction> CreditAsync(Guid programmeId, Guid memberId, string fromAccount, long points,
         DateTime availableAt, DateTime? expiresAt, string source, Movement movement, CancellationToken ct)
     {
+        var (tx, lot) = Credit(programmeId, memberId, fromAccount, points, availableAt, expiresAt, source, movement);
+        var pending = lot.Status == LotStatus.Pending;
+        await ChangeBalanceAsync(memberId, pending ? 0 : points, pending ? points : 0, ct);
+        return tx;
+    }
+
+    /// <summary>
+    /// Credits a purchase's points like <see cref="CreditAsync"/> (none when <paramref name="points"/> is zero) and counts
+    /// the purchase on the member, in one guarded update that also returns the member's balance after it.
+    /// </summary>
+    public async Task<(MemberBalance Balance, PointLot? Lot)> CreditPurchaseAsync(Guid programmeId, Guid memberId, string fromAccount, long points,
+        DateTime availableAt, DateTime? expiresAt, Movement movement, CancellationToken ct)
+    {
+        long available = 0, pending = 0;
+        PointLot? lot = null;
+        if (points > 0)
+        {
+            (_, lot) = Credit(programmeId, memberId, fromAccount, points, availableAt, expiresAt, "earn", movement);
+            (available, pending) = lot.Status == LotStatus.Pending ? (0L, points) : (points, 0L);
+        }
+        // One statement instead of an update and a read: RETURNING is understood by SQLite (3.35 and later) and PostgreSQL.
+        var rows = await db.Database.SqlQuery<MemberBalance>($"""
+            UPDATE "members" SET "available" = "available" + {available}, "pending" = "pending" + {pending}, "purchase_count" = "purchase_count" + 1
+            WHERE "id" = {memberId} AND "available" + {available} >= 0 AND "pending" + {pending} >= 0
+            RETURNING "available" AS "Available", "pending" AS "Pending"
+            """).ToListAsync(ct);
+        if (rows.Count != 1) throw new InvalidOperationException($"Balance of member {memberId} would go negative.");
+        return (rows[0], lot);
+    }
+
+    private (LedgerTransaction Transaction, PointLot Lot) Credit(Guid programmeId, Guid memberId, string fromAccount, long points,
+        DateTime availableAt, DateTime? expiresAt, string source, Movement movement)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         var now = clock.GetUtcNow().UtcDateTime;
         var pending = availableAt > now;
@@ -51,8 +91,7 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
         var tx = NewTransaction(programmeId, memberId, movement, now,
             Entry(programmeId, null, fromAccount, -points),
             Entry(programmeId, memberId, memberAccount, points));
-        await ChangeBalanceAsync(memberId, pending ? 0 : points, pending ? points : 0, ct);
-        return tx;
+        return (tx, lot);
     }
 
     /// <summary>

@@ -134,6 +134,8 @@ public sealed class GroupCommit : IAsyncDisposable
                     var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
                     db.Database.SetDbConnection(connection, contextOwnsConnection: false);
                     await db.Database.UseTransactionAsync(tx, job.Cancel);
+                    // Each request has its own savepoint already; EF's extra one around every SaveChanges would only cost statements.
+                    db.Database.AutoSavepointsEnabled = false;
                     keep = await job.Work(scope.ServiceProvider, job.Cancel);
                 }
                 catch (Exception e)

@@ -113,6 +113,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
                 await next(http);
                 return http.Response.StatusCode < 500;
             }
+            if (db.IsSqlite) return await RunGroupedOnSqliteAsync(http, db, clock, request, ct);
             for (var attempt = 0; ; attempt++)
             {
                 // A savepoint, so that a failed claim of the key (a unique or lock conflict) leaves the shared transaction usable.
@@ -132,6 +133,36 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             http.RequestServices = own;
         }
     }
+
+    /// <summary>
+    /// On SQLite the shared transaction holds the database's only write lock from its first statement (it begins
+    /// <c>IMMEDIATE</c>), so no other request can claim the key between the look-up and the commit: a later request with
+    /// the same key in the same group sees this one's record, and one in a later group sees it committed. The key is
+    /// therefore written once, together with the response, instead of being claimed first and completed afterwards.
+    /// </summary>
+    private async Task<bool> RunGroupedOnSqliteAsync(HttpContext http, TreueDb db, TimeProvider clock, Keyed request, CancellationToken ct)
+    {
+        var existing = await FindRecord.For(db)(db, request.Caller.KeyId, request.Key);
+        if (existing is not null)
+        {
+            await Replay(http, existing, request.Hash);
+            return false;
+        }
+        await next(http);
+        if (http.Response.StatusCode >= 500) return false;
+        db.IdempotencyRecords.Add(new IdempotencyRecord
+        {
+            ProgrammeId = request.Caller.ProgrammeId, Scope = request.Caller.KeyId, Key = request.Key, RequestHash = request.Hash,
+            CreatedAt = clock.GetUtcNow().UtcDateTime, StatusCode = http.Response.StatusCode, ContentType = http.Response.ContentType,
+            Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
+            Body = ((MemoryStream)http.Response.Body).ToArray(),
+        });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, string, Task<IdempotencyRecord?>>> FindRecord = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, Guid scope, string key) => db.IdempotencyRecords.AsNoTracking().SingleOrDefault(r => r.Scope == scope && r.Key == key)));
 
     /// <summary>
     /// Looks the key up and claims it with a new record. Returns the record when the request is to run; no record

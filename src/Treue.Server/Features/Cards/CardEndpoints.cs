@@ -49,7 +49,7 @@ public static class CardEndpoints
     public static async Task<(Card? Card, ProblemHttpResult? Problem)> ResolveActiveAsync(TreueDb db, Guid programmeId, string number, string field, CancellationToken ct)
     {
         if (number.Length > 64) return (null, Problems.Problem("validation_failed", "is too long", field, 400));
-        var card = await FindAsync(db, programmeId, number, ct);
+        var card = number.Any(char.IsControl) ? null : await FindActive.For(db)(db, programmeId, number, Token(number));
         if (card is null)
         {
             var reason = number.All(char.IsAsciiDigit) && !CardNumbers.IsValid(number) ? "has a wrong length or check digit" : "is not a card of this programme";
@@ -64,9 +64,17 @@ public static class CardEndpoints
     {
         // Control characters (NUL above all, which PostgreSQL cannot even receive) are never part of a card.
         if (numberOrToken.Length > 64 || numberOrToken.Any(char.IsControl)) return Task.FromResult<Card?>(null);
-        var token = numberOrToken.StartsWith("treue:card:", StringComparison.Ordinal) ? numberOrToken["treue:card:".Length..] : numberOrToken;
+        var token = Token(numberOrToken);
         return db.Cards.SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && (c.Number == numberOrToken || c.Token == token), ct);
     }
+
+    private static string Token(string numberOrToken) =>
+        numberOrToken.StartsWith("treue:card:", StringComparison.Ordinal) ? numberOrToken["treue:card:".Length..] : numberOrToken;
+
+    // The till's look-up on every purchase, compiled once and not tracked.
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, string, string, Task<Card?>>> FindActive = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, Guid programmeId, string number, string token) =>
+            db.Cards.AsNoTracking().SingleOrDefault(c => c.ProgrammeId == programmeId && (c.Number == number || c.Token == token))));
 
     private static async Task<Results<Created<CardView>, ProblemHttpResult>> Issue(Guid memberId, IssueCardRequest req, HttpContext http,
         TreueDb db, TimeProvider clock, CancellationToken ct)

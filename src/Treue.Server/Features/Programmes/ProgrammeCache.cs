@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Treue.Domain;
 using Treue.Domain.Earning;
 using Treue.Storage;
@@ -27,15 +29,29 @@ public sealed record CompiledProgramme(
 public sealed class ProgrammeCache
 {
     private readonly ConcurrentDictionary<Guid, CompiledProgramme> _compiled = new();
+    private readonly ConcurrentDictionary<Guid, DbTransaction> _checkedIn = new();
 
-    /// <summary>The current compiled configuration of a programme.</summary>
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, Task<int>>> Version = new(() => EF.CompileAsyncQuery((TreueDb db, Guid id) =>
+        db.Programmes.Where(p => p.Id == id).Select(p => p.ConfigVersion).Single()));
+
+    /// <summary>
+    /// The current compiled configuration of a programme. The version is read once per transaction: requests that share
+    /// a group commit's transaction (none of which changes a configuration) check it once for all of them.
+    /// </summary>
     public async Task<CompiledProgramme> GetAsync(TreueDb db, Guid programmeId, CancellationToken ct)
     {
-        var version = await db.Programmes.AsNoTracking().Where(p => p.Id == programmeId).Select(p => p.ConfigVersion).SingleAsync(ct);
-        if (_compiled.TryGetValue(programmeId, out var cached) && cached.Settings.ConfigVersion == version) return cached;
-        var compiled = await CompileAsync(db, programmeId, ct);
-        _compiled[programmeId] = compiled;
-        return compiled;
+        var tx = db.Database.CurrentTransaction?.GetDbTransaction();
+        if (tx is not null && _checkedIn.TryGetValue(programmeId, out var checkedIn) && ReferenceEquals(checkedIn, tx)
+            && _compiled.TryGetValue(programmeId, out var current))
+            return current;
+        var version = await Version.For(db)(db, programmeId);
+        if (!_compiled.TryGetValue(programmeId, out var cached) || cached.Settings.ConfigVersion != version)
+        {
+            cached = await CompileAsync(db, programmeId, ct);
+            _compiled[programmeId] = cached;
+        }
+        if (tx is not null) _checkedIn[programmeId] = tx;
+        return cached;
     }
 
     /// <summary>Reads and compiles a programme's configuration.</summary>

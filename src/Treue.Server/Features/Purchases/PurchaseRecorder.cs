@@ -75,8 +75,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: true, ct);
         if (check.Problem is not null) return new(null, false, check.Problem);
         var (basket, member, partner) = (check.Basket!, check.Member, check.Partner!);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var occurredAt = req.OccurredAt?.UtcDateTime ?? now;
+        // Whole microseconds, the precision both databases keep, so that the response equals what a later read returns.
+        var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
+        var occurredAt = req.OccurredAt is { } given ? ToMicroseconds(given.UtcDateTime) : now;
         var currency = p.Currency;
 
         await using var work = await Work.BeginAsync(db, ct);
@@ -116,17 +117,17 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             purchase.PaymentTransactionId = tx!.Id;
         }
 
-        if (member is not null && earning.Points > 0)
+        BalanceSnapshot? balance = null;
+        PointLot? lot = null;
+        if (member is not null)
         {
-            var availableAt = occurredAt.AddDays(p.Settings.PendingDays);
             var explanation = earning.Lines.SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" }))
                 .Concat(earning.Bonuses).ToList();
-            await ledger.CreditAsync(programmeId, member.Id, LedgerAccounts.PartnerIssued(partner.Code), earning.Points, availableAt,
-                p.Settings.Expiry.ExpiresAt(occurredAt), "earn",
+            var (after, earned) = await ledger.CreditPurchaseAsync(programmeId, member.Id, LedgerAccounts.PartnerIssued(partner.Code), earning.Points,
+                occurredAt.AddDays(p.Settings.PendingDays), p.Settings.Expiry.ExpiresAt(occurredAt),
                 new Movement(LedgerKind.Earn, occurredAt, explanation) { PurchaseId = purchase.Id, Actor = actor }, ct);
+            (balance, lot) = (new BalanceSnapshot(after.Available, after.Pending), earned);
         }
-        if (member is not null)
-            await db.Members.Where(m => m.Id == member.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.PurchaseCount, m => m.PurchaseCount + 1), ct);
 
         try
         {
@@ -139,7 +140,10 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             return await ExistingAsync(programmeId, partner.Id, req.ReceiptId, fingerprint, ct)
                 ?? new(null, false, Problems.Problem("conflict", "The receipt was recorded concurrently; retry.", "receiptId", 409));
         }
-        return new(fullView ? await ViewAsync(purchase.Id, ct) : View(purchase, null, "unknown", null), true, null);
+        // Built from what was just written, not read back: the balance came back from the update that changed it.
+        return fullView
+            ? new(View(purchase, balance, lot is null ? "none" : lot.Status == LotStatus.Pending ? "pending" : "available", lot?.AvailableAt), true, null)
+            : new(View(purchase, null, "unknown", null), true, null);
     }
 
     /// <summary>Records a return of some lines, taking back exactly their points and giving back points paid.</summary>
@@ -270,8 +274,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         return new PurchaseView(x.Id, x.ReceiptId, x.MemberId, x.CardNumber, x.PartnerCode, x.StoreCode, x.Channel, x.OccurredAt, x.Currency,
             c.FromMinor(x.TotalMinor), x.PointsEarned, status, availableAt, x.PointsPaid, c.FromMinor(x.PointsDiscountMinor),
             c.FromMinor(x.TotalMinor - x.PointsDiscountMinor), c.FromMinor(x.ReturnedMinor), x.PointsReversed, x.PaidPointsRefunded,
-            x.Lines.OrderBy(l => l.LineNo).Select(l => new PurchaseLineView(l.LineNo, l.Sku, l.Category, l.Quantity, c.FromMinor(l.UnitPriceMinor),
-                c.FromMinor(l.DiscountMinor), c.FromMinor(l.NetMinor), l.Points, l.Contributions, l.ReturnedQuantity, l.PointsReversed)).ToList(),
+            x.Lines.OrderBy(l => l.LineNo).Select(l => new PurchaseLineView(l.LineNo, l.Sku, l.Category, Plain(l.Quantity), c.FromMinor(l.UnitPriceMinor),
+                c.FromMinor(l.DiscountMinor), c.FromMinor(l.NetMinor), l.Points, l.Contributions, Plain(l.ReturnedQuantity), l.PointsReversed)).ToList(),
             x.Bonuses, balance);
     }
 
@@ -289,14 +293,23 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
 
     private async Task<Recorded<PurchaseView>?> ExistingAsync(Guid programmeId, Guid partnerId, string receiptId, string fingerprint, CancellationToken ct)
     {
-        var existing = await db.Purchases.AsNoTracking()
-            .Where(x => x.ProgrammeId == programmeId && x.PartnerId == partnerId && x.ReceiptId == receiptId)
-            .Select(x => new { x.Id, x.Fingerprint }).SingleOrDefaultAsync(ct);
+        var existing = await ByReceipt.For(db)(db, programmeId, partnerId, receiptId);
         if (existing is null) return null;
         return existing.Fingerprint == fingerprint
             ? new(await ViewAsync(existing.Id, ct), false, null)
             : new(null, false, Problems.Problem("duplicate_receipt", "This receipt id was already recorded with different content.", "receiptId"));
     }
+
+    // The look-ups every purchase makes, compiled once.
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, Guid, Task<Member?>>> MemberById = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, Guid id, Guid programmeId) => db.Members.AsNoTracking().SingleOrDefault(m => m.Id == id && m.ProgrammeId == programmeId)));
+
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, Guid, string, Task<ReceiptMatch?>>> ByReceipt = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, Guid programmeId, Guid partnerId, string receiptId) => db.Purchases
+            .Where(x => x.ProgrammeId == programmeId && x.PartnerId == partnerId && x.ReceiptId == receiptId)
+            .Select(x => new ReceiptMatch(x.Id, x.Fingerprint)).SingleOrDefault()));
+
+    private sealed record ReceiptMatch(Guid Id, string Fingerprint);
 
     private sealed record Checked(Basket? Basket, Member? Member, Card? Card, Partner? Partner, Store? Store, ProblemHttpResult? Problem);
 
@@ -385,11 +398,11 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             var (c, problem) = await CardEndpoints.ResolveActiveAsync(db, p.Settings.Id, req.CardNumber, "cardNumber", ct);
             if (problem is not null) return Fail(problem);
             card = c;
-            member = await db.Members.AsNoTracking().SingleAsync(m => m.Id == c!.MemberId, ct);
+            member = await MemberById.For(db)(db, c!.MemberId, p.Settings.Id);
         }
         else if (req.MemberId is { } id)
         {
-            member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.ProgrammeId == p.Settings.Id, ct);
+            member = await MemberById.For(db)(db, id, p.Settings.Id);
             if (member is null) return Fail(Problems.NotFound("member_not_found", "The member", "memberId"));
         }
         if (member is not null && member.Status != MemberStatus.Active)
@@ -397,6 +410,11 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
 
         return new Checked(shape.Basket, member, card, partner, store, null);
     }
+
+    /// <summary>A quantity without trailing zeros (2, not 2.000), whichever database it came from.</summary>
+    private static decimal Plain(decimal quantity) => quantity / 1.0000000000000000000000000000m;
+
+    private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
 
     private static EarningResult Empty(Basket basket) =>
         new(0, basket.Lines.Select(l => new LineEarning(l.LineNo, 0, [])).ToList(), []);
