@@ -56,6 +56,7 @@ public static class TreueApp
         builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();
+        builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddScoped<PointsLedger>();
         builder.Services.AddScoped<ProgrammeApplier>();
         builder.Services.AddScoped<AnalyticsService>();

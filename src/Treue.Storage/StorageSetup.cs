@@ -32,7 +32,11 @@ public static class StorageSetup
     {
         if (Detect(connectionString) == DatabaseProvider.Postgres)
         {
-            options.UseNpgsql(connectionString, o => o.MigrationsAssembly("Treue.Storage.Postgres"));
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            // The same few statements run on every purchase; prepared once per connection, PostgreSQL skips parsing and
+            // planning them again. A connection string that sets its own value keeps it.
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) builder.MaxAutoPrepare = 64;
+            options.UseNpgsql(builder.ConnectionString, o => o.MigrationsAssembly("Treue.Storage.Postgres"));
         }
         else
         {

@@ -136,13 +136,67 @@ public sealed class GroupCommitTestsOnSqlite(SqliteServer server) : GroupCommitT
 
 public sealed class GroupCommitTestsOnPostgres(GroupCommitTestsOnPostgres.Server server) : GroupCommitTests(server), IClassFixture<GroupCommitTestsOnPostgres.Server>
 {
-    /// <summary>Group commit is off by default on PostgreSQL; these tests switch it on.</summary>
+    /// <summary>One writer, so that which request shares which transaction is as predictable as on SQLite.</summary>
     public sealed class Server(PostgresCluster cluster) : PostgresServer(cluster)
     {
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.UseSetting("Treue:GroupCommit:Enabled", "true");
+            builder.UseSetting("Treue:GroupCommit:Writers", "1");
         }
     }
+}
+
+/// <summary>Several writers on PostgreSQL: transactions that deadlock each other lose one request, which runs again.</summary>
+public sealed class GroupCommitWritersOnPostgres(GroupCommitWritersOnPostgres.Server server) : IClassFixture<GroupCommitWritersOnPostgres.Server>
+{
+    public sealed class Server(PostgresCluster cluster) : PostgresServer(cluster)
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Treue:GroupCommit:Writers", "2");
+        }
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Two_writers_that_deadlock_lose_one_request_which_runs_again_and_counts_once()
+    {
+        var group = server.Services.GetRequiredService<GroupCommit>();
+        Assert.Equal(2, group.Writers);
+        var p = await server.NewProgrammeAsync();
+        var (x, y) = ((await p.EnrolAsync()).Member, (await p.EnrolAsync()).Member);
+        var aHolds = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bHolds = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+
+        // Each job counts one purchase on both members, in opposite orders, and waits for the other to hold its first
+        // row lock before it takes its second: the two writers' transactions wait for each other.
+        Func<IServiceProvider, CancellationToken, Task<bool>> Job(Guid first, Guid second, TaskCompletionSource mine, TaskCompletionSource theirs) =>
+            async (services, ct) =>
+            {
+                Interlocked.Increment(ref runs);
+                var db = services.GetRequiredService<TreueDb>();
+                await Count(db, first, ct);
+                mine.TrySetResult();
+                await theirs.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+                await Count(db, second, ct);
+                return true;
+            };
+        var retriesBefore = group.Retries;
+        var a = group.RunAsync(Job(x, y, aHolds, bHolds), Ct);
+        await aHolds.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct); // writer one is busy with a, so writer two takes b
+        var b = group.RunAsync(Job(y, x, bHolds, aHolds), Ct);
+        await Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(3, runs); // the deadlock's loser ran twice
+        Assert.Equal(retriesBefore + 1, group.Retries);
+        var counts = await server.WithDbAsync(db => db.Members.Where(m => m.Id == x || m.Id == y).Select(m => m.PurchaseCount).ToListAsync(Ct));
+        Assert.Equal([2, 2], counts); // the lost run left nothing behind
+    }
+
+    private static Task<int> Count(TreueDb db, Guid member, CancellationToken ct) =>
+        db.Members.Where(m => m.Id == member).ExecuteUpdateAsync(s => s.SetProperty(m => m.PurchaseCount, m => m.PurchaseCount + 1), ct);
 }

@@ -27,7 +27,7 @@ public sealed record Caller(Guid ProgrammeId, Guid KeyId, ApiRole Role, string? 
 /// <summary>API keys: <c>Authorization: Bearer trk_...</c> or <c>X-Api-Key: trk_...</c>. Keys are stored as SHA-256 hashes.</summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    TreueDb db, TimeProvider clock)
+    TreueDb db, TimeProvider clock, ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -61,16 +61,22 @@ public sealed class ApiKeyAuthentication(
             return AuthenticateResult.Fail("Malformed API key.");
 
         var hash = Hash(key);
-        var found = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.ProgrammeId, k.Role, k.PartnerCode, k.LastUsedAt })
-            .SingleOrDefaultAsync(Context.RequestAborted);
-        if (found is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
-
         var now = clock.GetUtcNow().UtcDateTime;
+        var found = cache.Get(hash, now);
+        if (found is null)
+        {
+            found = await FindKey.For(db)(db, hash);
+            if (found is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+            cache.Put(hash, found, now);
+        }
+
         // "Last used" is coarse on purpose: writing it on every request would make every read a write.
         if (found.LastUsedAt is null || now - found.LastUsedAt > TimeSpan.FromMinutes(5))
-            await db.ApiKeys.Where(k => k.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+        {
+            var id = found.Id;
+            await db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            cache.Put(hash, found with { LastUsedAt = now }, now);
+        }
 
         var claims = new List<Claim>
         {
@@ -82,6 +88,10 @@ public sealed class ApiKeyAuthentication(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 
+    private static readonly ProviderCompiled<Func<TreueDb, string, Task<VerifiedKey?>>> FindKey = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, string hash) => db.ApiKeys.Where(k => k.Hash == hash && k.RevokedAt == null)
+            .Select(k => new VerifiedKey(k.Id, k.ProgrammeId, k.Role, k.PartnerCode, k.LastUsedAt)).SingleOrDefault()));
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteProblem(401, "unauthorized", "A valid API key is required: send 'Authorization: Bearer <key>'.");
 
@@ -92,5 +102,40 @@ public sealed class ApiKeyAuthentication(
     {
         if (status == 401) Response.Headers.WWWAuthenticate = "Bearer";
         return Problems.Problem(code, detail, status: status).ExecuteAsync(Context);
+    }
+}
+
+/// <summary>An API key that was found and not revoked.</summary>
+public sealed record VerifiedKey(Guid Id, Guid ProgrammeId, ApiRole Role, string? PartnerCode, DateTime? LastUsedAt);
+
+/// <summary>
+/// Remembers verified API keys for <see cref="Lifetime"/>, so that a busy till does not cost a database read per request.
+/// Revoking a key through this server forgets it at once; a key revoked through another server or the command line stops
+/// working here within <see cref="Lifetime"/>. Only keys that exist are kept, so the cache cannot be grown by guessing.
+/// </summary>
+public sealed class ApiKeyCache
+{
+    /// <summary>How long a verified key is trusted without asking the database again.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
+
+    private const int MaxKeys = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (VerifiedKey Key, DateTime Until)> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>The key with this hash, if it was verified less than <see cref="Lifetime"/> ago.</summary>
+    public VerifiedKey? Get(string hash, DateTime nowUtc) =>
+        _keys.TryGetValue(hash, out var e) && nowUtc < e.Until && nowUtc >= e.Until - Lifetime ? e.Key : null;
+
+    /// <summary>Remembers a key just read from the database.</summary>
+    public void Put(string hash, VerifiedKey key, DateTime nowUtc)
+    {
+        if (_keys.Count >= MaxKeys) _keys.Clear();
+        _keys[hash] = (key, nowUtc + Lifetime);
+    }
+
+    /// <summary>Forgets a key (after it was revoked).</summary>
+    public void Forget(Guid keyId)
+    {
+        foreach (var (hash, entry) in _keys)
+            if (entry.Key.Id == keyId) _keys.TryRemove(hash, out _);
     }
 }

@@ -10,11 +10,22 @@ namespace Treue.Server.Infrastructure;
 public sealed class GroupCommitOptions
 {
     /// <summary>
-    /// Run the hot write endpoints through group commit; false: each request is its own transaction. Unset (the default),
-    /// it is on for SQLite, whose single writer it helps most, and off for PostgreSQL, which already shares WAL flushes
-    /// between concurrent commits and is faster with requests running side by side (see docs/operations.md).
+    /// Run the hot write endpoints through group commit (the default); false: each request is its own transaction.
+    /// See docs/operations.md and docs/benchmarks.md.
     /// </summary>
     public bool? Enabled { get; set; }
+
+    /// <summary>
+    /// Writers per server, each with its own connection and its own shared transaction. SQLite has one writer whatever is
+    /// configured (it allows one write transaction at a time); unset, PostgreSQL gets one per processor core, two to eight.
+    /// </summary>
+    public int? Writers
+    {
+        get => _writers;
+        set => _writers = value is null ? null : Math.Clamp(value.Value, 1, 32);
+    }
+
+    private int? _writers;
 
     /// <summary>Most requests one transaction holds.</summary>
     public int MaxBatch
@@ -52,26 +63,36 @@ public sealed class GroupCommit : IAsyncDisposable
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<GroupCommit> _log;
-    private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = false });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _writer;
+    private readonly Task[] _writers;
     private readonly int _maxBatch;
-    private IServiceScope? _connectionScope;
-    private DbConnection? _connection;
-    private long _batches, _requests;
+    private long _batches, _requests, _retries;
+
+    /// <summary>How often a request that lost a lock conflict with another writer's transaction is run again, in a later transaction.</summary>
+    public const int MaxRetries = 3;
 
     public GroupCommit(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ILogger<GroupCommit> log)
     {
         _scopes = scopes;
         _log = log;
+        bool sqlite;
         using (var scope = scopes.CreateScope())
-            Enabled = options.Value.Enabled ?? scope.ServiceProvider.GetRequiredService<TreueDb>().IsSqlite;
+            sqlite = scope.ServiceProvider.GetRequiredService<TreueDb>().IsSqlite;
+        Enabled = options.Value.Enabled ?? true;
+        Writers = sqlite ? 1 : options.Value.Writers ?? Math.Clamp(Environment.ProcessorCount, 2, 8);
         _maxBatch = options.Value.MaxBatch;
-        _writer = Enabled ? Task.Run(WriteAsync) : Task.CompletedTask;
+        _writers = Enabled ? Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteAsync)).ToArray() : [];
     }
 
     /// <summary>Whether requests are grouped at all.</summary>
     public bool Enabled { get; }
+
+    /// <summary>How many writers run shared transactions side by side.</summary>
+    public int Writers { get; }
+
+    /// <summary>Requests run again after losing a lock conflict (a deadlock between two writers' transactions).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Transactions committed so far, and the requests they held (so the mean group size is requests / batches).</summary>
     public (long Batches, long Requests) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _requests));
@@ -81,10 +102,19 @@ public sealed class GroupCommit : IAsyncDisposable
     /// <see cref="TreueDb"/> is bound to it. <paramref name="work"/> returns whether its writes are to be kept.
     /// The returned task completes after the commit that holds the work; it fails if the work threw or the commit failed.
     /// </summary>
-    public Task RunAsync(Func<IServiceProvider, CancellationToken, Task<bool>> work, CancellationToken ct)
+    public Task RunAsync(Func<IServiceProvider, CancellationToken, Task<bool>> work, CancellationToken ct) => RunAsync(work, null, ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> like <see cref="RunAsync(Func{IServiceProvider, CancellationToken, Task{bool}}, CancellationToken)"/>.
+    /// With more than one writer (PostgreSQL), two shared transactions can wait for each other's row locks. The database
+    /// then fails one statement; that request is rolled back to its savepoint, its neighbours carry on, and it runs again
+    /// in a later transaction (at most <see cref="MaxRetries"/> times), after <paramref name="beforeRetry"/> has undone
+    /// whatever it wrote into its response.
+    /// </summary>
+    public Task RunAsync(Func<IServiceProvider, CancellationToken, Task<bool>> work, Action? beforeRetry, CancellationToken ct)
     {
         if (!Enabled) throw new InvalidOperationException("Group commit is disabled.");
-        var job = new Job(work, ct);
+        var job = new Job(work, beforeRetry, ct);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(job), this);
         return job.Done.Task;
     }
@@ -93,6 +123,7 @@ public sealed class GroupCommit : IAsyncDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<Job>(_maxBatch);
+        var writer = new Writer(this);
         try
         {
             while (await reader.WaitToReadAsync(_stopping.Token))
@@ -102,24 +133,29 @@ public sealed class GroupCommit : IAsyncDisposable
                     if (job.Cancel.IsCancellationRequested) job.Done.TrySetCanceled(job.Cancel);
                     else batch.Add(job);
                 }
-                if (batch.Count > 0) await RunBatchAsync(batch);
+                if (batch.Count > 0) await RunBatchAsync(writer, batch);
                 batch.Clear();
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
         }
+        finally
+        {
+            await writer.DropConnectionAsync();
+        }
         while (reader.TryRead(out var left)) left.Done.TrySetCanceled();
         foreach (var job in batch) job.Done.TrySetCanceled();
     }
 
-    private async Task RunBatchAsync(List<Job> batch)
+    private async Task RunBatchAsync(Writer writer, List<Job> batch)
     {
         var scopes = new List<AsyncServiceScope>(batch.Count);
         var failures = new Exception?[batch.Count];
+        var retry = new bool[batch.Count];
         try
         {
-            var connection = await ConnectionAsync();
+            var connection = await writer.ConnectionAsync();
             await using var tx = await connection.BeginTransactionAsync(_stopping.Token);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -140,7 +176,8 @@ public sealed class GroupCommit : IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    failures[i] = e;
+                    if (IsLockConflict(e) && job.Attempts < MaxRetries) retry[i] = true;
+                    else failures[i] = e;
                     keep = false;
                 }
                 if (keep) await tx.ReleaseAsync(savepoint, _stopping.Token);
@@ -154,9 +191,13 @@ public sealed class GroupCommit : IAsyncDisposable
         {
             // The shared transaction is lost: nothing of this group was stored and no request of it is acknowledged.
             _log.LogWarning(e, "A group of {Count} requests failed to commit", batch.Count);
-            await DropConnectionAsync();
+            await writer.DropConnectionAsync();
             var failed = new GroupCommitFailedException(e);
-            for (var i = 0; i < batch.Count; i++) failures[i] ??= failed;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                retry[i] = false;
+                failures[i] ??= failed;
+            }
         }
         finally
         {
@@ -164,45 +205,73 @@ public sealed class GroupCommit : IAsyncDisposable
         }
         for (var i = 0; i < batch.Count; i++)
         {
-            if (failures[i] is { } error) batch[i].Done.TrySetException(error);
-            else batch[i].Done.TrySetResult();
+            var job = batch[i];
+            if (retry[i])
+            {
+                // Nothing of it was kept; it runs again in a later transaction, by whichever writer is free.
+                job.Attempts++;
+                Interlocked.Increment(ref _retries);
+                job.BeforeRetry?.Invoke();
+                if (_queue.Writer.TryWrite(job)) continue;
+                job.Done.TrySetCanceled();
+            }
+            else if (failures[i] is { } error) job.Done.TrySetException(error);
+            else job.Done.TrySetResult();
         }
     }
 
-    private async Task<DbConnection> ConnectionAsync()
+    /// <summary>A deadlock or lock timeout between two writers' transactions (PostgreSQL): worth running again.</summary>
+    private static bool IsLockConflict(Exception e)
     {
-        if (_connection is { State: System.Data.ConnectionState.Open } open) return open;
-        await DropConnectionAsync();
-        _connectionScope = _scopes.CreateScope();
-        var db = _connectionScope.ServiceProvider.GetRequiredService<TreueDb>();
-        await db.Database.OpenConnectionAsync(_stopping.Token); // with the provider's connection settings (WAL, sync) applied
-        _connection = db.Database.GetDbConnection();
-        return _connection;
-    }
-
-    private async Task DropConnectionAsync()
-    {
-        if (_connection is not null)
+        for (Exception? x = e; x is not null; x = x.InnerException)
         {
-            try { await _connection.CloseAsync(); } catch (DbException) { }
+            if (x is Npgsql.PostgresException pg)
+                return pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure;
         }
-        _connectionScope?.Dispose();
-        _connectionScope = null;
-        _connection = null;
+        return false;
     }
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
-        try { await _writer; } catch (OperationCanceledException) { }
-        await DropConnectionAsync();
+        try { await Task.WhenAll(_writers); } catch (OperationCanceledException) { }
         _stopping.Dispose();
     }
 
-    private sealed record Job(Func<IServiceProvider, CancellationToken, Task<bool>> Work, CancellationToken Cancel)
+    /// <summary>One writer's connection, opened when first needed and again after a failure.</summary>
+    private sealed class Writer(GroupCommit owner)
+    {
+        private IServiceScope? _scope;
+        private DbConnection? _connection;
+
+        public async Task<DbConnection> ConnectionAsync()
+        {
+            if (_connection is { State: System.Data.ConnectionState.Open } open) return open;
+            await DropConnectionAsync();
+            _scope = owner._scopes.CreateScope();
+            var db = _scope.ServiceProvider.GetRequiredService<TreueDb>();
+            await db.Database.OpenConnectionAsync(owner._stopping.Token); // with the provider's connection settings (WAL, sync) applied
+            _connection = db.Database.GetDbConnection();
+            return _connection;
+        }
+
+        public async Task DropConnectionAsync()
+        {
+            if (_connection is not null)
+            {
+                try { await _connection.CloseAsync(); } catch (DbException) { }
+            }
+            _scope?.Dispose();
+            _scope = null;
+            _connection = null;
+        }
+    }
+
+    private sealed record Job(Func<IServiceProvider, CancellationToken, Task<bool>> Work, Action? BeforeRetry, CancellationToken Cancel)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Attempts { get; set; }
     }
 }
 

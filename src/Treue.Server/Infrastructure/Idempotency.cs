@@ -44,6 +44,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
 
         Keyed? request = null;
+        // A grouped request may run twice (see GroupCommit.RunAsync), so its body is kept to be read again.
+        if (grouped) http.Request.EnableBuffering();
         if (keyed)
         {
             var key = http.Request.Headers[Header].ToString();
@@ -65,7 +67,20 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         http.Response.Body = captured;
         try
         {
-            if (grouped) await group.RunAsync((services, ct) => RunGroupedAsync(http, services, clock, request, ct), http.RequestAborted);
+            if (grouped)
+            {
+                var status = http.Response.StatusCode;
+                var headers = http.Response.Headers.ToArray();
+                void Reset()
+                {
+                    http.Request.Body.Position = 0;
+                    captured.SetLength(0);
+                    http.Response.StatusCode = status;
+                    http.Response.Headers.Clear();
+                    foreach (var (name, value) in headers) http.Response.Headers[name] = value;
+                }
+                await group.RunAsync((services, ct) => RunGroupedAsync(http, services, clock, request, ct), Reset, http.RequestAborted);
+            }
             else await RunAloneAsync(http, db, clock, request!);
         }
         finally

@@ -59,13 +59,15 @@ public static class ApiKeyEndpoints
         return TypedResults.Created($"/api/v1/api-keys/{created.ApiKey.Id}", created);
     }
 
-    private static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Revoke(Guid keyId, HttpContext http, TreueDb db, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Revoke(Guid keyId, HttpContext http, TreueDb db, TimeProvider clock,
+        ApiKeyCache keys, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.ProgrammeId == caller.ProgrammeId, ct);
         if (key is null) return Problems.NotFound("not_found", "The API key", "keyId");
         key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        keys.Forget(key.Id);
         return TypedResults.Ok(ApiKeyView.From(key));
     }
 }

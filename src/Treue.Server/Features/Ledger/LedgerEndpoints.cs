@@ -37,15 +37,26 @@ public static class LedgerEndpoints
         return api;
     }
 
+    // Balance reads are the most frequent request of all: their two queries are compiled once.
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, Guid, Task<BalanceRow?>>> MemberBalanceQuery = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, Guid memberId, Guid programmeId) => db.Members.Where(x => x.Id == memberId && x.ProgrammeId == programmeId)
+            .Select(x => new BalanceRow(x.Available, x.Pending)).SingleOrDefault()));
+
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, DateTime, IAsyncEnumerable<ExpiringRow>>> ExpiringQuery = new(() => EF.CompileAsyncQuery(
+        (TreueDb db, Guid memberId, DateTime horizon) => db.PointLots
+            .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.ExpiresAt != null && l.ExpiresAt <= horizon)
+            .Select(l => new ExpiringRow(l.ExpiresAt, l.Remaining))));
+
+    private sealed record BalanceRow(long Available, long Pending);
+
+    private sealed record ExpiringRow(DateTime? ExpiresAt, long Remaining);
+
     internal static async Task<BalanceView?> BalanceAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId, Guid memberId, DateTime now, CancellationToken ct)
     {
-        var m = await db.Members.AsNoTracking().Where(x => x.Id == memberId && x.ProgrammeId == programmeId)
-            .Select(x => new { x.Available, x.Pending }).SingleOrDefaultAsync(ct);
+        var m = await MemberBalanceQuery.For(db)(db, memberId, programmeId);
         if (m is null) return null;
-        var horizon = now.AddDays(90);
-        var expiring = await db.PointLots.AsNoTracking()
-            .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.ExpiresAt != null && l.ExpiresAt <= horizon)
-            .Select(l => new { l.ExpiresAt, l.Remaining }).ToListAsync(ct);
+        var expiring = new List<(DateTime? ExpiresAt, long Remaining)>();
+        await foreach (var lot in ExpiringQuery.For(db)(db, memberId, now.AddDays(90)).WithCancellation(ct)) expiring.Add((lot.ExpiresAt, lot.Remaining));
         long Within(int days) => expiring.Where(e => e.ExpiresAt <= now.AddDays(days)).Sum(e => e.Remaining);
         var p = await programmes.GetAsync(db, programmeId, ct);
         var value = p.Currency.FromMinor((long)decimal.Floor(p.Currency.ToMinorExact(m.Available * p.Settings.PointValue)));
