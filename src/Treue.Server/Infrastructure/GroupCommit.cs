@@ -51,8 +51,8 @@ public sealed class GroupCommitFailedException(Exception inner)
 /// Group commit: concurrent write requests share one database transaction and one durable sync.
 /// <para>
 /// Requests queue here; one writer takes everything that is waiting (up to <see cref="GroupCommitOptions.MaxBatch"/>),
-/// begins one transaction on its own connection and runs the requests one after another, each inside a savepoint and
-/// with a database context of its own that uses the shared connection and transaction. A request that fails, or that
+/// begins one transaction on its own connection and runs the requests one after another, each inside a savepoint, with
+/// one database context bound to the shared connection and transaction. A request that fails, or that
 /// says its writes are not to be kept, is rolled back to its savepoint and does not disturb its neighbours. Then the
 /// transaction commits, once, and only then does each request learn its outcome, so nothing is acknowledged before it
 /// is durable. On SQLite (one writer at a time) this turns a queue of transactions, each with its own sync and its own
@@ -150,28 +150,30 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private async Task RunBatchAsync(Writer writer, List<Job> batch)
     {
-        var scopes = new List<AsyncServiceScope>(batch.Count);
+        // One scope of services for the whole group: the requests run one after another on the same connection and
+        // transaction, so they can share a database context (creating one per request cost a tenth of the writer's
+        // time). Its change tracker is emptied before each request, so nothing one request loaded is seen by the next.
+        var scope = _scopes.CreateAsyncScope();
         var failures = new Exception?[batch.Count];
         var retry = new bool[batch.Count];
         try
         {
             var connection = await writer.ConnectionAsync();
             await using var tx = await connection.BeginTransactionAsync(_stopping.Token);
+            var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
+            db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            await db.Database.UseTransactionAsync(tx, _stopping.Token);
+            // Each request has its own savepoint already; EF's extra one around every SaveChanges would only cost statements.
+            db.Database.AutoSavepointsEnabled = false;
             for (var i = 0; i < batch.Count; i++)
             {
                 var job = batch[i];
-                var scope = _scopes.CreateAsyncScope();
-                scopes.Add(scope);
                 var savepoint = "g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await tx.SaveAsync(savepoint, _stopping.Token);
                 bool keep;
                 try
                 {
-                    var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
-                    db.Database.SetDbConnection(connection, contextOwnsConnection: false);
-                    await db.Database.UseTransactionAsync(tx, job.Cancel);
-                    // Each request has its own savepoint already; EF's extra one around every SaveChanges would only cost statements.
-                    db.Database.AutoSavepointsEnabled = false;
+                    db.ChangeTracker.Clear();
                     keep = await job.Work(scope.ServiceProvider, job.Cancel);
                 }
                 catch (Exception e)
@@ -201,7 +203,7 @@ public sealed class GroupCommit : IAsyncDisposable
         }
         finally
         {
-            foreach (var scope in scopes) await scope.DisposeAsync();
+            await scope.DisposeAsync();
         }
         for (var i = 0; i < batch.Count; i++)
         {
@@ -253,6 +255,14 @@ public sealed class GroupCommit : IAsyncDisposable
             var db = _scope.ServiceProvider.GetRequiredService<TreueDb>();
             await db.Database.OpenConnectionAsync(owner._stopping.Token); // with the provider's connection settings (WAL, sync) applied
             _connection = db.Database.GetDbConnection();
+            if (db.IsSqlite)
+            {
+                // The writer touches the indexes of every table a purchase writes; a larger page cache than SQLite's 2 MB
+                // default keeps them in memory. It is this one connection's, so memory grows by at most this much.
+                await using var pragma = _connection.CreateCommand();
+                pragma.CommandText = "PRAGMA cache_size = -32768";
+                await pragma.ExecuteNonQueryAsync(owner._stopping.Token);
+            }
             return _connection;
         }
 

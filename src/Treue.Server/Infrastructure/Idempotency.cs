@@ -172,7 +172,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
             Body = ((MemoryStream)http.Response.Body).ToArray(),
         });
-        await db.SaveChangesAsync(ct);
+        await SqliteInserts.SaveAsync(db, ct);
         return true;
     }
 
