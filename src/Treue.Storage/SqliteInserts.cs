@@ -10,7 +10,7 @@ namespace Treue.Storage;
 
 /// <summary>
 /// Saves new rows of the hot path (a purchase with its lines, its ledger transaction with entries, its lot, the stored
-/// idempotent response) on SQLite with statements prepared once per connection.
+/// idempotent response) on SQLite with statements prepared once per connection of the group-commit writer.
 /// <para>
 /// EF Core builds and SQLite parses every <c>INSERT</c> of <c>SaveChanges</c> afresh; for a purchase that was half of the
 /// time of the group-commit writer. Here each table's <c>INSERT</c> is prepared once per connection and run again with
@@ -28,10 +28,23 @@ public static class SqliteInserts
 
     private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<IEntityType, Insert>> Prepared = [];
 
-    /// <summary>Saves the context's changes: new rows of the listed types with prepared statements on SQLite, everything else as EF Core does.</summary>
+    /// <summary>
+    /// Lets <see cref="SaveAsync"/> keep prepared statements on this connection, which stays open for a long time (the
+    /// group-commit writer's). Other connections (opened and closed per request) save as EF Core does.
+    /// </summary>
+    public static void Register(System.Data.Common.DbConnection connection)
+    {
+        if (connection is SqliteConnection sqlite) Prepared.AddOrUpdate(sqlite, []);
+    }
+
+    /// <summary>
+    /// Saves the context's changes: on a registered SQLite connection, new rows of the listed types with prepared
+    /// statements; everything else as EF Core does.
+    /// </summary>
     public static async Task SaveAsync(TreueDb db, CancellationToken ct)
     {
-        if (!db.IsSqlite || db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction tx)
+        if (!db.IsSqlite || db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction { Connection: { } owner } tx
+            || !Prepared.TryGetValue(owner, out var statements))
         {
             await db.SaveChangesAsync(ct);
             return;
@@ -51,8 +64,7 @@ public static class SqliteInserts
         if (added.Count == 0) return;
         added.Sort((a, b) => Array.IndexOf(Order, a.Metadata.ClrType).CompareTo(Array.IndexOf(Order, b.Metadata.ClrType)));
 
-        var connection = (SqliteConnection)tx.Connection!;
-        var statements = Prepared.GetOrCreateValue(connection);
+        var connection = owner;
         try
         {
             foreach (var entry in added)
