@@ -200,14 +200,25 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             ProgrammeId = request.Caller.ProgrammeId, Scope = request.Caller.KeyId, Key = request.Key, RequestHash = request.Hash,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        db.IdempotencyRecords.Add(record);
         try
         {
-            if (!db.IsSqlite)
-                await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '200ms'", ct);
-            await db.SaveChangesAsync(ct);
-            if (!db.IsSqlite)
-                await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout TO DEFAULT", ct);
+            if (db.IsSqlite)
+            {
+                db.IdempotencyRecords.Add(record);
+                await db.SaveChangesAsync(ct);
+            }
+            else
+            {
+                // One round trip: a request with the same key still running holds the key's index entry, and waiting
+                // for it longer than a moment means it is in flight (409), not that it is about to be answered.
+                await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    SET LOCAL lock_timeout = '200ms';
+                    INSERT INTO "idempotency_records" ("scope", "key", "programme_id", "request_hash", "status_code", "body", "created_at")
+                    VALUES ({record.Scope}, {record.Key}, {record.ProgrammeId}, {record.RequestHash}, 0, {Array.Empty<byte>()}, {record.CreatedAt});
+                    SET LOCAL lock_timeout TO DEFAULT;
+                    """, ct);
+                db.IdempotencyRecords.Attach(record);
+            }
             return (record, false);
         }
         catch (Exception e) when (IsLockTimeout(e))
@@ -216,7 +227,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             await Problems.Problem("idempotency_key_in_use", "A request with this Idempotency-Key is still being processed; retry later.", Header).ExecuteAsync(http);
             return (null, false);
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e) && attempt < 3)
+        catch (Exception e) when (IsUniqueViolation(e) && attempt < 3)
         {
             // Another request with this key committed between our look-up and our insert: look again and replay it.
             db.ChangeTracker.Clear();
@@ -265,7 +276,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     private static bool IsLockTimeout(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.LockNotAvailable;
 
-    internal static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    internal static bool IsUniqueViolation(Exception e) => (e is DbUpdateException ? e.InnerException : e) switch
     {
         PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
         Microsoft.Data.Sqlite.SqliteException sq => sq.SqliteErrorCode == 19,
