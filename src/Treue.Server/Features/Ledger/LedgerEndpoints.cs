@@ -38,16 +38,14 @@ public static class LedgerEndpoints
     }
 
     // Balance reads are the most frequent request of all: their two queries are compiled once.
-    private static readonly ProviderCompiled<Func<TreueDb, Guid, Guid, Task<BalanceRow?>>> MemberBalanceQuery = new(() => EF.CompileAsyncQuery(
+    private static readonly ProviderCompiled<Func<TreueDb, Guid, Guid, Task<MemberBalance?>>> MemberBalanceQuery = new(() => EF.CompileAsyncQuery(
         (TreueDb db, Guid memberId, Guid programmeId) => db.Members.Where(x => x.Id == memberId && x.ProgrammeId == programmeId)
-            .Select(x => new BalanceRow(x.Available, x.Pending)).SingleOrDefault()));
+            .Select(x => new MemberBalance { Available = x.Available, Pending = x.Pending }).SingleOrDefault()));
 
     private static readonly ProviderCompiled<Func<TreueDb, Guid, DateTime, IAsyncEnumerable<ExpiringRow>>> ExpiringQuery = new(() => EF.CompileAsyncQuery(
         (TreueDb db, Guid memberId, DateTime horizon) => db.PointLots
             .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.ExpiresAt != null && l.ExpiresAt <= horizon)
             .Select(l => new ExpiringRow(l.ExpiresAt, l.Remaining))));
-
-    private sealed record BalanceRow(long Available, long Pending);
 
     private sealed record ExpiringRow(DateTime? ExpiresAt, long Remaining);
 
@@ -59,8 +57,8 @@ public static class LedgerEndpoints
         {
             var m = await MemberBalanceQuery.For(db)(db, memberId, programmeId);
             if (m is null) return null;
-            var expiring = new List<(DateTime? ExpiresAt, long Remaining)>();
-            await foreach (var lot in ExpiringQuery.For(db)(db, memberId, now.AddDays(90)).WithCancellation(ct)) expiring.Add((lot.ExpiresAt, lot.Remaining));
+            var expiring = new List<ExpiringRow>();
+            await foreach (var lot in ExpiringQuery.For(db)(db, memberId, now.AddDays(90)).WithCancellation(ct)) expiring.Add(lot);
             long Within(int days) => expiring.Where(e => e.ExpiresAt <= now.AddDays(days)).Sum(e => e.Remaining);
             var p = await programmes.GetAsync(db, programmeId, ct);
             var value = p.Currency.FromMinor((long)decimal.Floor(p.Currency.ToMinorExact(m.Available * p.Settings.PointValue)));
