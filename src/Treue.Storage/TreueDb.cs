@@ -33,6 +33,8 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<MemberCredential> MemberCredentials => Set<MemberCredential>();
     public DbSet<SignInCode> SignInCodes => Set<SignInCode>();
     public DbSet<ProgrammeChange> ProgrammeChanges => Set<ProgrammeChange>();
+    public DbSet<WebSession> WebSessions => Set<WebSession>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     /// <summary>True when the database behind this context is SQLite.</summary>
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
@@ -133,6 +135,22 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         {
             e.HasIndex(x => new { x.ProgrammeId, x.Id });
             e.Property(x => x.Changes).HasConversion(Json<List<string>>(), ListComparer<string>());
+        });
+        b.Entity<WebSession>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.SubjectId });
+            e.Property(x => x.Kind).HasMaxLength(16);
+        });
+        b.Entity<AuditEntry>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.Id });
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Id });
+            e.HasIndex(x => new { x.ProgrammeId, x.At });
+            e.Property(x => x.ActorKind).HasMaxLength(16);
+            e.Property(x => x.Actor).HasMaxLength(320);
+            e.Property(x => x.Address).HasMaxLength(64);
+            e.Property(x => x.Action).HasMaxLength(64);
+            e.Property(x => x.Target).HasMaxLength(320);
         });
 
         foreach (var entity in b.Model.GetEntityTypes())

@@ -78,6 +78,77 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("api_keys");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("ActorKind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_kind");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("details");
+
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("member_id");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_entries");
+
+                    b.HasIndex("ProgrammeId", "At")
+                        .HasDatabaseName("ix_audit_entries_programme_id_at");
+
+                    b.HasIndex("ProgrammeId", "Id")
+                        .HasDatabaseName("ix_audit_entries_programme_id_id");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "Id")
+                        .HasDatabaseName("ix_audit_entries_programme_id_member_id_id");
+
+                    b.ToTable("audit_entries");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1292,6 +1363,44 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_stores_programme_id_code");
 
                     b.ToTable("stores");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_web_sessions");
+
+                    b.HasIndex("ProgrammeId", "SubjectId")
+                        .HasDatabaseName("ix_web_sessions_programme_id_subject_id");
+
+                    b.ToTable("web_sessions");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.LedgerEntry", b =>

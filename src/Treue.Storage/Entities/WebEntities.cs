@@ -61,3 +61,46 @@ public sealed class ProgrammeChange
     /// <summary>The change lines of the programme applier.</summary>
     public List<string> Changes { get; set; } = [];
 }
+
+public enum SessionKind { Staff, Member }
+
+/// <summary>
+/// One sign-in to the console or the portal. The cookie carries only the session's id; every request checks that
+/// the row is still open and that its account may still sign in, so signing out or disabling an account ends it.
+/// </summary>
+public sealed class WebSession
+{
+    public Guid Id { get; set; }
+    public Guid ProgrammeId { get; set; }
+    public SessionKind Kind { get; set; }
+    /// <summary>The staff user or the member who signed in.</summary>
+    public Guid SubjectId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+}
+
+public enum AuditActorKind { Staff, ApiKey, Member, Cli, System }
+
+/// <summary>
+/// One administrative act, append-only: who, when, from where, what and on what. Rows about a member carry the
+/// member, so that erasing the member can find them.
+/// </summary>
+public sealed class AuditEntry
+{
+    public long Id { get; set; }
+    public Guid ProgrammeId { get; set; }
+    public Guid? MemberId { get; set; }
+    public DateTime At { get; set; }
+    public AuditActorKind ActorKind { get; set; }
+    /// <summary>The staff user's or API key's id, when there is one.</summary>
+    public Guid? ActorId { get; set; }
+    /// <summary>A readable name of the actor: the staff e-mail, the key's name, <c>cli</c>.</summary>
+    public required string Actor { get; set; }
+    /// <summary>The remote address of the request, when the act came over the network.</summary>
+    public string? Address { get; set; }
+    /// <summary>A stable code such as <c>staff.signin</c> or <c>card.block</c>.</summary>
+    public required string Action { get; set; }
+    /// <summary>What the act was done to: a card number's last digits, a key id, an e-mail.</summary>
+    public string? Target { get; set; }
+    public string? Details { get; set; }
+}
