@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Scalar.AspNetCore;
 using Treue.Server.Features.Analytics;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.ApiKeys;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Demo;
@@ -118,7 +119,7 @@ public static class TreueApp
             .WithTags("Health").WithSummary("Liveness only: answers without touching the database").AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit();
         return app;
     }
 

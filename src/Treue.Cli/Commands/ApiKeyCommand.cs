@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using Treue.Server.Features.ApiKeys;
+using Treue.Server.Features.Audit;
 using Treue.Storage;
 using Treue.Storage.Entities;
 
@@ -35,7 +36,7 @@ internal static class ApiKeyCommand
             var keyName = parse.GetValue(name) is { Length: > 0 } n ? n.Trim() : $"{apiRole} key" + (partnerCode is null ? "" : $" for {partnerCode}");
             if (keyName.Length > 100) throw new CliError("--name must be at most 100 characters.");
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
-            var created = await ApiKeyEndpoints.CreateAsync(db, p.Id, keyName, apiRole, partnerCode, now, ct);
+            var created = await ApiKeyEndpoints.CreateAsync(db, p.Id, keyName, apiRole, partnerCode, now, ct, AuditActor.Cli);
             cli.Terminal.Say($"Created {apiRole.ToString().ToLowerInvariant()} key '{keyName}' for programme '{p.Code}'" +
                 (partnerCode is null ? "." : $", limited to partner '{partnerCode}'."));
             cli.Terminal.Say(created.Key);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Treue.Server.Features.ApiKeys;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.Programmes;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -60,8 +61,8 @@ internal static class ProgrammeCommand
                     }
                     var db = services.GetRequiredService<TreueDb>();
                     var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
-                    var admin = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Admin (created with the programme)", ApiRole.Admin, null, now, ct);
-                    var pos = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Till (created with the programme)", ApiRole.Pos, null, now, ct);
+                    var admin = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Admin (created with the programme)", ApiRole.Admin, null, now, ct, AuditActor.Cli);
+                    var pos = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Till (created with the programme)", ApiRole.Pos, null, now, ct, AuditActor.Cli);
                     say("Admin API key:      " + admin.Key);
                     say("Till (pos) API key: " + pos.Key);
                     say("Keep the keys now: they are not shown again.");

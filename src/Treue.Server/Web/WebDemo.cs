@@ -32,7 +32,7 @@ public static class WebDemo
         foreach (var (email, name, role) in Staff)
         {
             if (!await db.StaffUsers.AnyAsync(u => u.ProgrammeId == programmeId && u.EmailKey == email, ct))
-                await staff.CreateAsync(programmeId, email, name, role, Password, ct);
+                await staff.CreateAsync(programmeId, email, name, role, Password, Features.Audit.AuditActor.System, ct);
         }
         if (!await db.Members.AnyAsync(m => m.ProgrammeId == programmeId && m.EmailKey == MemberEmail, ct))
             await CreateMemberAsync(services, db, programmeId, ct);

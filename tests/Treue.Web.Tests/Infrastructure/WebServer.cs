@@ -10,6 +10,7 @@ using Microsoft.Playwright;
 using Treue.Domain.Earning;
 using Treue.Domain.Programmes;
 using Treue.Server.Features.ApiKeys;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Web.Admin;
@@ -102,11 +103,11 @@ public sealed class WebServer : IAsyncLifetime
         var config = new ConfigurationBuilder().Build();
         var throttle = new SignInThrottle(TimeProvider.System);
         var staff = new StaffAccounts(db, throttle, TimeProvider.System, config, NullLogger<StaffAccounts>.Instance);
-        await staff.CreateAsync(ProgrammeId, AdminEmail, "Alice Admin", StaffRole.Admin, Password, CancellationToken.None);
-        await staff.CreateAsync(ProgrammeId, SupportEmail, "Sid Support", StaffRole.Support, Password, CancellationToken.None);
-        await staff.CreateAsync(ProgrammeId, MarketerEmail, "Mo Marketer", StaffRole.Marketer, Password, CancellationToken.None);
-        await staff.CreateAsync(ProgrammeId, AnalystEmail, "Ann Analyst", StaffRole.Analyst, Password, CancellationToken.None);
-        await staff.CreateAsync(ProgrammeId, ThrottledEmail, "Fred Forgetful", StaffRole.Support, Password, CancellationToken.None);
+        await staff.CreateAsync(ProgrammeId, AdminEmail, "Alice Admin", StaffRole.Admin, Password, AuditActor.System, CancellationToken.None);
+        await staff.CreateAsync(ProgrammeId, SupportEmail, "Sid Support", StaffRole.Support, Password, AuditActor.System, CancellationToken.None);
+        await staff.CreateAsync(ProgrammeId, MarketerEmail, "Mo Marketer", StaffRole.Marketer, Password, AuditActor.System, CancellationToken.None);
+        await staff.CreateAsync(ProgrammeId, AnalystEmail, "Ann Analyst", StaffRole.Analyst, Password, AuditActor.System, CancellationToken.None);
+        await staff.CreateAsync(ProgrammeId, ThrottledEmail, "Fred Forgetful", StaffRole.Support, Password, AuditActor.System, CancellationToken.None);
         var members = new MemberAccounts(db, throttle, new NoSender(), TimeProvider.System, config);
         Ana = await MemberAsync(db, members, "Ana Tester", "ana@example.org");
         Ben = await MemberAsync(db, members, "Ben Otherperson", "ben@example.org");
@@ -126,7 +127,7 @@ public sealed class WebServer : IAsyncLifetime
         var card = CardEndpoints.NewCard(m, CardKind.Digital, null, m.EnrolledAt);
         db.Cards.Add(card);
         await db.SaveChangesAsync();
-        await accounts.SetPasswordAsync(m.ProgrammeId, m.Id, Password, CancellationToken.None);
+        await accounts.SetPasswordAsync(m.ProgrammeId, m.Id, Password, AuditActor.System, CancellationToken.None);
         return new TestMember(m.Id, name, email, card.Number);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Treue.Server.Features.Audit;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -29,11 +30,14 @@ public static class ApiKeyEndpoints
     }
 
     /// <summary>Creates a key for a programme and returns it with its secret.</summary>
-    public static async Task<CreatedApiKey> CreateAsync(TreueDb db, Guid programmeId, string name, ApiRole role, string? partner, DateTime now, CancellationToken ct)
+    public static async Task<CreatedApiKey> CreateAsync(TreueDb db, Guid programmeId, string name, ApiRole role, string? partner, DateTime now, CancellationToken ct,
+        AuditActor? actor = null)
     {
         var (key, hash, prefix) = ApiKeyAuthentication.NewKey();
         var entity = new ApiKey { Id = Guid.CreateVersion7(), ProgrammeId = programmeId, Name = name, Role = role, PartnerCode = partner, Prefix = prefix, Hash = hash, CreatedAt = now };
         db.ApiKeys.Add(entity);
+        AuditLog.Add(db, programmeId, actor ?? AuditActor.System, AuditActions.ApiKeyCreated, now, entity.Id.ToString(),
+            $"{name} ({role.ToString().ToLowerInvariant()}{(partner is null ? "" : ", partner " + partner)}, {prefix}…)");
         await db.SaveChangesAsync(ct);
         return new CreatedApiKey(ApiKeyView.From(entity), key);
     }
@@ -55,19 +59,29 @@ public static class ApiKeyEndpoints
         var caller = Caller.From(http.User);
         if (req.Partner is not null && !await db.Partners.AnyAsync(p => p.ProgrammeId == caller.ProgrammeId && p.Code == req.Partner, ct))
             return Problems.Problem("partner_not_found", "The partner is not part of this programme.", "partner");
-        var created = await CreateAsync(db, caller.ProgrammeId, req.Name, req.Role, req.Partner, clock.GetUtcNow().UtcDateTime, ct);
+        var created = await CreateAsync(db, caller.ProgrammeId, req.Name, req.Role, req.Partner, clock.GetUtcNow().UtcDateTime, ct, AuditActor.Api(http));
         return TypedResults.Created($"/api/v1/api-keys/{created.ApiKey.Id}", created);
     }
 
     private static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Revoke(Guid keyId, HttpContext http, TreueDb db, TimeProvider clock,
         ApiKeyCache keys, CancellationToken ct)
     {
-        var caller = Caller.From(http.User);
-        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.ProgrammeId == caller.ProgrammeId, ct);
-        if (key is null) return Problems.NotFound("not_found", "The API key", "keyId");
-        key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
+        var key = await RevokeAsync(db, keys, Caller.From(http.User).ProgrammeId, keyId, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
+        return key is null ? Problems.NotFound("not_found", "The API key", "keyId") : TypedResults.Ok(ApiKeyView.From(key));
+    }
+
+    /// <summary>Revokes a key of the programme (once: revoking a revoked key changes nothing); null when there is no such key.</summary>
+    public static async Task<ApiKey?> RevokeAsync(TreueDb db, ApiKeyCache keys, Guid programmeId, Guid keyId, AuditActor actor, DateTime now, CancellationToken ct)
+    {
+        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.ProgrammeId == programmeId, ct);
+        if (key is null) return null;
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = now;
+            AuditLog.Add(db, programmeId, actor, AuditActions.ApiKeyRevoked, now, key.Id.ToString(), $"{key.Name} ({key.Prefix}…)");
+            await db.SaveChangesAsync(ct);
+        }
         keys.Forget(key.Id);
-        return TypedResults.Ok(ApiKeyView.From(key));
+        return key;
     }
 }

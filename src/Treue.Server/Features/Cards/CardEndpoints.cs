@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
+using Treue.Server.Features.Audit;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -88,8 +89,10 @@ public static class CardEndpoints
         if (member.Status == MemberStatus.Closed) return Problems.Problem("member_closed", "The member's account is closed.", "memberId");
         if (req.Number is not null && await db.Cards.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Number == req.Number, ct))
             return Problems.Problem("card_number_taken", "This card number is already issued.", "number", 409);
-        var card = NewCard(member, req.Kind, req.Number, clock.GetUtcNow().UtcDateTime);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var card = NewCard(member, req.Kind, req.Number, now);
         db.Cards.Add(card);
+        AuditLog.Add(db, member.ProgrammeId, AuditActor.Api(http), AuditActions.CardIssued, now, card.Number, card.Kind.ToString().ToLowerInvariant(), member.Id);
         await work.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/cards/{card.Number}", CardView.From(card));
     }
@@ -105,12 +108,13 @@ public static class CardEndpoints
     {
         var v = new Validation();
         if (!v.Text(req?.Reason, "reason", 500, required: false)) return v.Problem();
-        var (card, problem) = await BlockAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Reason, clock.GetUtcNow().UtcDateTime, ct);
+        var (card, problem) = await BlockAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Reason, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
         return problem is not null ? problem : TypedResults.Ok(CardView.From(card!));
     }
 
     /// <summary>Blocks a card (again a no-op when it is blocked already). Used by the API and the admin console.</summary>
-    internal static async Task<(Card? Card, ProblemHttpResult? Problem)> BlockAsync(TreueDb db, Guid programmeId, string number, string? reason, DateTime now, CancellationToken ct)
+    internal static async Task<(Card? Card, ProblemHttpResult? Problem)> BlockAsync(TreueDb db, Guid programmeId, string number, string? reason, AuditActor actor,
+        DateTime now, CancellationToken ct)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var card = await FindAsync(db, programmeId, number, ct);
@@ -120,6 +124,7 @@ public static class CardEndpoints
             card.Status = CardStatus.Blocked;
             card.BlockedAt = now;
             card.BlockReason = reason ?? "blocked";
+            AuditLog.Add(db, programmeId, actor, AuditActions.CardBlocked, now, card.Number, card.BlockReason, card.MemberId);
         }
         await work.CommitAsync(ct);
         return (card, null);
@@ -130,13 +135,14 @@ public static class CardEndpoints
     {
         if (req?.Number is not null && !CardNumbers.IsValid(req.Number))
             return Problems.Problem("validation_failed", $"must be {CardNumbers.Length} digits with a valid check digit", "number", 400);
-        var (card, problem) = await ReplaceAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Kind, req?.Number, clock.GetUtcNow().UtcDateTime, ct);
+        var (card, problem) = await ReplaceAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Kind, req?.Number, AuditActor.Api(http),
+            clock.GetUtcNow().UtcDateTime, ct);
         return problem is not null ? problem : TypedResults.Created($"/api/v1/cards/{card!.Number}", CardView.From(card));
     }
 
     /// <summary>Blocks a card and issues its replacement. Used by the API and the admin console.</summary>
     internal static async Task<(Card? Card, ProblemHttpResult? Problem)> ReplaceAsync(TreueDb db, Guid programmeId, string number, CardKind? kind,
-        string? newNumber, DateTime now, CancellationToken ct)
+        string? newNumber, AuditActor actor, DateTime now, CancellationToken ct)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var old = await FindAsync(db, programmeId, number, ct);
@@ -154,6 +160,7 @@ public static class CardEndpoints
         old.BlockReason ??= "replaced";
         old.ReplacedBy = card.Number;
         db.Cards.Add(card);
+        AuditLog.Add(db, programmeId, actor, AuditActions.CardReplaced, now, old.Number, "replaced by " + card.Number, member.Id);
         await work.CommitAsync(ct);
         return (card, null);
     }

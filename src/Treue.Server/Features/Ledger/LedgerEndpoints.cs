@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Domain.Earning;
 using Treue.Domain.Ledger;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
@@ -107,7 +108,7 @@ public static class LedgerEndpoints
         v.Text(req.Reason, "reason", 500);
         if (v.Failed) return v.Problem();
         var caller = Caller.From(http.User);
-        var (tx, problem) = await AdjustAsync(db, ledger, programmes, caller.ProgrammeId, memberId, req.Points, req.Reason, caller.Actor,
+        var (tx, problem) = await AdjustAsync(db, ledger, programmes, caller.ProgrammeId, memberId, req.Points, req.Reason, AuditActor.Api(http),
             clock.GetUtcNow().UtcDateTime, ct);
         if (problem is not null) return problem;
         return TypedResults.Created($"/api/v1/members/{memberId}/history",
@@ -119,12 +120,15 @@ public static class LedgerEndpoints
     /// a debit spends oldest-first and never makes the balance negative. Used by the API and the admin console.
     /// </summary>
     internal static async Task<(LedgerTransaction? Transaction, ProblemHttpResult? Problem)> AdjustAsync(TreueDb db, PointsLedger ledger,
-        ProgrammeCache programmes, Guid programmeId, Guid memberId, long points, string reason, string actor, DateTime now, CancellationToken ct)
+        ProgrammeCache programmes, Guid programmeId, Guid memberId, long points, string reason, AuditActor actor, DateTime now, CancellationToken ct)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var member = await db.Members.AsNoTracking().SingleOrDefaultAsync(m => m.Id == memberId && m.ProgrammeId == programmeId, ct);
         if (member is null) return (null, Problems.NotFound("member_not_found", "The member", "memberId"));
-        var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", reason, points)]) { Reason = reason, Actor = actor };
+        // Checked inside the transaction: a staff account disabled a moment ago never becomes the actor of a ledger entry.
+        if (!await AuditLog.MayActAsync(db, programmeId, actor, ct))
+            return (null, Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403));
+        var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", reason, points)]) { Reason = reason, Actor = actor.LedgerName };
         LedgerTransaction tx;
         if (points > 0)
         {
@@ -137,6 +141,8 @@ public static class LedgerEndpoints
             if (refusal is not null) return (null, Problems.From(refusal));
             tx = spent!;
         }
+        AuditLog.Add(db, programmeId, actor, AuditActions.PointsAdjusted, now, tx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"{points:+#;-#} points: {reason}", memberId);
         await work.CommitAsync(ct);
         return (tx, null);
     }

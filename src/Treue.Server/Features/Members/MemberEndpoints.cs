@@ -3,8 +3,10 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.Cards;
 using Treue.Server.Infrastructure;
+using Treue.Server.Web.Shared;
 using Treue.Storage;
 using Treue.Storage.Entities;
 
@@ -126,7 +128,7 @@ public static partial class MemberEndpoints
     }
 
     private static async Task<Results<Ok<MemberView>, ProblemHttpResult>> Update(Guid memberId, UpdateMemberRequest req, HttpContext http,
-        TreueDb db, TimeProvider clock, CancellationToken ct)
+        TreueDb db, WebSessions sessions, TimeProvider clock, CancellationToken ct)
     {
         if (ValidateProfile(req.Name, req.Email, req.Birthday, req.Language, nameRequired: false, clock.GetUtcNow().UtcDateTime) is { } invalid)
             return invalid.Problem();
@@ -147,14 +149,35 @@ public static partial class MemberEndpoints
         if (req.Name is not null) m.Name = req.Name.Trim();
         if (req.Birthday is not null) m.Birthday = req.Birthday;
         if (req.Language is not null) m.Language = req.Language;
-        if (req.Status is { } status) m.Status = status;
+        var statusChanged = req.Status is { } status && status != m.Status;
+        if (statusChanged)
+        {
+            AuditLog.Add(db, m.ProgrammeId, AuditActor.Api(http), AuditActions.MemberStatusChanged, clock.GetUtcNow().UtcDateTime,
+                m.Id.ToString(), $"{m.Status.ToString().ToLowerInvariant()} -> {req.Status!.Value.ToString().ToLowerInvariant()}", m.Id);
+            m.Status = req.Status.Value;
+        }
         // Balances are never written through the tracked entity: only the ledger's guarded updates touch them.
         db.Entry(m).Property(x => x.Available).IsModified = false;
         db.Entry(m).Property(x => x.Pending).IsModified = false;
         db.Entry(m).Property(x => x.PurchaseCount).IsModified = false;
         await work.CommitAsync(ct);
+        if (statusChanged) sessions.Forget();
         var cards = await db.Cards.AsNoTracking().Where(c => c.MemberId == m.Id && c.ProgrammeId == caller.ProgrammeId).ToListAsync(ct);
         return TypedResults.Ok(MemberView.From(m, cards));
+    }
+
+    /// <summary>Sets a member's status from the console: only the status column (balances change through the ledger alone).</summary>
+    internal static async Task SetStatusAsync(TreueDb db, WebSessions sessions, Guid programmeId, Guid memberId, MemberStatus status, AuditActor actor,
+        DateTime now, CancellationToken ct)
+    {
+        await using var work = await Work.BeginAsync(db, ct);
+        var old = await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).Select(m => (MemberStatus?)m.Status).SingleOrDefaultAsync(ct);
+        if (old is null || old == status) return;
+        await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), ct);
+        AuditLog.Add(db, programmeId, actor, AuditActions.MemberStatusChanged, now, memberId.ToString(),
+            $"{old.Value.ToString().ToLowerInvariant()} -> {status.ToString().ToLowerInvariant()}", memberId);
+        await work.CommitAsync(ct);
+        sessions.Forget();
     }
 
     [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Domain.Earning;
+using Treue.Server.Features.Audit;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -100,7 +101,8 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
     /// Applies a valid document in one transaction. A change that alters anything is recorded in the programme's change
     /// history with <paramref name="author"/> (a staff e-mail, <c>apikey:…</c>, <c>cli</c>) and <paramref name="summary"/>.
     /// </summary>
-    public async Task<(ApplyResult? Result, Refusal? Refusal)> ApplyAsync(ProgrammeDocument d, CancellationToken ct, string author = "system", string? summary = null)
+    public async Task<(ApplyResult? Result, Refusal? Refusal)> ApplyAsync(ProgrammeDocument d, CancellationToken ct, string author = "system", string? summary = null,
+        AuditActor? actor = null)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -236,6 +238,8 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
                 ProgrammeId = p.Id, Version = p.ConfigVersion, At = now, Author = author.Length > 200 ? author[..200] : author,
                 Summary = summary.Length > 500 ? summary[..500] : summary, Changes = [.. changes],
             });
+            AuditLog.Add(db, p.Id, actor ?? (author == "cli" ? AuditActor.Cli : AuditActor.System), AuditActions.ProgrammeChanged, now,
+                $"version {p.ConfigVersion}", summary + ": " + string.Join("; ", changes));
         }
         await work.CommitAsync(ct);
         return (new ApplyResult(p.Id, created, p.ConfigVersion, changes), null);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Treue.Server.Features.Audit;
 using Treue.Server.Infrastructure;
 
 namespace Treue.Server.Features.Programmes;
@@ -28,7 +29,7 @@ public static class ProgrammeEndpoints
         var own = await applier.ExportAsync(caller.ProgrammeId, ct);
         if (own is null || !string.Equals(own.Code, document.Code, StringComparison.Ordinal))
             return Problems.Problem("forbidden", "An API key can only change its own programme; 'code' must be the programme's code.", "code", 403);
-        var (result, refusal) = await applier.ApplyAsync(document, ct, caller.Actor, "applied through the API");
+        var (result, refusal) = await applier.ApplyAsync(document, ct, caller.Actor, "applied through the API", AuditActor.Api(http));
         return refusal is not null ? Problems.From(refusal) : TypedResults.Ok(result!);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain.Earning;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.Programmes;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -31,7 +32,7 @@ public sealed class ProgrammeEditor(TreueDb db, ProgrammeApplier applier)
     /// Applies <paramref name="changed"/>, a document derived from the one loaded at <paramref name="loadedVersion"/>.
     /// Refused when someone else changed the programme in between, so that nobody overwrites a change unseen.
     /// </summary>
-    public async Task<SaveResult> SaveAsync(Guid programmeId, int loadedVersion, ProgrammeDocument changed, string author, string summary, CancellationToken ct)
+    public async Task<SaveResult> SaveAsync(Guid programmeId, int loadedVersion, ProgrammeDocument changed, AuditActor author, string summary, CancellationToken ct)
     {
         var current = await db.Programmes.AsNoTracking().Where(p => p.Id == programmeId).Select(p => new { p.Code, p.ConfigVersion }).SingleAsync(ct);
         if (current.Code != changed.Code) return new SaveResult(false, current.ConfigVersion, [], ["The programme code cannot be changed."]);
@@ -43,7 +44,7 @@ public sealed class ProgrammeEditor(TreueDb db, ProgrammeApplier applier)
             var errors = problem?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList() ?? ["The change is not valid."];
             return new SaveResult(false, current.ConfigVersion, [], errors);
         }
-        var (result, refusal) = await applier.ApplyAsync(changed, ct, author, summary);
+        var (result, refusal) = await applier.ApplyAsync(changed, ct, author.Name, summary, author);
         if (refusal is not null) return new SaveResult(false, current.ConfigVersion, [], [refusal.Message]);
         return new SaveResult(true, result!.Version, result.Changes, []);
     }

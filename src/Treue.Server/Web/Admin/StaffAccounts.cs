@@ -2,6 +2,7 @@ using System.Net.Mail;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Treue.Server.Features.Audit;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -12,7 +13,8 @@ namespace Treue.Server.Web.Admin;
 public enum SignInOutcome { Success, Failed, Throttled }
 
 /// <summary>Staff accounts of the admin console: the first admin, sign-in, and accounts created by an admin.</summary>
-public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvider clock, IConfiguration config, ILogger<StaffAccounts> log)
+public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvider clock, IConfiguration config, ILogger<StaffAccounts> log,
+    WebSessions? sessions = null)
 {
     private static readonly PasswordHasher<StaffUser> Hasher = new();
     public const int MinPasswordLength = 10;
@@ -35,7 +37,7 @@ public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvi
         if (generated) password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
         try
         {
-            await CreateAsync(programme.Id, email, "Administrator", StaffRole.Admin, password!, ct);
+            await CreateAsync(programme.Id, email, "Administrator", StaffRole.Admin, password!, AuditActor.System, ct);
         }
         catch (DbUpdateException)
         {
@@ -52,7 +54,10 @@ public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvi
         }
     }
 
-    /// <summary>Checks an e-mail and password. Every failure looks the same and is counted by the throttle.</summary>
+    /// <summary>
+    /// Checks an e-mail and password. Every failure looks the same and is counted by the throttle. Successes and
+    /// failures on a known account are audited in its programme; an unknown e-mail belongs to no programme.
+    /// </summary>
     public async Task<(SignInOutcome Outcome, StaffUser? User)> SignInAsync(string email, string password, string? address, CancellationToken ct)
     {
         email = (email ?? "").Trim();
@@ -65,12 +70,24 @@ public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvi
             if (check == PasswordVerificationResult.Failed) continue;
             if (check == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = Hasher.HashPassword(user, password!);
             user.LastSignInAt = clock.GetUtcNow().UtcDateTime;
+            AuditLog.Add(db, user.ProgrammeId, new AuditActor(AuditActorKind.Staff, user.Id, user.Email, address), AuditActions.StaffSignIn,
+                user.LastSignInAt.Value, user.Email);
             await db.SaveChangesAsync(ct);
             throttle.Succeeded("staff", email);
             return (SignInOutcome.Success, user);
         }
         if (candidates.Count == 0) Hasher.HashPassword(new StaffUser { Email = "", EmailKey = "", Name = "", PasswordHash = "" }, password ?? ""); // same cost either way
         throttle.Failed("staff", email, address);
+        if (key.Length is > 0 and <= 254)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            foreach (var known in await db.StaffUsers.AsNoTracking().Where(u => u.EmailKey == key).ToListAsync(ct))
+            {
+                AuditLog.Add(db, known.ProgrammeId, new AuditActor(AuditActorKind.Staff, known.Id, known.Email, address), AuditActions.StaffSignInFailed,
+                    now, known.Email, known.Active ? "wrong password" : "account disabled");
+            }
+            await db.SaveChangesAsync(ct);
+        }
         return (SignInOutcome.Failed, null);
     }
 
@@ -84,7 +101,7 @@ public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvi
     }
 
     /// <summary>Creates a staff account.</summary>
-    public async Task<StaffUser> CreateAsync(Guid programmeId, string email, string name, StaffRole role, string password, CancellationToken ct)
+    public async Task<StaffUser> CreateAsync(Guid programmeId, string email, string name, StaffRole role, string password, AuditActor actor, CancellationToken ct)
     {
         var user = new StaffUser
         {
@@ -93,8 +110,43 @@ public sealed class StaffAccounts(TreueDb db, SignInThrottle throttle, TimeProvi
         };
         user.PasswordHash = Hasher.HashPassword(user, password);
         db.StaffUsers.Add(user);
+        AuditLog.Add(db, programmeId, actor, AuditActions.StaffCreated, user.CreatedAt, user.Email, $"{user.Name}, {role.ToString().ToLowerInvariant()}");
         await db.SaveChangesAsync(ct);
         return user;
+    }
+
+    /// <summary>
+    /// Disables or enables an account of the programme. A disabled account's sessions end on their next request, on
+    /// every node; this node forgets what it remembered about sessions at once.
+    /// </summary>
+    public async Task<bool> SetActiveAsync(Guid programmeId, Guid userId, bool active, AuditActor actor, CancellationToken ct)
+    {
+        var user = await db.StaffUsers.SingleOrDefaultAsync(u => u.Id == userId && u.ProgrammeId == programmeId, ct);
+        if (user is null) return false;
+        if (user.Active != active)
+        {
+            user.Active = active;
+            AuditLog.Add(db, programmeId, actor, active ? AuditActions.StaffEnabled : AuditActions.StaffDisabled, clock.GetUtcNow().UtcDateTime, user.Email);
+            await db.SaveChangesAsync(ct);
+        }
+        sessions?.Forget();
+        return true;
+    }
+
+    /// <summary>Gives an account another role; its open sessions carry the new role from their next request on.</summary>
+    public async Task<bool> SetRoleAsync(Guid programmeId, Guid userId, StaffRole role, AuditActor actor, CancellationToken ct)
+    {
+        var user = await db.StaffUsers.SingleOrDefaultAsync(u => u.Id == userId && u.ProgrammeId == programmeId, ct);
+        if (user is null || !Enum.IsDefined(role)) return false;
+        if (user.Role != role)
+        {
+            AuditLog.Add(db, programmeId, actor, AuditActions.StaffRoleChanged, clock.GetUtcNow().UtcDateTime, user.Email,
+                $"{user.Role.ToString().ToLowerInvariant()} -> {role.ToString().ToLowerInvariant()}");
+            user.Role = role;
+            await db.SaveChangesAsync(ct);
+        }
+        sessions?.Forget();
+        return true;
     }
 
     /// <summary>Sets a new password.</summary>

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Treue.Server.Infrastructure;
+using Treue.Storage;
 using Treue.Storage.Entities;
 
 namespace Treue.Server.Web.Shared;
@@ -52,19 +53,37 @@ public static class WebAuth
     public static readonly TimeSpan StaffMaxSession = TimeSpan.FromHours(10);
     public static readonly TimeSpan MemberIdle = TimeSpan.FromDays(14);
 
-    public static ClaimsPrincipal StaffPrincipal(StaffUser u, DateTime now) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal StaffPrincipal(StaffUser u, Guid session, DateTime now) => new(new ClaimsIdentity(
     [
         new Claim(StaffIdClaim, u.Id.ToString()), new Claim(ProgrammeClaim, u.ProgrammeId.ToString()),
         new Claim(StaffRoleClaim, u.Role.ToString()), new Claim(ClaimTypes.Name, u.Email),
         new Claim(SignedInAtClaim, now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new Claim(WebSessions.SessionClaim, session.ToString()),
     ], StaffScheme, ClaimTypes.Name, StaffRoleClaim));
 
-    public static ClaimsPrincipal MemberPrincipal(Member m, DateTime now) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal MemberPrincipal(Member m, Guid session, DateTime now) => new(new ClaimsIdentity(
     [
         new Claim(MemberIdClaim, m.Id.ToString()), new Claim(ProgrammeClaim, m.ProgrammeId.ToString()),
         new Claim(ClaimTypes.Name, m.Name),
         new Claim(SignedInAtClaim, now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new Claim(WebSessions.SessionClaim, session.ToString()),
     ], MemberScheme, ClaimTypes.Name, ClaimTypes.Role));
+
+    /// <summary>Starts a session for a staff user and sets the console's cookie.</summary>
+    public static async Task SignInStaffAsync(HttpContext http, StaffUser user, DateTime now)
+    {
+        var db = http.RequestServices.GetRequiredService<TreueDb>();
+        var session = await WebSessions.StartAsync(db, SessionKind.Staff, user.ProgrammeId, user.Id, now, http.RequestAborted);
+        await http.SignInAsync(StaffScheme, StaffPrincipal(user, session, now));
+    }
+
+    /// <summary>Starts a session for a member and sets the portal's cookie, which outlives the browser for <see cref="MemberIdle"/>.</summary>
+    public static async Task SignInMemberAsync(HttpContext http, Member member, DateTime now)
+    {
+        var db = http.RequestServices.GetRequiredService<TreueDb>();
+        var session = await WebSessions.StartAsync(db, SessionKind.Member, member.ProgrammeId, member.Id, now, http.RequestAborted);
+        await http.SignInAsync(MemberScheme, MemberPrincipal(member, session, now), new AuthenticationProperties { IsPersistent = true });
+    }
 
     public static void AddWebAuthentication(this WebApplicationBuilder builder)
     {
@@ -86,6 +105,7 @@ public static class WebAuth
                 o.SlidingExpiration = true;
                 o.LoginPath = "/admin/signin";
                 o.AccessDeniedPath = "/admin/denied";
+                o.Events.OnValidatePrincipal = c => c.HttpContext.RequestServices.GetRequiredService<WebSessions>().ValidateAsync(c);
             })
             .AddCookie(MemberScheme, o =>
             {
@@ -97,7 +117,9 @@ public static class WebAuth
                 o.SlidingExpiration = true;
                 o.LoginPath = "/portal/signin";
                 o.AccessDeniedPath = "/portal/signin";
+                o.Events.OnValidatePrincipal = c => c.HttpContext.RequestServices.GetRequiredService<WebSessions>().ValidateAsync(c);
             });
+        builder.Services.AddSingleton<WebSessions>();
         var policies = builder.Services.AddAuthorizationBuilder();
         foreach (var (name, roles) in StaffPolicies)
         {

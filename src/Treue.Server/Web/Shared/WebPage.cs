@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Treue.Server.Features.Audit;
 using Treue.Storage;
 using Treue.Storage.Entities;
 
@@ -15,6 +16,7 @@ public abstract class WebPage : OwningComponentBase
     [CascadingParameter] protected Task<AuthenticationState> AuthState { get; set; } = default!;
     [Inject] protected Loc L { get; set; } = default!;
     [Inject] protected NavigationManager Nav { get; set; } = default!;
+    [Inject] private IHttpContextAccessor Http { get; set; } = default!;
 
     protected TreueDb Db => ScopedServices.GetRequiredService<TreueDb>();
     protected T Service<T>() where T : notnull => ScopedServices.GetRequiredService<T>();
@@ -28,6 +30,10 @@ public abstract class WebPage : OwningComponentBase
     /// <summary>The staff user's e-mail, recorded as the author of changes and as the ledger's actor.</summary>
     protected string StaffEmail => User.Identities.FirstOrDefault(i => i.AuthenticationType == WebAuth.StaffScheme)?.Name ?? "";
     protected string Actor => "staff:" + StaffEmail;
+    /// <summary>The signed-in staff user as the actor of the audit log, with the address the page was opened from.</summary>
+    protected AuditActor Auditor => AuditActor.Staff(User, Address);
+    /// <summary>The remote address of the browser, as far as the connection of the page tells it.</summary>
+    protected string? Address { get; private set; }
 
     /// <summary>True for pages of the member portal: the member's identity rules, not the staff's.</summary>
     protected virtual bool IsPortal => false;
@@ -35,6 +41,7 @@ public abstract class WebPage : OwningComponentBase
     protected override async Task OnInitializedAsync()
     {
         User = (await AuthState).User;
+        Address ??= Http.HttpContext?.Connection.RemoteIpAddress?.ToString();
         if (IsPortal)
         {
             MemberId = Guid.TryParse(User.FindFirstValue(WebAuth.MemberIdClaim), out var member) ? member : Guid.Empty;

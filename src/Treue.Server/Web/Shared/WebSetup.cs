@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
@@ -16,6 +18,7 @@ public static class WebSetup
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<AuthenticationStateProvider, SessionRevalidation>();
         builder.Services.AddMudServices();
         builder.Services.AddSingleton<SignInThrottle>();
@@ -66,14 +69,19 @@ public static class WebSetup
             return Results.LocalRedirect(target);
         }).ExcludeFromDescription().AllowAnonymous();
         app.MapPost("/admin/signout", SignOutAsync(WebAuth.StaffScheme, "/admin/signin")).ExcludeFromDescription()
-            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
         app.MapPost("/portal/signout", SignOutAsync(WebAuth.MemberScheme, "/portal/signin")).ExcludeFromDescription()
-            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
     }
 
     private static Func<HttpContext, Task<IResult>> SignOutAsync(string scheme, string then) => async http =>
     {
-        await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignOutAsync(http, scheme);
+        // The antiforgery middleware only records its verdict; an endpoint that binds no form must read it itself.
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+            return Results.BadRequest();
+        var user = (await http.AuthenticateAsync(scheme)).Principal;
+        if (user is not null) await http.RequestServices.GetRequiredService<WebSessions>().EndAsync(user, scheme, http.RequestAborted);
+        await http.SignOutAsync(scheme);
         return Results.LocalRedirect(then);
     };
 
