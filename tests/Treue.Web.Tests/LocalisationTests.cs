@@ -16,7 +16,8 @@ public sealed partial class LocalisationTests
     public void Every_text_of_the_analytics_pages_has_a_German_translation()
     {
         var folder = Path.Combine(Infrastructure.WebServer.RepositoryRoot(), "src", "Treue.Server", "Web");
-        var files = Directory.GetFiles(Path.Combine(folder, "Admin", "Analytics"), "*.razor").Append(Path.Combine(folder, "Shared", "AdminNav.razor")).ToList();
+        var files = Directory.GetFiles(Path.Combine(folder, "Admin", "Analytics"), "*.razor").Append(Path.Combine(folder, "Shared", "AdminNav.razor"))
+            .Append(Path.Combine(folder, "Admin", "AuditPage.razor")).Append(Path.Combine(folder, "Admin", "StaffPage.razor")).ToList();
         Assert.True(files.Count >= 6);
         var german = German();
         var missing = files.SelectMany(f => Text().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Replace(@"\\", @"\", StringComparison.Ordinal)))
