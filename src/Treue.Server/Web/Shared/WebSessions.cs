@@ -32,6 +32,11 @@ public sealed class WebSessions(IServiceScopeFactory scopes, TimeProvider clock)
     /// <summary>Records a new session and returns its id, which goes into the cookie.</summary>
     public static async Task<Guid> StartAsync(TreueDb db, SessionKind kind, Guid programmeId, Guid subjectId, DateTime now, CancellationToken ct)
     {
+        // The account's finished sessions go when it signs in again, so the table holds about one row per account and device.
+        var staffCutoff = now - WebAuth.StaffMaxSession;
+        await db.WebSessions.Where(s => s.ProgrammeId == programmeId && s.SubjectId == subjectId
+                && (s.EndedAt != null || (s.Kind == SessionKind.Staff && s.CreatedAt < staffCutoff)))
+            .ExecuteDeleteAsync(ct);
         var session = new WebSession { Id = Guid.NewGuid(), ProgrammeId = programmeId, Kind = kind, SubjectId = subjectId, CreatedAt = now };
         db.WebSessions.Add(session);
         await db.SaveChangesAsync(ct);
