@@ -53,13 +53,19 @@ public sealed class SessionBrowserTests(WebServer server)
         await support.WaitForURLAsync("**/admin/signin**");
     }
 
+    private static async Task<IEnumerable<Cookie>> CookiesOfAsync(IPage page) =>
+        (await page.Context.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, Expires = c.Expires, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
+        });
+
     [Fact]
     public async Task A_copy_of_the_cookie_stops_working_when_its_session_signs_out()
     {
         var first = await server.NewPageAsync();
         await first.StaffSignInAsync(WebServer.MarketerEmail);
         var copy = await server.NewPageAsync();
-        await copy.Context.AddCookiesAsync(await first.Context.CookiesAsync());
+        await copy.Context.AddCookiesAsync(await CookiesOfAsync(first));
         await copy.OpenAsync("/admin");
         Assert.DoesNotContain("/admin/signin", copy.Url, StringComparison.Ordinal);
 
@@ -72,7 +78,7 @@ public sealed class SessionBrowserTests(WebServer server)
         var member = await server.NewPageAsync();
         await member.MemberSignInAsync(server.Cara.Email);
         var memberCopy = await server.NewPageAsync();
-        await memberCopy.Context.AddCookiesAsync(await member.Context.CookiesAsync());
+        await memberCopy.Context.AddCookiesAsync(await CookiesOfAsync(member));
         await member.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await member.WaitForURLAsync("**/portal/signin");
         await memberCopy.GotoAsync("/portal/rewards");

@@ -127,7 +127,7 @@ public sealed class WebServer : IAsyncLifetime
         var card = CardEndpoints.NewCard(m, CardKind.Digital, null, m.EnrolledAt);
         db.Cards.Add(card);
         await db.SaveChangesAsync();
-        await accounts.SetPasswordAsync(m.ProgrammeId, m.Id, Password, AuditActor.System, CancellationToken.None);
+        await accounts.SetPasswordAsync(m.ProgrammeId, m.Id, Password, CancellationToken.None);
         return new TestMember(m.Id, name, email, card.Number);
     }
 
