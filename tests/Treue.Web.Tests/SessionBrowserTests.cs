@@ -16,7 +16,7 @@ public sealed class SessionBrowserTests(WebServer server)
     /// <summary>A support account of its own, so that disabling it leaves the other tests' accounts alone.</summary>
     private async Task<string> NewSupportAsync()
     {
-        var email = $"temp-{Guid.NewGuid():N}@test.treue"[..30];
+        var email = $"temp-{Guid.NewGuid():N}"[..15] + "@test.treue";
         await using var db = server.Db();
         var accounts = new StaffAccounts(db, new SignInThrottle(TimeProvider.System), TimeProvider.System, new ConfigurationBuilder().Build(),
             NullLogger<StaffAccounts>.Instance);
