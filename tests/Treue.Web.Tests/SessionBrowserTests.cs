@@ -46,7 +46,12 @@ public sealed class SessionBrowserTests(WebServer server)
         if (await support.Locator("#adjust-submit").IsVisibleAsync()) await support.Locator("#adjust-submit").ClickAsync();
         await support.WaitForTimeoutAsync(1000);
         await using (var db = server.Db())
+        {
             Assert.False(await db.LedgerTransactions.AnyAsync(t => t.Actor == "staff:" + email));
+            // The console's act is audited with the admin who did it.
+            var disabled = await db.AuditEntries.SingleAsync(e => e.Action == AuditActions.StaffDisabled && e.Target == email);
+            Assert.Equal((AuditActorKind.Staff, WebServer.AdminEmail), (disabled.ActorKind, disabled.Actor));
+        }
 
         // The cookie it still holds is refused on the next request.
         await support.GotoAsync($"/admin/members/{server.Ana.Id}");
