@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Domain.Earning;
 using Treue.Domain.Ledger;
+using Treue.Server.Features.Audit;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
@@ -152,9 +153,12 @@ public static class RewardEndpoints
 
     /// <summary>Cancels a placed order: the points go back into the lots they came from and the stock is released.</summary>
     internal static async Task<(RewardOrder? Order, ProblemHttpResult? Problem)> CancelAsync(TreueDb db, PointsLedger ledger, Guid programmeId,
-        Guid orderId, Guid? onlyMember, string? actor, DateTime now, CancellationToken ct)
+        Guid orderId, Guid? onlyMember, string? actor, DateTime now, CancellationToken ct, AuditActor? staff = null)
     {
         await using var work = await Work.BeginAsync(db, ct);
+        // A refund from the console names the staff account in the ledger: a disabled account may not be that actor.
+        if (staff is not null && !await AuditLog.MayActAsync(db, programmeId, staff, ct))
+            return (null, Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403));
         // Taking the order from Placed to Cancelled is the guarded step: two cancellations cannot both refund.
         var changed = await db.RewardOrders
             .Where(o => o.Id == orderId && o.ProgrammeId == programmeId && o.Status == RewardOrderStatus.Placed && (onlyMember == null || o.MemberId == onlyMember))
