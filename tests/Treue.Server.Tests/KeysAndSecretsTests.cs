@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Treue.Server.Features.ApiKeys;
@@ -174,6 +175,54 @@ public abstract class KeysAndSecretsTests(TreueServer server, KeysAndSecretsTest
         Assert.Contains(failedTrace, traceId, StringComparison.Ordinal);
         var logged = probes.Logs.Where(e => e.Category == "Treue.Errors" && e.Level == LogLevel.Error).ToList();
         Assert.Contains(logged, e => e.Message.Contains(traceId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sign_in_codes_and_links_are_stored_as_keyed_hashes_and_still_sign_in()
+    {
+        var p = await server.NewProgrammeAsync();
+        var email = $"m-{Guid.NewGuid():N}@example.org";
+        var enrol = await p.Pos.PostAsJsonAsync("/api/v1/members", new { name = "Code Member", email }, TestProgramme.Json, Ct);
+        await TestProgramme.Expect(enrol, HttpStatusCode.Created);
+        var memberId = Guid.Parse((string)(await enrol.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json, Ct))!["id"]!);
+
+        using var scope = server.Services.CreateScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<TreueDb>();
+        var sent = new List<Web.Shared.SignInCodeMessage>();
+        var portal = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Treue:Portal:Programme"] = p.Code }).Build();
+        Web.Portal.MemberAccounts Accounts() => new(db, new Web.Shared.SignInThrottle(server.Clock), new Capture(sent), server.Clock, portal,
+            services.GetRequiredService<ServerSecret>());
+
+        Assert.True(await Accounts().RequestCodeAsync(email, new Uri("http://localhost/"), "10.0.0.1", Ct));
+        server.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await Accounts().RequestCodeAsync(email, new Uri("http://localhost/"), "10.0.0.1", Ct));
+        var (code, link) = (sent[0].Code, sent[1].Link);
+        var token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!;
+        var rows = await db.SignInCodes.AsNoTracking().Where(c => c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(Ct);
+        Assert.Equal(2, rows.Count);
+        static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        Assert.NotEqual(Sha256(code), rows[0].CodeHash);
+        Assert.NotEqual(Sha256(token), rows[1].LinkHash);
+        Assert.DoesNotContain(rows, r => r.CodeHash.Contains(code, StringComparison.Ordinal) || r.LinkHash.Contains(token, StringComparison.Ordinal));
+
+        // The newest code is the one that counts; the first one's link still signs in once.
+        var (outcome, member) = await Accounts().SignInWithCodeAsync(email, sent[1].Code, "10.0.0.1", Ct);
+        Assert.Equal(Web.Admin.SignInOutcome.Success, outcome);
+        Assert.Equal(memberId, member!.Id);
+        var first = System.Web.HttpUtility.ParseQueryString(sent[0].Link.Query)["token"]!;
+        Assert.Equal(memberId, (await Accounts().SignInWithLinkAsync(first, Ct))?.Id);
+        Assert.Null(await Accounts().SignInWithLinkAsync(first, Ct));
+    }
+
+    private sealed class Capture(List<Web.Shared.SignInCodeMessage> sent) : Web.Shared.ISignInCodeSender
+    {
+        public Task SendAsync(Web.Shared.SignInCodeMessage message, CancellationToken ct)
+        {
+            sent.Add(message);
+            return Task.CompletedTask;
+        }
     }
 
     private static object Quote(string? card = null) => new
