@@ -58,6 +58,7 @@ public static class TreueApp
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();
         builder.Services.AddSingleton<ApiKeyCache>();
+        builder.Services.AddSingleton<ServerSecret>();
         builder.Services.AddScoped<PointsLedger>();
         builder.Services.AddScoped<ProgrammeApplier>();
         builder.Services.AddScoped<AnalyticsService>();
@@ -94,6 +95,11 @@ public static class TreueApp
         }));
 
         var app = builder.Build();
+        // Read (or created) now: a malformed key stops the start instead of the first sign-in.
+        app.Services.GetRequiredService<ServerSecret>();
+        if (!ServerSecret.IsConfigured(app.Configuration) && StorageSetup.Detect(connectionString) == DatabaseProvider.Postgres)
+            app.Logger.LogWarning("{Setting} is not set, so this node keeps its own key in its data folder: sign-in codes and links sent by one node " +
+                "do not work on another. Give every node the same {Setting}.", ServerSecret.Setting, ServerSecret.Setting);
         if (options.MigrateOnStart)
         {
             using var scope = app.Services.CreateScope();
@@ -142,8 +148,7 @@ public static class TreueApp
         var (programmeId, keys) = await seeder.EnsureProgrammeAsync(CancellationToken.None);
         if (keys is not null)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(keysFile)!);
-            await File.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, TreueJson.Options));
+            await PrivateFiles.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, TreueJson.Options));
         }
         else if (File.Exists(keysFile))
         {

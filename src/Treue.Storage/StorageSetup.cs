@@ -46,13 +46,40 @@ public static class StorageSetup
                 DefaultTimeout = 30,
                 Pooling = true,
             };
-            if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir)
-                Directory.CreateDirectory(dir);
+            PrepareFile(builder);
             options.UseSqlite(builder.ConnectionString, o => o.MigrationsAssembly("Treue.Storage.Sqlite"));
             options.AddInterceptors(SqliteDurability.Instance);
         }
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         return options;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Prepared = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Creates the database file (0600, in a 0700 folder) before SQLite opens it, which would create it readable by
+    /// every local user under the usual umask. SQLite gives its WAL and shared-memory files the database file's mode.
+    /// </summary>
+    private static void PrepareFile(SqliteConnectionStringBuilder builder)
+    {
+        var source = builder.DataSource;
+        if (builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(source) || source == ":memory:"
+            || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return;
+        var path = Path.GetFullPath(source);
+        if (!Prepared.TryAdd(path, true)) return;
+        if (builder.Mode != SqliteOpenMode.ReadWriteCreate)
+        {
+            PrivateFiles.CreateFolder(Path.GetDirectoryName(path)!);
+            return;
+        }
+        if (!PrivateFiles.Ensure(path)) return;
+        // An empty file is a database, but not yet in WAL mode, which a read-only connection (EF's check whether the
+        // database exists) could not switch it to.
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ConnectionString);
+        connection.Open();
+        using var wal = connection.CreateCommand();
+        wal.CommandText = "PRAGMA journal_mode=WAL";
+        wal.ExecuteNonQuery();
     }
 
     /// <summary>

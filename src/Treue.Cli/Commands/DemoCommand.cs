@@ -33,8 +33,7 @@ internal static class DemoCommand
             var keysFile = Path.Combine(Path.GetFullPath(options.DataFolder), "demo-api-keys.json");
             if (keys is not null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(keysFile)!);
-                await File.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, TreueJson.Options), ct);
+                await PrivateFiles.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, TreueJson.Options), ct);
                 say($"Created the demo programme '{DemoSeeder.Code}'.");
             }
             else if (File.Exists(keysFile))

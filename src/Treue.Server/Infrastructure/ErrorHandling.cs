@@ -78,8 +78,10 @@ public static class ErrorHandling
         if (result is null)
         {
             if (http.RequestAborted.IsCancellationRequested) return;
+            // The same id the problem carries (see ProblemDetails' traceId), so a report from a client leads to this entry.
+            var traceId = System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Treue.Errors")
-                .LogError(error, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+                .LogError(error, "Unhandled error on {Method} {Path} (trace {TraceId})", http.Request.Method, http.Request.Path, traceId);
             result = Problems.Problem("internal_error", "Something went wrong on our side. The error was logged; nothing was changed.", status: 500);
         }
         await result.ExecuteAsync(http);

@@ -82,7 +82,10 @@ public sealed class GroupCommit : IAsyncDisposable
         Enabled = options.Value.Enabled ?? true;
         Writers = sqlite ? 1 : options.Value.Writers ?? Math.Clamp(Environment.ProcessorCount, 2, 8);
         _maxBatch = options.Value.MaxBatch;
-        _writers = Enabled ? Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteAsync)).ToArray() : [];
+        // The writers outlive the request that happens to create this service; they must not carry its context (its
+        // trace id above all) into every request they run. Each job runs in its own request's context instead.
+        using (ExecutionContext.SuppressFlow())
+            _writers = Enabled ? Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteAsync)).ToArray() : [];
     }
 
     /// <summary>Whether requests are grouped at all.</summary>
@@ -114,7 +117,7 @@ public sealed class GroupCommit : IAsyncDisposable
     public Task RunAsync(Func<IServiceProvider, CancellationToken, Task<bool>> work, Action? beforeRetry, CancellationToken ct)
     {
         if (!Enabled) throw new InvalidOperationException("Group commit is disabled.");
-        var job = new Job(work, beforeRetry, ct);
+        var job = new Job(work, beforeRetry, ExecutionContext.Capture(), ct);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(job), this);
         return job.Done.Task;
     }
@@ -174,7 +177,7 @@ public sealed class GroupCommit : IAsyncDisposable
                 try
                 {
                     db.ChangeTracker.Clear();
-                    keep = await job.Work(scope.ServiceProvider, job.Cancel);
+                    keep = await job.RunAsync(scope.ServiceProvider);
                 }
                 catch (Exception e)
                 {
@@ -279,8 +282,20 @@ public sealed class GroupCommit : IAsyncDisposable
         }
     }
 
-    private sealed record Job(Func<IServiceProvider, CancellationToken, Task<bool>> Work, Action? BeforeRetry, CancellationToken Cancel)
+    private sealed record Job(Func<IServiceProvider, CancellationToken, Task<bool>> Work, Action? BeforeRetry, ExecutionContext? Context, CancellationToken Cancel)
     {
+        /// <summary>
+        /// Runs the work in the context of the request that queued it, so that its activity (the trace id of its
+        /// problems) and its logging scope are its own; the writer's context is back when this returns.
+        /// </summary>
+        public Task<bool> RunAsync(IServiceProvider services)
+        {
+            if (Context is null) return Work(services, Cancel);
+            Task<bool>? task = null;
+            ExecutionContext.Run(Context, _ => task = Work(services, Cancel), null);
+            return task!;
+        }
+
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Attempts { get; set; }
     }

@@ -20,11 +20,72 @@ public sealed class IdempotencyOptions
 }
 
 /// <summary>
+/// Marks an endpoint that changes nothing although its method is POST (a quote, a what-if replay): it takes no part in
+/// idempotency or group commit, so it neither claims a key nor opens a write transaction (on SQLite, the only write lock).
+/// </summary>
+public sealed class WritesNothing
+{
+    public static readonly WritesNothing Instance = new();
+}
+
+/// <summary>
+/// Marks an endpoint whose response carries a secret (a new API key) in the named top-level JSON members. The copy kept
+/// for idempotent replays has those members set to null and <c>secretRedacted</c> set to true; only the first
+/// response ever carries the secret.
+/// </summary>
+public sealed class SecretInResponse(params string[] members)
+{
+    /// <summary>The JSON member (camelCase, top level) that holds the secret.</summary>
+    public IReadOnlyList<string> Members { get; } = members;
+
+    /// <summary>The member a redacted copy carries, so that a replay says why the secret is missing.</summary>
+    public const string RedactedMember = "secretRedacted";
+
+    /// <summary>The body to store: the secret members nulled, or nothing at all when the body is not a JSON object.</summary>
+    public byte[] Redact(byte[] body)
+    {
+        System.Text.Json.Nodes.JsonObject? json;
+        try
+        {
+            json = System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            json = null;
+        }
+        // A body that cannot be read cannot be shown to be free of the secret, so none is kept.
+        if (json is null) return [];
+        var found = false;
+        foreach (var member in Members)
+        {
+            if (!json.ContainsKey(member)) continue;
+            json[member] = null;
+            found = true;
+        }
+        if (found) json[RedactedMember] = true;
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(json);
+    }
+}
+
+/// <summary>Marks endpoints for <see cref="IdempotencyMiddleware"/>.</summary>
+public static class IdempotencyExtensions
+{
+    /// <summary>The endpoint writes nothing: an <c>Idempotency-Key</c> is ignored and the request is never grouped.</summary>
+    public static TBuilder WithWritesNothing<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(WritesNothing.Instance);
+
+    /// <summary>The response carries a secret in these top-level JSON members, which a stored copy for replays must not.</summary>
+    public static TBuilder WithSecretInResponse<TBuilder>(this TBuilder builder, params string[] members) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new SecretInResponse(members));
+}
+
+/// <summary>
 /// Honours the <c>Idempotency-Key</c> header on every state-changing request under <c>/api/v1</c>, after the
 /// IETF draft: the first response (status and body) is stored in the same transaction as the request's effects,
 /// so a retry with the same key and the same body gets that response again and changes nothing; the same key with
 /// another body is refused with 422; while the first request is still running, a retry gets 409.
-/// Keys are scoped to the API key that sent them.
+/// Keys are scoped to the API key that sent them. Requests marked <see cref="WritesNothing"/> take no part; a response
+/// marked <see cref="SecretInResponse"/> is stored without its secret.
 /// </summary>
 public sealed class IdempotencyMiddleware(RequestDelegate next)
 {
@@ -34,9 +95,11 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     public async Task InvokeAsync(HttpContext http, TreueDb db, TimeProvider clock, GroupCommit group)
     {
         var method = http.Request.Method;
-        var writes = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && http.User.Identity?.IsAuthenticated == true;
+        var endpoint = http.GetEndpoint();
+        var writes = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method)
+            && http.User.Identity?.IsAuthenticated == true && endpoint?.Metadata.GetMetadata<WritesNothing>() is null;
         var keyed = writes && http.Request.Headers.ContainsKey(Header);
-        var grouped = writes && group.Enabled && http.GetEndpoint()?.Metadata.GetMetadata<GroupCommitted>() is not null;
+        var grouped = writes && group.Enabled && endpoint?.Metadata.GetMetadata<GroupCommitted>() is not null;
         if (!keyed && !grouped)
         {
             await next(http);
@@ -170,7 +233,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             ProgrammeId = request.Caller.ProgrammeId, Scope = request.Caller.KeyId, Key = request.Key, RequestHash = request.Hash,
             CreatedAt = clock.GetUtcNow().UtcDateTime, StatusCode = http.Response.StatusCode, ContentType = http.Response.ContentType,
             Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
-            Body = ((MemoryStream)http.Response.Body).ToArray(),
+            Body = StoredBody(http),
         });
         await SqliteInserts.SaveAsync(db, ct);
         return true;
@@ -243,10 +306,17 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         record.StatusCode = http.Response.StatusCode;
         record.ContentType = http.Response.ContentType;
         record.Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null;
-        record.Body = ((MemoryStream)http.Response.Body).ToArray();
+        record.Body = StoredBody(http);
         db.IdempotencyRecords.Update(record);
         await db.SaveChangesAsync(ct);
         return true;
+    }
+
+    /// <summary>The response body as kept for replays: without the secret of an endpoint that answers with one.</summary>
+    private static byte[] StoredBody(HttpContext http)
+    {
+        var body = ((MemoryStream)http.Response.Body).ToArray();
+        return http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret ? secret.Redact(body) : body;
     }
 
     private sealed record Keyed(Caller Caller, string Key, string Hash);

@@ -108,7 +108,8 @@ public sealed class WebServer : IAsyncLifetime
         await staff.CreateAsync(ProgrammeId, MarketerEmail, "Mo Marketer", StaffRole.Marketer, Password, AuditActor.System, CancellationToken.None);
         await staff.CreateAsync(ProgrammeId, AnalystEmail, "Ann Analyst", StaffRole.Analyst, Password, AuditActor.System, CancellationToken.None);
         await staff.CreateAsync(ProgrammeId, ThrottledEmail, "Fred Forgetful", StaffRole.Support, Password, AuditActor.System, CancellationToken.None);
-        var members = new MemberAccounts(db, throttle, new NoSender(), TimeProvider.System, config);
+        var secret = new Treue.Server.Infrastructure.ServerSecret(config, Microsoft.Extensions.Options.Options.Create(new Treue.Server.TreueOptions { DataFolder = _folder }));
+        var members = new MemberAccounts(db, throttle, new NoSender(), TimeProvider.System, config, secret);
         Ana = await MemberAsync(db, members, "Ana Tester", "ana@example.org");
         Ben = await MemberAsync(db, members, "Ben Otherperson", "ben@example.org");
         Cara = await MemberAsync(db, members, "Cara Shopper", "cara@example.org");

@@ -14,7 +14,7 @@ public static class AnalyticsEndpoints
         var g = api.MapGroup("/analytics").WithTags("Analytics").RequireAuthorization(Policies.Admin);
         g.MapGet("/economics", Economics).WithSummary("Points liability, expected breakage, redemption rate and reward cost per month");
         g.MapGet("/loyalty", Loyalty).WithSummary("Cross-buying, members against anonymous buyers, and revenue around enrolment");
-        g.MapPost("/what-if", WhatIfReplay).WithSummary("Replay a period of real purchases under proposed earning rules and compare; writes nothing");
+        g.MapPost("/what-if", WhatIfReplay).WithWritesNothing().WithSummary("Replay a period of real purchases under proposed earning rules and compare; writes nothing");
         g.MapGet("/abc", Abc).WithSummary("ABC classes of members by revenue, the Pareto curve and the Gini coefficient");
         g.MapGet("/rfm", RfmSegments).WithSummary("RFM segments as of a day, their revenue, and members' moves since an earlier day");
         g.MapGet("/rfm/members", RfmSegmentMembers).WithSummary("The members of one RFM segment, best first (paginated)");

@@ -14,8 +14,11 @@ public sealed record ApiKeyView(Guid Id, string Name, ApiRole Role, string? Part
     public static ApiKeyView From(ApiKey k) => new(k.Id, k.Name, k.Role, k.PartnerCode, k.Prefix, k.CreatedAt, k.RevokedAt, k.LastUsedAt);
 }
 
-/// <summary>A newly created key. <see cref="Key"/> is shown this once and never stored.</summary>
-public sealed record CreatedApiKey(ApiKeyView ApiKey, string Key);
+/// <summary>
+/// A newly created key. <see cref="Key"/> is shown this once and never stored: a replay of the creation (the same
+/// Idempotency-Key) answers the same key record with <see cref="Key"/> null and <see cref="SecretRedacted"/> true.
+/// </summary>
+public sealed record CreatedApiKey(ApiKeyView ApiKey, string Key, bool SecretRedacted = false);
 
 /// <summary>Creating, listing and revoking API keys of the caller's programme (admin).</summary>
 public static class ApiKeyEndpoints
@@ -24,7 +27,8 @@ public static class ApiKeyEndpoints
     {
         var g = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
         g.MapGet("/", List).WithSummary("The programme's API keys (without secrets)");
-        g.MapPost("/", Create).WithSummary("Create a key; the secret is in the response only");
+        g.MapPost("/", Create).WithSecretInResponse("key")
+            .WithSummary("Create a key; the secret is in the first response only (a replay answers it without the secret)");
         g.MapPost("/{keyId:guid}/revoke", Revoke).WithSummary("Revoke a key");
         return api;
     }
@@ -57,16 +61,30 @@ public static class ApiKeyEndpoints
         v.Text(req.Partner, "partner", 64, required: false);
         if (v.Failed) return v.Problem();
         var caller = Caller.From(http.User);
+        // A key never makes a key with more rights than its own: not a higher role, not a wider partner binding.
+        if (Rank(req.Role) > Rank(caller.Role))
+            return Problems.Problem("forbidden", "A key cannot create a key with a higher role than its own.", "role", 403);
+        if (caller.PartnerCode is not null && !string.Equals(req.Partner, caller.PartnerCode, StringComparison.Ordinal))
+            return Problems.Problem("forbidden", $"This key is bound to partner '{caller.PartnerCode}' and can only create keys bound to it.", "partner", 403);
         if (req.Partner is not null && !await db.Partners.AnyAsync(p => p.ProgrammeId == caller.ProgrammeId && p.Code == req.Partner, ct))
             return Problems.Problem("partner_not_found", "The partner is not part of this programme.", "partner");
         var created = await CreateAsync(db, caller.ProgrammeId, req.Name, req.Role, req.Partner, clock.GetUtcNow().UtcDateTime, ct, AuditActor.Api(http));
         return TypedResults.Created($"/api/v1/api-keys/{created.ApiKey.Id}", created);
     }
 
+    private static int Rank(ApiRole role) => role switch { ApiRole.Admin => 2, _ => 1 };
+
     private static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Revoke(Guid keyId, HttpContext http, TreueDb db, TimeProvider clock,
         ApiKeyCache keys, CancellationToken ct)
     {
-        var key = await RevokeAsync(db, keys, Caller.From(http.User).ProgrammeId, keyId, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
+        var caller = Caller.From(http.User);
+        var partner = await db.ApiKeys.Where(k => k.Id == keyId && k.ProgrammeId == caller.ProgrammeId)
+            .Select(k => new { k.PartnerCode }).SingleOrDefaultAsync(ct);
+        if (partner is null) return Problems.NotFound("not_found", "The API key", "keyId");
+        // A partner-bound key may only revoke keys of its own partner.
+        if (caller.PartnerCode is not null && !string.Equals(partner.PartnerCode, caller.PartnerCode, StringComparison.Ordinal))
+            return Problems.Problem("forbidden", $"This key is bound to partner '{caller.PartnerCode}' and can only revoke keys bound to it.", "keyId", 403);
+        var key = await RevokeAsync(db, keys, caller.ProgrammeId, keyId, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
         return key is null ? Problems.NotFound("not_found", "The API key", "keyId") : TypedResults.Ok(ApiKeyView.From(key));
     }
 

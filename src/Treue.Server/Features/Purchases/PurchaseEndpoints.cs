@@ -12,7 +12,7 @@ public static class PurchaseEndpoints
     {
         var g = api.MapGroup("/purchases").WithTags("Purchases").RequireAuthorization(Policies.Pos);
         g.MapPost("/", Record).WithGroupCommit().WithSummary("Record a purchase; the member earns points by the rules (the same receiptId twice is one purchase)");
-        g.MapPost("/quote", Quote).WithSummary("What a basket would earn, explained per rule and line; writes nothing");
+        g.MapPost("/quote", Quote).WithWritesNothing().WithSummary("What a basket would earn, explained per rule and line; writes nothing");
         g.MapGet("/{purchaseId:guid}", Get).WithSummary("A purchase with its lines and points");
         g.MapPost("/{purchaseId:guid}/returns", Return).WithGroupCommit().WithSummary("Return some or all lines; reverses exactly their points");
         api.MapGet("/members/{memberId:guid}/purchases", ForMember).WithTags("Purchases").RequireAuthorization(Policies.Pos)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Treue.Server.Infrastructure;
 using Treue.Server.Web.Admin;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -13,7 +14,7 @@ namespace Treue.Server.Web.Portal;
 /// Sign-in to the member portal: by password, or by a one-time code or link sent to the member's e-mail. No answer
 /// reveals whether an account exists: unknown addresses fail (and are throttled) exactly like wrong passwords.
 /// </summary>
-public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInCodeSender sender, TimeProvider clock, IConfiguration config)
+public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInCodeSender sender, TimeProvider clock, IConfiguration config, ServerSecret secret)
 {
     private static readonly PasswordHasher<MemberCredential> Hasher = new();
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(15);
@@ -72,7 +73,7 @@ public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInC
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         db.SignInCodes.Add(new SignInCode
         {
-            Id = Guid.CreateVersion7(), ProgrammeId = member.ProgrammeId, MemberId = member.Id, CodeHash = Hash(code), LinkHash = Hash(token),
+            Id = Guid.CreateVersion7(), ProgrammeId = member.ProgrammeId, MemberId = member.Id, CodeHash = CodeHash(member.Id, code), LinkHash = LinkHash(token),
             CreatedAt = now, ExpiresAt = now + CodeLifetime,
         });
         await db.SaveChangesAsync(ct);
@@ -93,7 +94,7 @@ public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInC
             row = await db.SignInCodes.Where(c => c.MemberId == member.Id && c.UsedAt == null && c.ExpiresAt > now && c.Attempts < MaxCodeAttempts)
                 .OrderByDescending(c => c.CreatedAt).FirstOrDefaultAsync(ct);
         }
-        if (row is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.CodeHash), Encoding.ASCII.GetBytes(Hash((code ?? "").Trim()))))
+        if (row is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.CodeHash), Encoding.ASCII.GetBytes(CodeHash(member!.Id, (code ?? "").Trim()))))
         {
             row.UsedAt = now;
             await db.SaveChangesAsync(ct);
@@ -114,7 +115,7 @@ public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInC
     {
         if (string.IsNullOrEmpty(token) || token.Length > 100) return null;
         var now = clock.GetUtcNow().UtcDateTime;
-        var hash = Hash(token);
+        var hash = LinkHash(token);
         var used = await db.SignInCodes.Where(c => c.LinkHash == hash && c.UsedAt == null && c.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.UsedAt, now), ct);
         if (used == 0) return null;
@@ -137,5 +138,9 @@ public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInC
         await db.SaveChangesAsync(ct);
     }
 
-    private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+    // Keyed with the server's secret, so that the stored hash of a six-digit code cannot be reversed by trying every
+    // code; the member's id in the input makes equal codes of two members hash differently.
+    private string CodeHash(Guid memberId, string code) => secret.Hash("sign-in-code", memberId.ToString("N") + ":" + code);
+
+    private string LinkHash(string token) => secret.Hash("sign-in-link", token);
 }

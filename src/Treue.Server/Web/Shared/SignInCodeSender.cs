@@ -14,7 +14,7 @@ public interface ISignInCodeSender
     Task SendAsync(SignInCodeMessage message, CancellationToken ct);
 }
 
-/// <summary>Writes sign-in codes to the server log and appends them to <c>sign-in-codes.log</c> in the data folder.</summary>
+/// <summary>Writes sign-in codes to the server log and appends them to <c>sign-in-codes.log</c> in the data folder (0600).</summary>
 public sealed class LogSignInCodeSender(ILogger<LogSignInCodeSender> log, Microsoft.Extensions.Options.IOptions<TreueOptions> options) : ISignInCodeSender
 {
     private static readonly SemaphoreSlim FileLock = new(1, 1);
@@ -26,8 +26,7 @@ public sealed class LogSignInCodeSender(ILogger<LogSignInCodeSender> log, Micros
         await FileLock.WaitAsync(ct);
         try
         {
-            Directory.CreateDirectory(folder);
-            await File.AppendAllTextAsync(Path.Combine(folder, "sign-in-codes.log"),
+            await Treue.Storage.PrivateFiles.AppendAllTextAsync(Path.Combine(folder, "sign-in-codes.log"),
                 $"{DateTime.UtcNow:u}\t{m.Email}\t{m.Code}\t{m.Link}{Environment.NewLine}", ct);
         }
         finally
