@@ -21,13 +21,13 @@ public static class Proxies
 {
     internal static void AddProxies(this WebApplicationBuilder builder)
     {
-        var proxies = builder.Configuration.GetSection("Treue:ForwardedHeaders").Get<ProxyOptions>() ?? new ProxyOptions();
-        var addresses = proxies.KnownProxies.Select(p => IPAddress.TryParse(p.Trim(), out var ip) ? ip
-            : throw new InvalidOperationException($"Treue:ForwardedHeaders:KnownProxies: '{p}' is not an IP address.")).ToList();
-        var networks = proxies.KnownNetworks.Select(n => System.Net.IPNetwork.TryParse(n.Trim(), out var net) ? net
-            : throw new InvalidOperationException($"Treue:ForwardedHeaders:KnownNetworks: '{n}' is not a network in CIDR notation (10.0.0.0/8).")).ToList();
-        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, configuration) =>
         {
+            var proxies = configuration.GetSection("Treue:ForwardedHeaders").Get<ProxyOptions>() ?? new ProxyOptions();
+            var addresses = proxies.KnownProxies.Select(p => IPAddress.TryParse(p.Trim(), out var ip) ? ip
+                : throw new InvalidOperationException($"Treue:ForwardedHeaders:KnownProxies: '{p}' is not an IP address.")).ToList();
+            var networks = proxies.KnownNetworks.Select(n => System.Net.IPNetwork.TryParse(n.Trim(), out var net) ? net
+                : throw new InvalidOperationException($"Treue:ForwardedHeaders:KnownNetworks: '{n}' is not a network in CIDR notation (10.0.0.0/8).")).ToList();
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // Walk back through every trusted proxy in the chain and stop at the first address that is not one.
             o.ForwardLimit = null;

@@ -45,14 +45,6 @@ public sealed class PublicUrls(IOptions<TreueOptions> options, IServer server, I
         if (uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment)) return null;
         return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
     }
-
-    /// <summary>Refuses to start with a public base URL that is not an absolute http(s) address.</summary>
-    internal static void Check(IConfiguration configuration)
-    {
-        var text = configuration["Treue:PublicBaseUrl"];
-        if (!string.IsNullOrWhiteSpace(text) && Parse(text) is null)
-            throw new InvalidOperationException($"Treue:PublicBaseUrl must be an absolute http or https URL without query, for example https://loyalty.example.com/ (it is '{text}').");
-    }
 }
 
 /// <summary>Host filtering and the OpenAPI <c>servers</c> entry.</summary>
@@ -70,7 +62,10 @@ public static class PublicUrlSetup
 
     internal static void AddPublicUrls(this WebApplicationBuilder builder)
     {
-        PublicUrls.Check(builder.Configuration);
+        builder.Services.AddOptions<TreueOptions>()
+            .Validate(o => string.IsNullOrWhiteSpace(o.PublicBaseUrl) || PublicUrls.Parse(o.PublicBaseUrl) is not null,
+                "Treue:PublicBaseUrl must be an absolute http or https URL without query, for example https://loyalty.example.com/.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<PublicUrls>();
         builder.Services.Configure<OpenApiOptions>("v1", o => o.AddPublicServer());
         // The framework puts host filtering in front of everything, where its refusal is a bare HTML page. It runs

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Treue.Server.Infrastructure;
 
@@ -36,26 +37,29 @@ public static class RateLimits
 
     internal static void AddRateLimits(this WebApplicationBuilder builder)
     {
-        var limits = builder.Configuration.GetSection("Treue:RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
-        foreach (var (name, limit) in new[] { ("PerKey", limits.PerKey), ("Anonymous", limits.Anonymous), ("Expensive", limits.Expensive) })
-        {
-            if (limit.PermitsPerSecond < 1 || limit.Burst < 1)
-                throw new InvalidOperationException($"Treue:RateLimits:{name}: PermitsPerSecond and Burst must be at least 1.");
-        }
+        builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("Treue:RateLimits"))
+            .Validate(o => new[] { o.PerKey, o.Anonymous, o.Expensive }.All(l => l.PermitsPerSecond >= 1 && l.Burst >= 1),
+                "Treue:RateLimits: PermitsPerSecond and Burst must be at least 1.")
+            .ValidateOnStart();
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = RejectAsync;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
+                var limits = Limits(http);
                 if (!limits.Enabled || !http.Request.Path.StartsWithSegments("/api")) return RateLimitPartition.GetNoLimiter("");
                 var key = KeyOf(http);
                 return key is not null ? Bucket("key|" + key, limits.PerKey) : Bucket("ip|" + http.Connection.RemoteIpAddress, limits.Anonymous);
             });
-            o.AddPolicy(Expensive, http => !limits.Enabled ? RateLimitPartition.GetNoLimiter("")
-                : Bucket("key|" + (KeyOf(http) ?? "ip|" + http.Connection.RemoteIpAddress), limits.Expensive));
+            o.AddPolicy(Expensive, http => Limits(http) is { Enabled: true } limits
+                ? Bucket("key|" + (KeyOf(http) ?? "ip|" + http.Connection.RemoteIpAddress), limits.Expensive)
+                : RateLimitPartition.GetNoLimiter(""));
         });
     }
+
+    // A bucket, once made for a partition, keeps the limits it was made with until it has been idle for a while.
+    private static RateLimitOptions Limits(HttpContext http) => http.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
 
     private static string? KeyOf(HttpContext http) => http.User.FindFirst(ApiKeyAuthentication.KeyClaim)?.Value;
 

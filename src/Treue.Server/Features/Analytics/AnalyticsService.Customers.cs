@@ -324,7 +324,7 @@ public sealed partial class AnalyticsService
         {
             var (baskets, items) = await services.GetRequiredService<AnalyticsService>().BasketsAsync(programmeId, by, null, stopping);
             // Rules for suggestions need not be rare-but-certain: a lower support and confidence than reports use find more.
-            var minSupport = Math.Max(0.001, 5.0 / Math.Max(1, baskets.Count));
+            var minSupport = Math.Min(1, Math.Max(0.001, 5.0 / Math.Max(1, baskets.Count)));
             return new MinedRules(AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 3), 0.1), items);
         }, ct);
 
