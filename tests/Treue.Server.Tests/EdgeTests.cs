@@ -260,6 +260,12 @@ public abstract partial class EdgeTests(TreueServer server)
         Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.True(trusted.Headers.Contains("Strict-Transport-Security"));
 
+        using var page = new HttpRequestMessage(HttpMethod.Get, "http://treue.example/admin/signin");
+        page.Headers.Add("X-Test-Peer", Proxy);
+        page.Headers.Add("X-Forwarded-Proto", "https");
+        var antiforgery = (await client.SendAsync(page, Ct)).Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
+        Assert.Contains("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+
         var untrusted = await SignInVia("192.0.2.50");
         Assert.Equal(HttpStatusCode.Found, untrusted.StatusCode);
         cookie = untrusted.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("treue_staff=", StringComparison.Ordinal));

@@ -10,6 +10,8 @@ public static class Edge
         builder.AddPublicUrls();
         builder.AddRateLimits();
         builder.Services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        // The framework leaves the antiforgery cookie unmarked even over HTTPS; like the sign-in cookies, it follows the request.
+        builder.Services.Configure<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
     }
 
     /// <summary>The first middleware of the pipeline, before error handling.</summary>
