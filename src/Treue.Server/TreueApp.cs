@@ -31,6 +31,12 @@ public sealed class TreueOptions
     public bool Demo { get; set; }
     /// <summary>Members the demo enrols.</summary>
     public int DemoMembers { get; set; } = 2000;
+    /// <summary>
+    /// The address members and clients reach the server at (<c>https://loyalty.example.com/</c>): sign-in links and the
+    /// OpenAPI document's server are built from it, never from a request's Host header. Unset: the address the server
+    /// listens on.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
 }
 
 /// <summary>Builds the Treue server: the one place where services and endpoints are put together.</summary>
@@ -62,6 +68,7 @@ public static class TreueApp
         builder.Services.AddScoped<PointsLedger>();
         builder.Services.AddScoped<ProgrammeApplier>();
         builder.Services.AddScoped<AnalyticsService>();
+        builder.Services.AddSingleton<AnalyticsCache>();
         builder.Services.AddScoped<PurchaseRecorder>();
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
@@ -73,6 +80,7 @@ public static class TreueApp
             .AddPolicy(Policies.Admin, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin)))
             .AddPolicy(Policies.Pos, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin), nameof(Storage.Entities.ApiRole.Pos)));
         builder.AddTreueWeb();
+        builder.AddTreueEdge();
         builder.Services.ConfigureHttpJsonOptions(o => TreueJson.ConfigureStrict(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -106,8 +114,10 @@ public static class TreueApp
             scope.ServiceProvider.GetRequiredService<TreueDb>().Database.Migrate();
         }
 
+        app.UseTreueEdge();
         app.UseTreueErrorHandling();
         app.UseAuthentication();
+        app.UseTreueRateLimits();
         app.UseAuthorization();
         app.UseTreueWeb();
         app.UseMiddleware<IdempotencyMiddleware>();

@@ -11,7 +11,7 @@ public static class AnalyticsEndpoints
 {
     public static RouteGroupBuilder MapAnalytics(this RouteGroupBuilder api)
     {
-        var g = api.MapGroup("/analytics").WithTags("Analytics").RequireAuthorization(Policies.Admin);
+        var g = api.MapGroup("/analytics").WithTags("Analytics").RequireAuthorization(Policies.Admin).RequireRateLimiting(RateLimits.Expensive);
         g.MapGet("/economics", Economics).WithSummary("Points liability, expected breakage, redemption rate and reward cost per month");
         g.MapGet("/loyalty", Loyalty).WithSummary("Cross-buying, members against anonymous buyers, and revenue around enrolment");
         g.MapPost("/what-if", WhatIfReplay).WithWritesNothing().WithSummary("Replay a period of real purchases under proposed earning rules and compare; writes nothing");
@@ -23,7 +23,7 @@ public static class AnalyticsEndpoints
         g.MapGet("/churn-risk", ChurnRisk).WithSummary("High-value members with a low probability of being alive: a win-back segment");
         g.MapGet("/retention", Retention).WithSummary("Cohort retention matrix, repurchase rate, churn and time between purchases");
         g.MapGet("/baskets/rules", BasketRules).WithSummary("Association rules over baskets by SKU or category, strongest lift first");
-        api.MapGet("/members/{memberId:guid}/recommendations", Recommendations).WithTags("Analytics").RequireAuthorization(Policies.Pos)
+        api.MapGet("/members/{memberId:guid}/recommendations", Recommendations).WithTags("Analytics").RequireAuthorization(Policies.Pos).RequireRateLimiting(RateLimits.Expensive)
             .WithSummary("What this member may like: items bought together with theirs that they do not buy yet");
         return api;
     }

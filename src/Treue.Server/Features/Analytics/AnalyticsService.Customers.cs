@@ -305,11 +305,28 @@ public sealed partial class AnalyticsService
         v.Check(minSupport is >= 0.0001 and <= 1, "minSupport", "must be between 0.0001 and 1");
         v.Check(minConfidence is > 0 and <= 1, "minConfidence", "must be greater than 0 and at most 1");
         if (v.Failed) return (null, v);
-        var (baskets, items) = await BasketsAsync(programmeId, by, since, ct);
-        var rules = AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 4), minConfidence);
-        return (new BasketReport(by.ToString().ToLowerInvariant(), baskets.Count, items.Count, minSupport, minConfidence, rules.Count,
-            rules.OrderByDescending(r => r.Lift).ThenByDescending(r => r.Confidence).Take(top).Select(r => Rule(r, items)).ToList()), null);
+        var mined = await results.GetAsync(("basket-rules", programmeId, by, minSupport, minConfidence, since), await VersionAsync(programmeId, ct),
+            async (services, stopping) =>
+            {
+                var (baskets, items) = await services.GetRequiredService<AnalyticsService>().BasketsAsync(programmeId, by, since, stopping);
+                var rules = AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 4), minConfidence);
+                return (Baskets: baskets.Count, Items: items.Count, Rules: rules.OrderByDescending(r => r.Lift).ThenByDescending(r => r.Confidence).Select(r => Rule(r, items)).ToList());
+            }, ct);
+        return (new BasketReport(by.ToString().ToLowerInvariant(), mined.Baskets, mined.Items, minSupport, minConfidence, mined.Rules.Count,
+            mined.Rules.Take(top).ToList()), null);
     }
+
+    private sealed record MinedRules(IReadOnlyList<AssociationRule> Rules, ItemDictionary Items);
+
+    /// <summary>The rules recommendations use, mined over all baskets of the programme; the costly part, cached per data version.</summary>
+    private async Task<MinedRules> RecommendationRulesAsync(Guid programmeId, BasketItems by, CancellationToken ct) =>
+        await results.GetAsync(("recommendation-rules", programmeId, by), await VersionAsync(programmeId, ct), async (services, stopping) =>
+        {
+            var (baskets, items) = await services.GetRequiredService<AnalyticsService>().BasketsAsync(programmeId, by, null, stopping);
+            // Rules for suggestions need not be rare-but-certain: a lower support and confidence than reports use find more.
+            var minSupport = Math.Min(1, Math.Max(0.001, 5.0 / Math.Max(1, baskets.Count)));
+            return new MinedRules(AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 3), 0.1), items);
+        }, ct);
 
     private static RuleView Rule(AssociationRule r, ItemDictionary items) =>
         new([.. r.Antecedent.Select(i => items[i])], [.. r.Consequent.Select(i => items[i])], r.Count, r.Support, r.Confidence, r.Lift);
@@ -321,10 +338,7 @@ public sealed partial class AnalyticsService
     public async Task<IReadOnlyList<RecommendationView>?> RecommendAsync(Guid programmeId, Guid memberId, BasketItems by, int top, CancellationToken ct)
     {
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == programmeId, ct)) return null;
-        var (baskets, items) = await BasketsAsync(programmeId, by, null, ct);
-        // Rules for suggestions need not be rare-but-certain: a lower support and confidence than reports use find more.
-        var minSupport = Math.Max(0.001, 5.0 / Math.Max(1, baskets.Count));
-        var rules = AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 3), 0.1);
+        var (rules, items) = await RecommendationRulesAsync(programmeId, by, ct);
         var owned = await db.PurchaseLines.AsNoTracking().Where(l => l.ProgrammeId == programmeId && l.MemberId == memberId)
             .Select(l => by == BasketItems.Sku ? l.Sku : l.Category).Distinct().ToListAsync(ct);
         var ownedIds = owned.Where(o => o is not null).Select(o => items.TryGetId(o!, out var id) ? id : -1).Where(id => id >= 0).ToHashSet();

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Treue.Analytics.Economics;
 using Treue.Analytics.Loyalty;
 using Treue.Domain.Earning;
@@ -23,12 +24,17 @@ public sealed record WhatIfReport(DateOnly From, DateOnly To, double BreakageRat
 /// Runs the analyses of <c>Treue.Analytics</c> on a programme's stored history. The API, the CLI's
 /// <c>treue report</c> and the console's analytics pages all call this class, so they always agree.
 /// </summary>
-public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, ProgrammeApplier applier, TimeProvider clock)
+public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, ProgrammeApplier applier, TimeProvider clock, AnalyticsCache results)
 {
     /// <summary>The longest period the what-if simulator replays.</summary>
     public const int MaxWhatIfDays = 3 * 366;
 
     private static int MinorPerUnit(AnalyticsData data) => (int)Math.Pow(10, data.Programme.Currency.MinorDigits);
+
+    /// <summary>The version of a programme's data that cached results are keyed by.</summary>
+    private async Task<DataVersion> VersionAsync(Guid programmeId, CancellationToken ct) =>
+        new(await db.Programmes.Where(p => p.Id == programmeId).Select(p => p.ConfigVersion).SingleAsync(ct),
+            await db.Purchases.CountAsync(p => p.ProgrammeId == programmeId, ct));
 
     private async Task<AnalyticsData> DataAsync(Guid programmeId, CancellationToken ct) =>
         new(db, await cache.GetAsync(db, programmeId, ct));

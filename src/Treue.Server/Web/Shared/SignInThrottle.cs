@@ -25,6 +25,26 @@ public sealed class SignInThrottle(TimeProvider clock)
         return Below(Key(scope, account), MaxFailures, now) && Below("ip|" + address, MaxFailuresPerAddress, now);
     }
 
+    /// <summary>How long until another attempt for this account from this address may be made.</summary>
+    public TimeSpan RetryAfter(string scope, string account, string? address)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var wait = TimeSpan.Zero;
+        foreach (var (key, max) in new[] { (Key(scope, account), MaxFailures), ("ip|" + address, MaxFailuresPerAddress) })
+        {
+            if (!Below(key, max, now) && _failures.TryGetValue(key, out var f) && f.Since + Window - now > wait) wait = f.Since + Window - now;
+        }
+        return wait;
+    }
+
+    /// <summary>Answers a refused sign-in with 429 and, per RFC 9110, the seconds to wait in <c>Retry-After</c>.</summary>
+    public void Refuse(HttpContext http, string scope, string account)
+    {
+        var wait = RetryAfter(scope, account, http.Connection.RemoteIpAddress?.ToString());
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Counts a failed attempt.</summary>
     public void Failed(string scope, string account, string? address)
     {
