@@ -31,10 +31,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
+    /// <summary>Whether requests of this method take part in idempotency; the OpenAPI document says the same.</summary>
+    public static bool Honours(string method) => !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method);
+
     public async Task InvokeAsync(HttpContext http, TreueDb db, TimeProvider clock, GroupCommit group)
     {
         var method = http.Request.Method;
-        var writes = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && http.User.Identity?.IsAuthenticated == true;
+        var writes = Honours(method) && http.User.Identity?.IsAuthenticated == true;
         var keyed = writes && http.Request.Headers.ContainsKey(Header);
         var grouped = writes && group.Enabled && http.GetEndpoint()?.Metadata.GetMetadata<GroupCommitted>() is not null;
         if (!keyed && !grouped)

@@ -22,9 +22,9 @@ public static class ApiKeyEndpoints
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
-        g.MapGet("/", List).WithSummary("The programme's API keys (without secrets)");
-        g.MapPost("/", Create).WithSummary("Create a key; the secret is in the response only");
-        g.MapPost("/{keyId:guid}/revoke", Revoke).WithSummary("Revoke a key");
+        g.MapGet("/", List).WithName("listApiKeys").WithSummary("The programme's API keys (without secrets)");
+        g.MapPost("/", Create).WithName("createApiKey").Refuses(422, "partner_not_found").WithSummary("Create a key; the secret is in the response only");
+        g.MapPost("/{keyId:guid}/revoke", Revoke).WithName("revokeApiKey").Refuses(404, "not_found").WithSummary("Revoke a key");
         return api;
     }
 
