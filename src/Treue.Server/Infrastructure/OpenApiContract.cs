@@ -273,7 +273,9 @@ public static class OpenApiContract
     private static Task LeaveOmittedMembersOptional(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
         var type = context.JsonTypeInfo;
-        if (context.JsonPropertyInfo is not null || type.Kind != JsonTypeInfoKind.Object || schema.Required is not { Count: > 0 } required) return Task.CompletedTask;
+        // A type's schema is also met as the schema of a property of that type (JsonPropertyInfo set), which is where
+        // types that only appear nested are built.
+        if (type.Kind != JsonTypeInfoKind.Object || schema.Required is not { Count: > 0 } required) return Task.CompletedTask;
         if (type.Options.DefaultIgnoreCondition is not (JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault)) return Task.CompletedTask;
         foreach (var property in type.Properties)
         {
