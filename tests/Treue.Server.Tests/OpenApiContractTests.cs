@@ -3,6 +3,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Treue.Server.Tests.Infrastructure;
 
 namespace Treue.Server.Tests;
@@ -179,10 +184,10 @@ public sealed class OpenApiContractTestsOnSqlite(SqliteServer server) : OpenApiC
 public sealed class OpenApiContractTestsOnPostgres(PostgresServer server) : OpenApiContractTests(server), IClassFixture<PostgresServer>;
 
 /// <summary>
-/// Lints the live OpenAPI document with Spectral's <c>spectral:oas</c> ruleset (tools/openapi-lint); the document does
-/// not depend on the database, so SQLite is enough. Installs the pinned Spectral with <c>npm ci</c> when it is missing.
+/// Checks of the OpenAPI document alone, which does not depend on the database, so SQLite is enough: Spectral's
+/// <c>spectral:oas</c> lint (tools/openapi-lint; installed with <c>npm ci</c> when it is missing), and rate limits.
 /// </summary>
-public sealed class OpenApiLintTests(SqliteServer server) : IClassFixture<SqliteServer>
+public sealed class OpenApiDocumentTests(SqliteServer server) : IClassFixture<SqliteServer>
 {
     [Fact]
     public async Task Spectral_finds_no_error_and_no_warning_in_the_document()
@@ -210,6 +215,26 @@ public sealed class OpenApiLintTests(SqliteServer server) : IClassFixture<Sqlite
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task With_a_rate_limiter_the_operations_that_need_a_key_document_429_with_Retry_After()
+    {
+        using var limited = server.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddRateLimiter(o =>
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(_ => RateLimitPartition.GetNoLimiter("all")))));
+        var contract = await PublishedSchemas.FetchAsync(limited.CreateClient());
+        foreach (var (path, method, op) in contract.Operations())
+        {
+            var responses = op["responses"]!.AsObject();
+            if (path.StartsWith("/health", StringComparison.Ordinal))
+            {
+                Assert.False(responses.ContainsKey("429"), $"{method} {path}");
+                continue;
+            }
+            Assert.True(responses["429"]?["headers"]?["Retry-After"] is not null, $"{method} {path} does not document 429 with Retry-After");
+        }
+        var unlimited = await PublishedSchemas.FetchAsync(server.Client(null));
+        Assert.DoesNotContain(unlimited.Operations(), o => o.Operation["responses"]!.AsObject().ContainsKey("429"));
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(string file, string[] arguments, string directory)
