@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Scalar.AspNetCore;
@@ -38,6 +39,9 @@ public sealed class TreueOptions
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 }
+
+/// <summary>The answer of the health endpoints: <c>ok</c>, and the database kind where it was reached.</summary>
+public sealed record HealthView(string Status, string? Database = null);
 
 /// <summary>Builds the Treue server: the one place where services and endpoints are put together.</summary>
 public static class TreueApp
@@ -84,23 +88,7 @@ public static class TreueApp
         builder.Services.ConfigureHttpJsonOptions(o => TreueJson.ConfigureStrict(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Treue API";
-            doc.Info.Description = "Customer loyalty: programmes, members, cards, purchases, the points ledger and rewards. " +
-                "Authenticate with 'Authorization: Bearer <api key>'. Every state-changing POST honours an Idempotency-Key header.";
-            doc.Components ??= new Microsoft.OpenApi.OpenApiComponents();
-            doc.Components.SecuritySchemes = new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>
-            {
-                ["apiKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
-                {
-                    Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "bearer",
-                    Description = "An API key of the programme (trk_...), role admin or pos.",
-                },
-            };
-            doc.Security = [new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("apiKey", doc)] = [] }];
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddTreueOpenApi();
 
         var app = builder.Build();
         // Read (or created) now: a malformed key stops the start instead of the first sign-in.
@@ -125,14 +113,15 @@ public static class TreueApp
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("Treue API"));
         app.MapTreueWeb();
-        app.MapGet("/health", async (TreueDb db, CancellationToken ct) =>
+        app.MapGet("/health", async Task<Results<Ok<HealthView>, ProblemHttpResult>> (TreueDb db, CancellationToken ct) =>
                 await db.Database.CanConnectAsync(ct)
-                    ? Results.Ok(new { status = "ok", database = db.IsSqlite ? "sqlite" : "postgres" })
+                    ? TypedResults.Ok(new HealthView("ok", db.IsSqlite ? "sqlite" : "postgres"))
                     : Problems.Problem("database_unavailable", "The database cannot be reached.", status: 503))
-            .WithTags("Health").WithSummary("Liveness and database reachability").AllowAnonymous();
+            .WithTags("Health").WithName("getHealth").WithSummary("Liveness and database reachability").AllowAnonymous()
+            .Refuses(503, "database_unavailable");
 
-        app.MapGet("/health/live", () => Results.Ok(new { status = "ok" }))
-            .WithTags("Health").WithSummary("Liveness only: answers without touching the database").AllowAnonymous();
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthView("ok")))
+            .WithTags("Health").WithName("getLiveness").WithSummary("Liveness only: answers without touching the database").AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");
         api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit();

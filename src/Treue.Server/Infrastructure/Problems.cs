@@ -10,11 +10,17 @@ namespace Treue.Server.Infrastructure;
 /// </summary>
 public static class Problems
 {
-    private static readonly Dictionary<string, int> StatusByCode = new(StringComparer.Ordinal)
+    /// <summary>
+    /// Every error code the API answers with and its HTTP status: the one list that the OpenAPI document publishes.
+    /// A code that is not listed is a business refusal and answers 422; <c>http_{status}</c> codes of the HTTP stack
+    /// are not listed.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> Codes = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         ["validation_failed"] = 400,
         ["malformed_json"] = 400,
         ["invalid_cursor"] = 400,
+        ["bad_request"] = 400,
         ["unauthorized"] = 401,
         ["forbidden"] = 403,
         ["not_found"] = 404,
@@ -23,18 +29,44 @@ public static class Problems
         ["purchase_not_found"] = 404,
         ["reward_not_found"] = 404,
         ["order_not_found"] = 404,
-        ["partner_not_found"] = 422,
-        ["store_not_found"] = 422,
+        ["method_not_allowed"] = 405,
         ["duplicate_receipt"] = 409,
+        ["duplicate_return"] = 409,
+        ["email_taken"] = 409,
+        ["card_number_taken"] = 409,
+        ["card_already_replaced"] = 409,
+        ["out_of_stock"] = 409,
+        ["order_fulfilled"] = 409,
+        ["order_cancelled"] = 409,
         ["idempotency_key_in_use"] = 409,
-        ["idempotency_key_reused"] = 422,
         ["conflict"] = 409,
         ["payload_too_large"] = 413,
         ["unsupported_media_type"] = 415,
+        ["idempotency_key_reused"] = 422,
+        ["partner_not_found"] = 422,
+        ["store_not_found"] = 422,
+        ["currency_mismatch"] = 422,
+        ["currency_immutable"] = 422,
+        ["card_blocked"] = 422,
+        ["member_not_active"] = 422,
+        ["member_closed"] = 422,
+        ["member_required"] = 422,
+        ["insufficient_points"] = 422,
+        ["invalid_points"] = 422,
+        ["below_minimum_points"] = 422,
+        ["points_worth_nothing"] = 422,
+        ["above_maximum_points"] = 422,
+        ["above_maximum_share"] = 422,
+        ["return_exceeds_purchase"] = 422,
+        ["reward_not_available"] = 422,
+        ["headers_too_large"] = 431,
+        ["internal_error"] = 500,
+        ["database_unavailable"] = 503,
+        ["contended"] = 503,
     };
 
     /// <summary>The HTTP status for a refusal code; business refusals default to 422.</summary>
-    public static int StatusFor(string code) => StatusByCode.GetValueOrDefault(code, 422);
+    public static int StatusFor(string code) => Codes.GetValueOrDefault(code, 422);
 
     /// <summary>A problem from a domain refusal.</summary>
     public static ProblemHttpResult From(Refusal r) => Problem(r.Code, r.Message, r.Field);

@@ -12,18 +12,19 @@ public static class AnalyticsEndpoints
     public static RouteGroupBuilder MapAnalytics(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/analytics").WithTags("Analytics").RequireAuthorization(Policies.Admin).RequireRateLimiting(RateLimits.Expensive);
-        g.MapGet("/economics", Economics).WithSummary("Points liability, expected breakage, redemption rate and reward cost per month");
-        g.MapGet("/loyalty", Loyalty).WithSummary("Cross-buying, members against anonymous buyers, and revenue around enrolment");
-        g.MapPost("/what-if", WhatIfReplay).WithWritesNothing().WithSummary("Replay a period of real purchases under proposed earning rules and compare; writes nothing");
-        g.MapGet("/abc", Abc).WithSummary("ABC classes of members by revenue, the Pareto curve and the Gini coefficient");
-        g.MapGet("/rfm", RfmSegments).WithSummary("RFM segments as of a day, their revenue, and members' moves since an earlier day");
-        g.MapGet("/rfm/members", RfmSegmentMembers).WithSummary("The members of one RFM segment, best first (paginated)");
-        g.MapGet("/clv", Clv).WithSummary("Lifetime values: BG/NBD or Pareto/NBD with Gamma-Gamma fitted to the history, and the most valuable members");
-        g.MapGet("/clv/holdout", Holdout).WithSummary("Calibration/holdout check: predicted against actual purchases by calibration repeat purchases");
-        g.MapGet("/churn-risk", ChurnRisk).WithSummary("High-value members with a low probability of being alive: a win-back segment");
-        g.MapGet("/retention", Retention).WithSummary("Cohort retention matrix, repurchase rate, churn and time between purchases");
-        g.MapGet("/baskets/rules", BasketRules).WithSummary("Association rules over baskets by SKU or category, strongest lift first");
-        api.MapGet("/members/{memberId:guid}/recommendations", Recommendations).WithTags("Analytics").RequireAuthorization(Policies.Pos).RequireRateLimiting(RateLimits.Expensive)
+        g.MapGet("/economics", Economics).WithName("getEconomics").WithSummary("Points liability, expected breakage, redemption rate and reward cost per month");
+        g.MapGet("/loyalty", Loyalty).WithName("getLoyalty").WithSummary("Cross-buying, members against anonymous buyers, and revenue around enrolment");
+        g.MapPost("/what-if", WhatIfReplay).WithName("replayWhatIf").WithWritesNothing().WithSummary("Replay a period of real purchases under proposed earning rules and compare; writes nothing");
+        g.MapGet("/abc", Abc).WithName("getAbc").WithSummary("ABC classes of members by revenue, the Pareto curve and the Gini coefficient");
+        g.MapGet("/rfm", RfmSegments).WithName("getRfm").WithSummary("RFM segments as of a day, their revenue, and members' moves since an earlier day");
+        g.MapGet("/rfm/members", RfmSegmentMembers).WithName("listRfmMembers").WithSummary("The members of one RFM segment, best first (paginated)");
+        g.MapGet("/clv", Clv).WithName("getClv").WithSummary("Lifetime values: BG/NBD or Pareto/NBD with Gamma-Gamma fitted to the history, and the most valuable members");
+        g.MapGet("/clv/holdout", Holdout).WithName("getClvHoldout").WithSummary("Calibration/holdout check: predicted against actual purchases by calibration repeat purchases");
+        g.MapGet("/churn-risk", ChurnRisk).WithName("getChurnRisk").WithSummary("High-value members with a low probability of being alive: a win-back segment");
+        g.MapGet("/retention", Retention).WithName("getRetention").WithSummary("Cohort retention matrix, repurchase rate, churn and time between purchases");
+        g.MapGet("/baskets/rules", BasketRules).WithName("getBasketRules").WithSummary("Association rules over baskets by SKU or category, strongest lift first");
+        api.MapGet("/members/{memberId:guid}/recommendations", Recommendations).WithName("getRecommendations")
+            .Refuses(404, "member_not_found").WithTags("Analytics").RequireAuthorization(Policies.Pos).RequireRateLimiting(RateLimits.Expensive)
             .WithSummary("What this member may like: items bought together with theirs that they do not buy yet");
         return api;
     }

@@ -26,10 +26,10 @@ public static class ApiKeyEndpoints
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
-        g.MapGet("/", List).WithSummary("The programme's API keys (without secrets)");
-        g.MapPost("/", Create).WithSecretInResponse("key")
+        g.MapGet("/", List).WithName("listApiKeys").WithSummary("The programme's API keys (without secrets)");
+        g.MapPost("/", Create).WithName("createApiKey").WithSecretInResponse("key").Refuses(403, "forbidden").Refuses(422, "partner_not_found")
             .WithSummary("Create a key; the secret is in the first response only (a replay answers it without the secret)");
-        g.MapPost("/{keyId:guid}/revoke", Revoke).WithSummary("Revoke a key");
+        g.MapPost("/{keyId:guid}/revoke", Revoke).WithName("revokeApiKey").Refuses(403, "forbidden").Refuses(404, "not_found").WithSummary("Revoke a key");
         return api;
     }
 

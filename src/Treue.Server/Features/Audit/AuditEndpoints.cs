@@ -22,7 +22,7 @@ public static class AuditEndpoints
 
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
-        api.MapGet("/audit", List).WithTags("Audit").RequireAuthorization(Policies.Admin)
+        api.MapGet("/audit", List).WithName("listAuditEntries").WithTags("Audit").RequireAuthorization(Policies.Admin)
             .WithSummary("The audit log, newest first: who did which administrative act, when and from where (paginated)");
         return api;
     }

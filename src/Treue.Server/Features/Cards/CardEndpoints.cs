@@ -27,12 +27,15 @@ public static class CardEndpoints
 {
     public static RouteGroupBuilder MapCards(this RouteGroupBuilder api)
     {
-        api.MapPost("/members/{memberId:guid}/cards", Issue).WithTags("Cards").RequireAuthorization(Policies.Pos)
+        api.MapPost("/members/{memberId:guid}/cards", Issue).WithName("issueCard").WithTags("Cards").RequireAuthorization(Policies.Pos)
+            .Refuses(404, "member_not_found").Refuses(409, "card_number_taken").Refuses(422, "member_closed")
             .WithSummary("Issue a card to a member (a pre-printed physical number may be given)");
         var g = api.MapGroup("/cards").WithTags("Cards").RequireAuthorization(Policies.Pos);
-        g.MapGet("/{number}", Get).WithSummary("A card by its number, or by the token of its QR code");
-        g.MapPost("/{number}/block", Block).WithSummary("Block a lost or stolen card");
-        g.MapPost("/{number}/replace", Replace).WithSummary("Block a card and issue a replacement; the balance stays with the member");
+        g.MapGet("/{number}", Get).WithName("getCard").Refuses(404, "card_not_found").WithSummary("A card by its number, or by the token of its QR code");
+        g.MapPost("/{number}/block", Block).WithName("blockCard").Refuses(404, "card_not_found").WithSummary("Block a lost or stolen card");
+        g.MapPost("/{number}/replace", Replace).WithName("replaceCard")
+            .Refuses(404, "card_not_found").Refuses(409, "card_already_replaced", "card_number_taken").Refuses(422, "member_closed")
+            .WithSummary("Block a card and issue a replacement; the balance stays with the member");
         return api;
     }
 

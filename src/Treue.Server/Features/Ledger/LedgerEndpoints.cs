@@ -29,12 +29,13 @@ public static class LedgerEndpoints
     public static RouteGroupBuilder MapLedger(this RouteGroupBuilder api)
     {
         var m = api.MapGroup("/members/{memberId:guid}").WithTags("Ledger");
-        m.MapGet("/balance", Balance).RequireAuthorization(Policies.Pos).WithSummary("Available, pending and expiring points");
-        m.MapGet("/history", History).RequireAuthorization(Policies.Pos).WithSummary("The member's ledger, newest first, with explanations");
-        m.MapPost("/adjustments", Adjust).WithGroupCommit().RequireAuthorization(Policies.Admin).WithSummary("Give or take points by hand, with a reason (admin)");
+        m.MapGet("/balance", Balance).WithName("getMemberBalance").Refuses(404, "member_not_found").RequireAuthorization(Policies.Pos).WithSummary("Available, pending and expiring points");
+        m.MapGet("/history", History).WithName("getMemberHistory").Refuses(404, "member_not_found").RequireAuthorization(Policies.Pos).WithSummary("The member's ledger, newest first, with explanations");
+        m.MapPost("/adjustments", Adjust).WithName("adjustMemberPoints").WithGroupCommit()
+            .Refuses(404, "member_not_found").Refuses(422, "insufficient_points").RequireAuthorization(Policies.Admin).WithSummary("Give or take points by hand, with a reason (admin)");
         var jobs = api.MapGroup("/jobs").WithTags("Ledger").RequireAuthorization(Policies.Admin);
-        jobs.MapPost("/post-pending", PostPending).WithSummary("Make pending points whose return window passed available now");
-        jobs.MapPost("/expire", Expire).WithSummary("Expire points past their expiry now (idempotent)");
+        jobs.MapPost("/post-pending", PostPending).WithName("postPendingPoints").WithSummary("Make pending points whose return window passed available now");
+        jobs.MapPost("/expire", Expire).WithName("expirePoints").WithSummary("Expire points past their expiry now (idempotent)");
         return api;
     }
 

@@ -31,10 +31,12 @@ public static partial class MemberEndpoints
     public static RouteGroupBuilder MapMembers(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/members").WithTags("Members").RequireAuthorization(Policies.Pos);
-        g.MapPost("/", Enrol).WithGroupCommit().WithSummary("Enrol a member (and issue a card)");
-        g.MapGet("/", Find).WithSummary("Find members by e-mail, card number or card token, or list them");
-        g.MapGet("/{memberId:guid}", Get).WithSummary("A member with cards and balance");
-        g.MapPatch("/{memberId:guid}", Update).WithSummary("Change a member's profile or status (status: admin only)");
+        g.MapPost("/", Enrol).WithName("enrolMember").WithGroupCommit().Refuses(409, "email_taken").WithSummary("Enrol a member (and issue a card)");
+        g.MapGet("/", Find).WithName("findMembers").WithSummary("Find members by e-mail, card number or card token, or list them");
+        g.MapGet("/{memberId:guid}", Get).WithName("getMember").Refuses(404, "member_not_found").WithSummary("A member with cards and balance");
+        g.MapPatch("/{memberId:guid}", Update).WithName("updateMember")
+            .Refuses(403, "forbidden").Refuses(404, "member_not_found").Refuses(409, "email_taken")
+            .WithSummary("Change a member's profile or status (status: admin only)");
         return api;
     }
 

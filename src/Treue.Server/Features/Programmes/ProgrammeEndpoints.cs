@@ -10,8 +10,8 @@ public static class ProgrammeEndpoints
     public static RouteGroupBuilder MapProgrammes(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/programme").WithTags("Programme");
-        g.MapGet("/", Get).RequireAuthorization(Policies.Pos).WithSummary("The programme's configuration as a document");
-        g.MapPut("/", Put).RequireAuthorization(Policies.Admin).WithSummary("Apply a programme document (idempotent)");
+        g.MapGet("/", Get).WithName("getProgramme").RequireAuthorization(Policies.Pos).Refuses(404, "not_found").WithSummary("The programme's configuration as a document");
+        g.MapPut("/", Put).WithName("applyProgramme").RequireAuthorization(Policies.Admin).Refuses(422, "currency_immutable").WithSummary("Apply a programme document (idempotent)");
         return api;
     }
 

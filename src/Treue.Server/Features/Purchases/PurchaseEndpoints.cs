@@ -8,14 +8,24 @@ namespace Treue.Server.Features.Purchases;
 /// <summary>Purchases, quotes and returns from tills and web shops.</summary>
 public static class PurchaseEndpoints
 {
+    // What a basket can be refused for, by the programme or by its points payment.
+    private static readonly string[] PurchaseRefusals = ["currency_mismatch", "partner_not_found", "store_not_found", "card_blocked", "member_not_active",
+        "member_required", "insufficient_points", "invalid_points", "below_minimum_points", "points_worth_nothing", "above_maximum_points", "above_maximum_share"];
+
     public static RouteGroupBuilder MapPurchases(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/purchases").WithTags("Purchases").RequireAuthorization(Policies.Pos);
-        g.MapPost("/", Record).WithGroupCommit().WithSummary("Record a purchase; the member earns points by the rules (the same receiptId twice is one purchase)");
-        g.MapPost("/quote", Quote).WithWritesNothing().WithSummary("What a basket would earn, explained per rule and line; writes nothing");
-        g.MapGet("/{purchaseId:guid}", Get).WithSummary("A purchase with its lines and points");
-        g.MapPost("/{purchaseId:guid}/returns", Return).WithGroupCommit().WithSummary("Return some or all lines; reverses exactly their points");
-        api.MapGet("/members/{memberId:guid}/purchases", ForMember).WithTags("Purchases").RequireAuthorization(Policies.Pos)
+        g.MapPost("/", Record).WithName("createPurchase").WithGroupCommit().Refuses(403, "forbidden").Refuses(404, "card_not_found", "member_not_found")
+            .Refuses(409, "duplicate_receipt").Refuses(422, PurchaseRefusals)
+            .WithSummary("Record a purchase; the member earns points by the rules (the same receiptId twice is one purchase)");
+        g.MapPost("/quote", Quote).WithName("quotePurchase").WithWritesNothing().Refuses(403, "forbidden").Refuses(404, "card_not_found", "member_not_found")
+            .Refuses(422, PurchaseRefusals)
+            .WithSummary("What a basket would earn, explained per rule and line; writes nothing");
+        g.MapGet("/{purchaseId:guid}", Get).WithName("getPurchase").Refuses(404, "purchase_not_found").WithSummary("A purchase with its lines and points");
+        g.MapPost("/{purchaseId:guid}/returns", Return).WithName("createReturn").WithGroupCommit().Refuses(404, "purchase_not_found")
+            .Refuses(409, "duplicate_return").Refuses(422, "return_exceeds_purchase")
+            .WithSummary("Return some or all lines; reverses exactly their points");
+        api.MapGet("/members/{memberId:guid}/purchases", ForMember).WithName("listMemberPurchases").Refuses(404, "member_not_found").WithTags("Purchases").RequireAuthorization(Policies.Pos)
             .WithSummary("A member's purchases, newest first");
         return api;
     }
