@@ -242,7 +242,7 @@ public abstract partial class EdgeTests(TreueServer server)
         var p = await server.NewProgrammeAsync();
         var email = $"staff-{Guid.NewGuid():N}@example.org";
         using (var scope = server.Services.CreateScope())
-            await scope.ServiceProvider.GetRequiredService<StaffAccounts>().CreateAsync(p.Id, email, "Sam Staff", StaffRole.Admin, "a-long-password-1", Ct);
+            await scope.ServiceProvider.GetRequiredService<StaffAccounts>().CreateAsync(p.Id, email, "Sam Staff", StaffRole.Admin, "a-long-password-1", Treue.Server.Features.Audit.AuditActor.System, Ct);
         await using var edge = With(("Treue:ForwardedHeaders:KnownProxies:0", Proxy));
         var client = Plain(edge);
 
