@@ -177,6 +177,10 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var purchase = await db.Purchases.Include(x => x.Lines).SingleAsync(x => x.Id == purchaseId, ct);
         if (partnerRestriction is not null && !string.Equals(purchase.PartnerCode, partnerRestriction, StringComparison.OrdinalIgnoreCase))
             return new(null, false, Problems.NotFound("purchase_not_found", "The purchase", "purchaseId"));
+        // Goods cannot come back before they were sold; such a date would also move points back in time.
+        if (req.OccurredAt is { } returnedAt && returnedAt.UtcDateTime < purchase.OccurredAt)
+            return new(null, false, Problems.Problem("validation_failed",
+                $"must not be before the purchase ({purchase.OccurredAt:yyyy-MM-dd'T'HH:mm:ss'Z'})", "occurredAt", 400));
         var previous = await db.Returns.AsNoTracking().SingleOrDefaultAsync(r => r.PurchaseId == purchaseId && r.ReturnId == req.ReturnId, ct);
         if (previous is not null)
         {
