@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
-using Treue.Domain;
 
 namespace Treue.Storage;
 
@@ -13,8 +11,8 @@ public static class TreueJson
 
     /// <summary>
     /// The options for reading requests and programme files: like <see cref="Options"/>, but unknown members,
-    /// missing required members, nulls in non-nullable members, numbers sent as strings, a member given twice and
-    /// dates outside <see cref="DateBounds"/> are errors that name the field.
+    /// missing required members, nulls in non-nullable members, numbers sent as strings and a member given twice
+    /// are errors that name the field.
     /// </summary>
     public static readonly JsonSerializerOptions Strict = ConfigureStrict(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
@@ -29,50 +27,7 @@ public static class TreueJson
         options.NumberHandling = JsonNumberHandling.Strict;
         // With a member twice, which one counts differs between parsers: a proxy and the server could see different requests.
         options.AllowDuplicateProperties = false;
-        if (!options.Converters.OfType<BoundedDateOnly>().Any())
-        {
-            options.Converters.Add(new BoundedDateOnly());
-            options.Converters.Add(new BoundedDateTimeOffset());
-            options.Converters.Add(new BoundedDateTime());
-        }
         return options;
-    }
-
-    // Dates are read by the framework's own converters and only then checked against the bounds; writing is unchanged.
-    private sealed class BoundedDateOnly : JsonConverter<DateOnly>
-    {
-        public override DateOnly Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var value = JsonMetadataServices.DateOnlyConverter.Read(ref reader, typeToConvert, options);
-            return DateBounds.Contains(value) ? value : throw new JsonException(DateBounds.Message);
-        }
-
-        public override void Write(Utf8JsonWriter writer, DateOnly value, JsonSerializerOptions options) =>
-            JsonMetadataServices.DateOnlyConverter.Write(writer, value, options);
-    }
-
-    private sealed class BoundedDateTimeOffset : JsonConverter<DateTimeOffset>
-    {
-        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var value = JsonMetadataServices.DateTimeOffsetConverter.Read(ref reader, typeToConvert, options);
-            return DateBounds.Contains(value) ? value : throw new JsonException(DateBounds.Message);
-        }
-
-        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-            JsonMetadataServices.DateTimeOffsetConverter.Write(writer, value, options);
-    }
-
-    private sealed class BoundedDateTime : JsonConverter<DateTime>
-    {
-        public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var value = JsonMetadataServices.DateTimeConverter.Read(ref reader, typeToConvert, options);
-            return DateBounds.Contains(value) ? value : throw new JsonException(DateBounds.Message);
-        }
-
-        public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
-            JsonMetadataServices.DateTimeConverter.Write(writer, value, options);
     }
 
     /// <summary>Applies Treue's conventions to existing options (used for ASP.NET Core's options).</summary>

@@ -6,8 +6,9 @@ namespace Treue.Server.Infrastructure;
 
 /// <summary>
 /// The bounds every date, number and time zone from outside is held to, in one place so that every endpoint, the
-/// console and the CLI refuse alike. Dates in JSON bodies are bounded while reading (<c>TreueJson.ConfigureStrict</c>);
-/// dates and floating-point numbers in paths and query strings by <see cref="BoundParameters"/> on the API's route group.
+/// console and the CLI refuse alike. Dates and floating-point numbers in paths and query strings are bounded by
+/// <see cref="BoundParameters"/> on the API's route group, before any endpoint runs; dates in bodies by each
+/// endpoint's validation with <see cref="Date"/>, so that a refusal lists every invalid field at once.
 /// </summary>
 public static partial class InputBounds
 {
