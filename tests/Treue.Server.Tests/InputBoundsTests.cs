@@ -99,6 +99,24 @@ public abstract class InputBoundsTests(TreueServer server)
         Assert.Equal("UTC", (string)(await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/programme"))!["timeZone"]!);
     }
 
+    [Fact]
+    public async Task A_programme_document_with_more_rules_than_allowed_is_refused_naming_rules()
+    {
+        var p = await server.NewProgrammeAsync();
+        var doc = (await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/programme"))!;
+        var rules = new JsonArray();
+        for (var i = 0; i < 1001; i++)
+            rules.Add(new JsonObject
+            {
+                ["code"] = $"r{i}", ["name"] = "Rule", ["priority"] = 0, ["stacking"] = "stack", ["conditions"] = new JsonObject(),
+                ["effect"] = new JsonObject { ["kind"] = "multiplier", ["value"] = 2 },
+            });
+        doc["rules"] = rules;
+        var problem = await Problem(await p.Admin.PutAsJsonAsync("/api/v1/programme", doc), HttpStatusCode.BadRequest);
+        Assert.Equal("rules", (string)problem["field"]!);
+        Assert.Empty((await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/programme"))!["rules"]!.AsArray());
+    }
+
     [Theory]
     [InlineData("{\"occurredAt\": \"0001-01-01T00:00:00Z\"}", "occurredAt")]
     [InlineData("{\"birthday\": \"0001-01-01\"}", "birthday")]

@@ -15,6 +15,9 @@ public static partial class InputBounds
     /// <summary>The most points one manual adjustment may give or take.</summary>
     public const long MaxAdjustmentPoints = 10_000_000;
 
+    /// <summary>Most partners, stores, earning rules and rewards one programme document may declare.</summary>
+    public const int MaxPartners = 1_000, MaxStores = 10_000, MaxRules = 1_000, MaxRewards = 10_000;
+
     /// <summary>Longest request target (path and query string) the API reads.</summary>
     public const int MaxTargetBytes = 8 * 1024;
 
