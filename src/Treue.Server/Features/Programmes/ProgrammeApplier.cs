@@ -36,11 +36,12 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         v.Check(d.PayWithPoints.MaxShareOfBasket is > 0 and <= 1, "payWithPoints.maxShareOfBasket", "must be greater than 0 and at most 1");
 
         // Every rule is evaluated on every purchase line and every part is compared on each apply: the counts are bounded too.
-        v.Check(d.Partners.Count <= InputBounds.MaxPartners, "partners", $"at most {InputBounds.MaxPartners:N0} partners are allowed");
-        v.Check(d.Partners.Sum(p => p.Stores?.Count ?? 0) <= InputBounds.MaxStores, "stores", $"at most {InputBounds.MaxStores:N0} stores are allowed");
-        v.Check(d.Rules.Count <= InputBounds.MaxRules, "rules", $"at most {InputBounds.MaxRules:N0} rules are allowed");
-        v.Check(d.Rewards.Count <= InputBounds.MaxRewards, "rewards", $"at most {InputBounds.MaxRewards:N0} rewards are allowed");
-        if (v.Failed) return v;
+        var counted = v.Check(d.Partners.Count <= InputBounds.MaxPartners, "partners", $"at most {InputBounds.MaxPartners:N0} partners are allowed")
+            & v.Check(d.Partners.Sum(p => p.Stores?.Count ?? 0) <= InputBounds.MaxStores, "stores", $"at most {InputBounds.MaxStores:N0} stores are allowed")
+            & v.Check(d.Rules.Count <= InputBounds.MaxRules, "rules", $"at most {InputBounds.MaxRules:N0} rules are allowed")
+            & v.Check(d.Rewards.Count <= InputBounds.MaxRewards, "rewards", $"at most {InputBounds.MaxRewards:N0} rewards are allowed");
+        // Over a bound, the parts are not checked one by one: that would list thousands of errors.
+        if (!counted) return v;
         Unique(v, d.Partners.Select(p => p.Code), "partners");
         Unique(v, d.Partners.SelectMany(p => p.Stores ?? []).Select(s => s.Code), "stores");
         for (var i = 0; i < d.Partners.Count; i++)
