@@ -57,7 +57,10 @@ public static class TreueApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = ErrorHandling.MaxBodyBytes;
-            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            // Kestrel answers its own limits with a bare status and no body. Its limits are set well above the
+            // application's (ErrorHandling), which refuses oversized heads with a problem response instead.
+            k.Limits.MaxRequestHeadersTotalSize = ErrorHandling.HardHeadLimitBytes;
+            k.Limits.MaxRequestLineSize = ErrorHandling.HardHeadLimitBytes;
         });
         builder.Services.Configure<TreueOptions>(builder.Configuration.GetSection("Treue"));
         builder.Services.Configure<IdempotencyOptions>(builder.Configuration.GetSection("Treue:Idempotency"));
@@ -124,6 +127,7 @@ public static class TreueApp
             .WithTags("Health").WithName("getLiveness").WithSummary("Liveness only: answers without touching the database").AllowAnonymous();
 
         var api = app.MapGroup("/api/v1");
+        api.AddEndpointFilterFactory(InputBounds.BoundParameters);
         api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit();
         return app;
     }

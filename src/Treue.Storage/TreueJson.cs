@@ -11,7 +11,8 @@ public static class TreueJson
 
     /// <summary>
     /// The options for reading requests and programme files: like <see cref="Options"/>, but unknown members,
-    /// missing required members and nulls in non-nullable members are errors that name the field.
+    /// missing required members, nulls in non-nullable members, numbers sent as strings and a member given twice
+    /// are errors that name the field.
     /// </summary>
     public static readonly JsonSerializerOptions Strict = ConfigureStrict(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
@@ -22,6 +23,10 @@ public static class TreueJson
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
+        // The web defaults read "10" as 10; a client that sends strings for numbers has a bug worth hearing about.
+        options.NumberHandling = JsonNumberHandling.Strict;
+        // With a member twice, which one counts differs between parsers: a proxy and the server could see different requests.
+        options.AllowDuplicateProperties = false;
         return options;
     }
 

@@ -13,6 +13,12 @@ public static class ErrorHandling
     /// <summary>Largest total size of request headers accepted before Kestrel's own hard limit.</summary>
     public const int MaxHeaderBytes = 16 * 1024;
 
+    /// <summary>
+    /// Kestrel's own limit on the request line and on the headers. Beyond it Kestrel answers before the application
+    /// runs, with a bare 414 or 431 and no body; below it the application refuses with a problem response.
+    /// </summary>
+    public const int HardHeadLimitBytes = 1024 * 1024;
+
     public static IApplicationBuilder UseTreueErrorHandling(this IApplicationBuilder app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -42,6 +48,13 @@ public static class ErrorHandling
                 await Problems.Problem("payload_too_large", $"The body must be at most {MaxBodyBytes} bytes.", "body", 413).ExecuteAsync(http);
                 return;
             }
+            var rawTarget = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+            var targetLength = Math.Max(rawTarget?.Length ?? 0, (http.Request.PathBase.Value?.Length ?? 0) + (http.Request.Path.Value?.Length ?? 0) + (http.Request.QueryString.Value?.Length ?? 0));
+            if (targetLength > InputBounds.MaxTargetBytes)
+            {
+                await Problems.Problem("uri_too_long", $"The path and query string must be at most {InputBounds.MaxTargetBytes} bytes.", "path", 414).ExecuteAsync(http);
+                return;
+            }
             var headerBytes = http.Request.Headers.Sum(h => h.Key.Length + h.Value.Sum(v => v?.Length ?? 0) + 4);
             if (headerBytes > MaxHeaderBytes)
             {
@@ -58,16 +71,11 @@ public static class ErrorHandling
         var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
         var result = error switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => Problems.Problem("malformed_json",
-                "The body is not valid JSON for this request: " + FirstSentence(json.Message), FieldOf(json), 400),
+            BadHttpRequestException { InnerException: JsonException json } => InputErrors.Json(json),
             BadHttpRequestException { StatusCode: 413 } => Problems.Problem("payload_too_large", $"The body must be at most {MaxBodyBytes} bytes.", "body", 413),
             BadHttpRequestException { StatusCode: 415 } => Problems.Problem("unsupported_media_type", "Send the body as application/json.", "Content-Type", 415),
-            BadHttpRequestException bad when bad.Message.Contains("Required parameter", StringComparison.Ordinal) || bad.Message.Contains("Implicit body", StringComparison.Ordinal)
-                => Problems.Problem("validation_failed", bad.Message, "body", 400),
-            BadHttpRequestException bad when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal)
-                => Problems.Problem("validation_failed", bad.Message, BoundParameter(bad.Message), 400),
-            BadHttpRequestException bad => Problems.Problem("bad_request", bad.Message, status: bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400),
-            JsonException json => Problems.Problem("malformed_json", FirstSentence(json.Message), FieldOf(json), 400),
+            BadHttpRequestException bad => InputErrors.BadRequest(bad),
+            JsonException json => InputErrors.Json(json),
             DbUpdateConcurrencyException => Problems.Problem("conflict", "The data changed while the request ran; retry.", status: 409),
             _ when ConnectionLost(error) => Problems.Problem("database_unavailable", "The database could not be reached; nothing was changed. Retry.", status: 503),
             GroupCommitFailedException => Problems.Problem("database_unavailable", "The database could not store the request; nothing was changed. Retry.", status: 503),
@@ -115,29 +123,5 @@ public static class ErrorHandling
                 return true;
         }
         return false;
-    }
-
-    private static string? FieldOf(JsonException e)
-    {
-        var path = e.Path;
-        if (string.IsNullOrEmpty(path) || path == "$") return "body";
-        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-    }
-
-    private static string BoundParameter(string message)
-    {
-        // "Failed to bind parameter "int limit" from "abc"."
-        var start = message.IndexOf('"');
-        var end = start < 0 ? -1 : message.IndexOf('"', start + 1);
-        if (start < 0 || end < 0) return "query";
-        var inner = message[(start + 1)..end];
-        var space = inner.LastIndexOf(' ');
-        return space < 0 ? inner : inner[(space + 1)..];
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
     }
 }

@@ -35,10 +35,13 @@ public sealed partial class AnalyticsService
     /// <summary>RFM segments as of a day (default today) and the moves since an earlier day (default 90 days before).</summary>
     public async Task<(RfmReport? Report, Validation? Invalid)> RfmAsync(Guid programmeId, DateOnly? asOf, DateOnly? previous, CancellationToken ct)
     {
+        var v = new Validation();
+        v.Date(asOf, "asOf");
+        v.Date(previous, "previous");
+        if (v.Failed) return (null, v);
         var data = await DataAsync(programmeId, ct);
         var day = asOf ?? data.Today(clock);
         var before = previous ?? day.AddDays(-90);
-        var v = new Validation();
         v.Check(before < day, "previous", "must be before asOf");
         if (v.Failed) return (null, v);
         var members = data.Members();
@@ -100,6 +103,7 @@ public sealed partial class AnalyticsService
         v.Check(Enum.IsDefined(o.Model), "model", "must be bgNbd or paretoNbd");
         v.Check(o.HorizonMonths is >= 1 and <= 120, "horizonMonths", "must be between 1 and 120");
         v.Check(o.AnnualDiscountRate is >= 0 and <= 1, "discountRate", "must be between 0 and 1");
+        v.Date(o.CalibrationEnd, "calibrationEnd");
         return v;
     }
 
@@ -215,6 +219,10 @@ public sealed partial class AnalyticsService
     /// </summary>
     public async Task<(HoldoutView? Report, Validation? Invalid)> HoldoutAsync(Guid programmeId, ClvModel model, DateOnly? calibrationEnd, DateOnly? holdoutEnd, CancellationToken ct)
     {
+        var dates = new Validation();
+        dates.Date(calibrationEnd, "calibrationEnd");
+        dates.Date(holdoutEnd, "holdoutEnd");
+        if (dates.Failed) return (null, dates);
         var data = await DataAsync(programmeId, ct);
         var end = holdoutEnd ?? data.Today(clock);
         var members = data.Members();
@@ -304,6 +312,7 @@ public sealed partial class AnalyticsService
         v.Check(Enum.IsDefined(by), "by", "must be sku or category");
         v.Check(minSupport is >= 0.0001 and <= 1, "minSupport", "must be between 0.0001 and 1");
         v.Check(minConfidence is > 0 and <= 1, "minConfidence", "must be greater than 0 and at most 1");
+        v.Date(since, "since");
         if (v.Failed) return (null, v);
         var mined = await results.GetAsync(("basket-rules", programmeId, by, minSupport, minConfidence, since), await VersionAsync(programmeId, ct),
             async (services, stopping) =>

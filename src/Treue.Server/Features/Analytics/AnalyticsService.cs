@@ -85,6 +85,10 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
     /// </summary>
     public async Task<(WhatIfReport? Report, Validation? Invalid)> WhatIfAsync(Guid programmeId, WhatIfRequest request, CancellationToken ct)
     {
+        var dates = new Validation();
+        dates.Date(request.From, "from");
+        dates.Date(request.To, "to");
+        if (dates.Failed) return (null, dates);
         var data = await DataAsync(programmeId, ct);
         var today = data.Today(clock);
         var to = request.To ?? today;

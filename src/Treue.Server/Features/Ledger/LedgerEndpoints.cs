@@ -105,7 +105,7 @@ public static class LedgerEndpoints
         TreueDb db, PointsLedger ledger, ProgrammeCache programmes, TimeProvider clock, CancellationToken ct)
     {
         var v = new Validation();
-        v.Check(req.Points != 0 && Math.Abs(req.Points) <= 10_000_000, "points", "must be non-zero and at most 10,000,000 either way");
+        v.Points(req.Points, "points", InputBounds.MaxAdjustmentPoints);
         v.Text(req.Reason, "reason", 500);
         if (v.Failed) return v.Problem();
         var caller = Caller.From(http.User);

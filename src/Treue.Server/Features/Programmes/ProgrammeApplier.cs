@@ -27,7 +27,7 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         if (v.Text(d.Code, "code", 64)) v.Check(CodePattern().IsMatch(d.Code), "code", "must be lower-case letters, digits, '-' or '_'");
         v.Text(d.Name, "name", 200);
         v.Check(Currency.Find(d.Currency) is not null, "currency", "is not a known ISO 4217 currency code");
-        v.Check(TryTimeZone(d.TimeZone) is not null, "timeZone", "is not a known IANA time zone");
+        v.TimeZone(d.TimeZone, "timeZone");
         v.Check(d.PointValue is > 0 and <= 1000, "pointValue", "must be greater than 0 and at most 1000");
         v.Check(d.BaseRate is >= 0 and <= 1000, "baseRate", "must be between 0 and 1000");
         v.Check(d.PendingDays is >= 0 and <= 365, "pendingDays", "must be between 0 and 365");
@@ -36,6 +36,13 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         v.Check(d.PayWithPoints.MaxPoints is null || d.PayWithPoints.MaxPoints >= d.PayWithPoints.MinPoints, "payWithPoints.maxPoints", "must be at least minPoints");
         v.Check(d.PayWithPoints.MaxShareOfBasket is > 0 and <= 1, "payWithPoints.maxShareOfBasket", "must be greater than 0 and at most 1");
 
+        // Every rule is evaluated on every purchase line and every part is compared on each apply: the counts are bounded too.
+        var counted = v.Check(d.Partners.Count <= InputBounds.MaxPartners, "partners", $"at most {InputBounds.MaxPartners:N0} partners are allowed")
+            & v.Check(d.Partners.Sum(p => p.Stores?.Count ?? 0) <= InputBounds.MaxStores, "stores", $"at most {InputBounds.MaxStores:N0} stores are allowed")
+            & v.Check(d.Rules.Count <= InputBounds.MaxRules, "rules", $"at most {InputBounds.MaxRules:N0} rules are allowed")
+            & v.Check(d.Rewards.Count <= InputBounds.MaxRewards, "rewards", $"at most {InputBounds.MaxRewards:N0} rewards are allowed");
+        // Over a bound, the parts are not checked one by one: that would list thousands of errors.
+        if (!counted) return v;
         Unique(v, d.Partners.Select(p => p.Code), "partners");
         Unique(v, d.Partners.SelectMany(p => p.Stores ?? []).Select(s => s.Code), "stores");
         for (var i = 0; i < d.Partners.Count; i++)
@@ -68,6 +75,8 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
             foreach (var s in c.Stores ?? []) v.Check(s is not null && storeCodes.Contains(s), at + ".conditions.stores", $"'{s}' is not a store of the programme");
             v.Check(c.Skus is null || c.Skus.Count <= 10_000 && c.Skus.All(s => s is { Length: > 0 and <= 64 }), at + ".conditions.skus", "must be at most 10,000 SKUs of 1 to 64 characters");
             v.Check(c.Categories is null || c.Categories.Count <= 1000 && c.Categories.All(s => s is { Length: > 0 and <= 64 }), at + ".conditions.categories", "must be at most 1,000 categories of 1 to 64 characters");
+            v.Date(c.From, at + ".conditions.from");
+            v.Date(c.To, at + ".conditions.to");
             v.Check(c.From is null || c.To is null || c.From <= c.To, at + ".conditions.to", "must not be before from");
             v.Check(c.MinBasket is null or >= 0 and <= 10_000_000, at + ".conditions.minBasket", "must be between 0 and 10,000,000");
             if (r.Effect is null) v.Add(at + ".effect", "is required");
@@ -92,6 +101,8 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
             v.Check(r.Points is >= 1 and <= 1_000_000_000, at + ".points", "must be between 1 and 1,000,000,000");
             v.Check(r.CoPayment is >= 0 and <= 1_000_000 && (currency is null || currency.IsExact(r.CoPayment)), at + ".coPayment", "must be between 0 and 1,000,000 in the currency's minor unit");
             v.Check(r.Stock is null or >= 0 and <= 1_000_000_000, at + ".stock", "must be between 0 and 1,000,000,000");
+            v.Check(r.ValidFrom is not { } from || DateBounds.Contains(from), at + ".validFrom", DateBounds.Message);
+            v.Check(r.ValidTo is not { } to || DateBounds.Contains(to), at + ".validTo", DateBounds.Message);
             v.Check(r.ValidFrom is null || r.ValidTo is null || r.ValidFrom <= r.ValidTo, at + ".validTo", "must not be before validFrom");
         }
         return v.Failed ? v : null;
@@ -268,13 +279,7 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         };
     }
 
-    internal static TimeZoneInfo? TryTimeZone(string? id)
-    {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64) return null;
-        try { return TimeZoneInfo.FindSystemTimeZoneById(id); }
-        catch (TimeZoneNotFoundException) { return null; }
-        catch (InvalidTimeZoneException) { return null; }
-    }
+    internal static TimeZoneInfo? TryTimeZone(string? id) => InputBounds.FindTimeZone(id);
 
     private static void Unique(Validation v, IEnumerable<string> codes, string field)
     {

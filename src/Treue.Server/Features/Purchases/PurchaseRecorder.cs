@@ -164,7 +164,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 v.Add("lines", $"line {dup.Key} is listed more than once");
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        if (req.OccurredAt is { } at) v.Check(at.UtcDateTime <= now.AddMinutes(5), "occurredAt", "must not be in the future");
+        if (req.OccurredAt is { } at && v.Check(DateBounds.Contains(at), "occurredAt", DateBounds.Message))
+            v.Check(at.UtcDateTime <= now.AddMinutes(5), "occurredAt", "must not be in the future");
         if (v.Failed) return new(null, false, v.Problem());
 
         var p = await programmes.GetAsync(db, programmeId, ct);
@@ -177,6 +178,10 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var purchase = await db.Purchases.Include(x => x.Lines).SingleAsync(x => x.Id == purchaseId, ct);
         if (partnerRestriction is not null && !string.Equals(purchase.PartnerCode, partnerRestriction, StringComparison.OrdinalIgnoreCase))
             return new(null, false, Problems.NotFound("purchase_not_found", "The purchase", "purchaseId"));
+        // Goods cannot come back before they were sold; such a date would also move points back in time.
+        if (req.OccurredAt is { } returnedAt && returnedAt.UtcDateTime < purchase.OccurredAt)
+            return new(null, false, Problems.Problem("validation_failed",
+                $"must not be before the purchase ({purchase.OccurredAt:yyyy-MM-dd'T'HH:mm:ss'Z'})", "occurredAt", 400));
         var previous = await db.Returns.AsNoTracking().SingleOrDefaultAsync(r => r.PurchaseId == purchaseId && r.ReturnId == req.ReturnId, ct);
         if (previous is not null)
         {
@@ -336,7 +341,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (identified == 0 && !req.Anonymous && requireReceipt) v.Add("cardNumber", "is required unless memberId is given or the purchase is marked anonymous");
         if (identified > 0 && req.Anonymous) v.Add("anonymous", "an anonymous purchase cannot name a card or member");
         if (req.PointsPayment is { } pp) v.Check(pp.Points is > 0 and <= 1_000_000_000, "pointsPayment.points", "must be between 1 and 1,000,000,000");
-        if (req.OccurredAt is { } occurred)
+        if (req.OccurredAt is { } occurred && v.Check(DateBounds.Contains(occurred), "occurredAt", DateBounds.Message))
             v.Check(occurred.UtcDateTime <= now.AddMinutes(5) && occurred.Year >= 1970, "occurredAt", "must not be in the future or before 1970");
         var lines = new List<BasketLine>();
         if (req.Lines is null || req.Lines.Count == 0) v.Add("lines", "at least one line is required");

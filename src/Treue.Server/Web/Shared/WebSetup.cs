@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
+using Treue.Server.Infrastructure;
 using Treue.Server.Web.Admin;
 using Treue.Server.Web.Portal;
 
@@ -60,6 +61,11 @@ public static class WebSetup
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapGet("/culture", (string? c, string? back, HttpContext http) =>
         {
+            // The path ends up in the Location header, which the server refuses to write with a control or non-ASCII character.
+            var v = new Validation();
+            if (v.Text(back, "back", InputBounds.MaxReturnPathLength, required: false) && back is not null)
+                v.Check(back.All(char.IsAscii), "back", "must be a path of this site with non-ASCII characters percent-encoded");
+            if (v.Failed) return v.Problem();
             var culture = Loc.Languages.Any(l => l.Code == c) ? c! : "en";
             http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
