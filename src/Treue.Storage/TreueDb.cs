@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -10,7 +11,7 @@ using Treue.Storage.Entities;
 namespace Treue.Storage;
 
 /// <summary>The one EF Core model of Treue, shared by SQLite and PostgreSQL.</summary>
-public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(options)
+public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Programme> Programmes => Set<Programme>();
     public DbSet<Partner> Partners => Set<Partner>();
@@ -35,6 +36,11 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<ProgrammeChange> ProgrammeChanges => Set<ProgrammeChange>();
     public DbSet<WebSession> WebSessions => Set<WebSession>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    /// <summary>
+    /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
+    /// node on the database reads the cookies of every other.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>True when the database behind this context is SQLite.</summary>
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
@@ -152,6 +158,8 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Action).HasMaxLength(64);
             e.Property(x => x.Target).HasMaxLength(320);
         });
+        // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
+        b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));
 
         foreach (var entity in b.Model.GetEntityTypes())
         {

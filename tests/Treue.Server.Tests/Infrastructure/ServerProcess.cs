@@ -25,7 +25,18 @@ public sealed class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAsync(string connectionString, params string[] extraArgs) => StartAsync(connectionString, FreePort(), extraArgs);
 
     /// <summary>Starts a server on <paramref name="port"/> (to restart a killed one where its clients expect it).</summary>
-    public static async Task<ServerProcess> StartAsync(string connectionString, int port, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string connectionString, int port, params string[] extraArgs) =>
+        StartAsync(connectionString, port, home: null, extraArgs);
+
+    /// <summary>Starts a server on a free port whose user home folder is <paramref name="home"/>.</summary>
+    public static Task<ServerProcess> StartAsync(string connectionString, DirectoryInfo home, params string[] extraArgs) =>
+        StartAsync(connectionString, FreePort(), home, extraArgs);
+
+    /// <summary>
+    /// Starts a server whose user home folder is <paramref name="home"/> (null: this process's), as if it ran on a machine
+    /// of its own: whatever the framework keeps under the home folder by default is not shared with other processes.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string connectionString, int port, DirectoryInfo? home, params string[] extraArgs)
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var psi = new ProcessStartInfo("dotnet")
@@ -34,6 +45,13 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (home is not null)
+        {
+            psi.Environment["HOME"] = home.FullName;
+            // Both would take precedence over HOME as the place of the default key ring.
+            psi.Environment.Remove("LOCALAPPDATA");
+            psi.Environment.Remove("USERPROFILE");
+        }
         psi.ArgumentList.Add(ServerDll());
         foreach (var a in new[] { "--urls", address.ToString(), "--ConnectionStrings:Treue=" + connectionString, "--Treue:Jobs:Interval=00:00:00",
                      "--Logging:LogLevel:Default=Warning" }.Concat(extraArgs))

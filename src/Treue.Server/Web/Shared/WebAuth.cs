@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
@@ -87,6 +88,11 @@ public static class WebAuth
 
     public static void AddWebAuthentication(this WebApplicationBuilder builder)
     {
+        // The keys that protect the cookies and antiforgery tokens live in the database, so that every node reads the
+        // cookies of every other and a restart with a fresh home folder signs nobody out. The application name replaces
+        // the default, the content root, which differs between installations. The key ring is first read when the
+        // host starts, after the migrations have run.
+        builder.Services.AddDataProtection().SetApplicationName("Treue").PersistKeysToDbContext<TreueDb>();
         builder.Services.AddAuthentication(o =>
             {
                 // The API keeps answering 401/403 as problem details; only the web pages redirect to a sign-in page.
