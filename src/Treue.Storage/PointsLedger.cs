@@ -52,10 +52,12 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
 
     /// <summary>
     /// Credits a purchase's points like <see cref="CreditAsync"/> (none when <paramref name="points"/> is zero) and counts
-    /// the purchase on the member, in one guarded update that also returns the member's balance after it.
+    /// the purchase on the member, in one guarded update that also returns the member's balance after it. The update
+    /// only applies while the member's purchase count is still <paramref name="seenPurchaseCount"/>, the count the
+    /// purchase was decided on; otherwise the balance returned is null and the caller must roll back and decide again.
     /// </summary>
-    public async Task<(MemberBalance Balance, PointLot? Lot)> CreditPurchaseAsync(Guid programmeId, Guid memberId, string fromAccount, long points,
-        DateTime availableAt, DateTime? expiresAt, Movement movement, CancellationToken ct)
+    public async Task<(MemberBalance? Balance, PointLot? Lot)> CreditPurchaseAsync(Guid programmeId, Guid memberId, int seenPurchaseCount,
+        string fromAccount, long points, DateTime availableAt, DateTime? expiresAt, Movement movement, CancellationToken ct)
     {
         long available = 0, pending = 0;
         PointLot? lot = null;
@@ -65,13 +67,15 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
             (available, pending) = lot.Status == LotStatus.Pending ? (0L, points) : (points, 0L);
         }
         // One statement instead of an update and a read: RETURNING is understood by SQLite (3.35 and later) and PostgreSQL.
+        // The count guard makes a concurrent purchase of the member that committed first (another writer or node) fail
+        // this update: PostgreSQL re-checks the condition on the row as that purchase left it. Credits never lower a
+        // balance, so a row that does not match has a changed count.
         var rows = await db.Database.SqlQuery<MemberBalance>($"""
             UPDATE "members" SET "available" = "available" + {available}, "pending" = "pending" + {pending}, "purchase_count" = "purchase_count" + 1
-            WHERE "id" = {memberId} AND "available" + {available} >= 0 AND "pending" + {pending} >= 0
+            WHERE "id" = {memberId} AND "purchase_count" = {seenPurchaseCount} AND "available" + {available} >= 0 AND "pending" + {pending} >= 0
             RETURNING "available" AS "Available", "pending" AS "Pending"
             """).ToListAsync(ct);
-        if (rows.Count != 1) throw new InvalidOperationException($"Balance of member {memberId} would go negative.");
-        return (rows[0], lot);
+        return (rows.Count == 1 ? rows[0] : null, lot);
     }
 
     private (LedgerTransaction Transaction, PointLot Lot) Credit(Guid programmeId, Guid memberId, string fromAccount, long points,

@@ -61,6 +61,26 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     /// </summary>
     public async Task<Recorded<PurchaseView>> RecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, bool fullView, CancellationToken ct)
     {
+        // Each failed attempt means another purchase of the member was counted in between, so the loop makes progress;
+        // the bound only keeps a request from spinning behind a member who buys without pause.
+        for (var attempt = 1; attempt < MaxDecisions; attempt++)
+        {
+            if (await TryRecordAsync(programmeId, partnerRestriction, req, actor, fullView, ct) is { } recorded) return recorded;
+        }
+        return await TryRecordAsync(programmeId, partnerRestriction, req, actor, fullView, ct)
+            ?? new(null, false, Problems.Problem("conflict", "The member's purchases changed concurrently; retry.", req.CardNumber is null ? "memberId" : "cardNumber", 409));
+    }
+
+    /// <summary>How often a purchase is loaded and decided again after its member's purchase count changed under it.</summary>
+    public const int MaxDecisions = 10;
+
+    /// <summary>
+    /// Loads, decides and writes once. Null when the member's purchase count changed between the load and the write
+    /// (a concurrent purchase of the member, on another writer or node): nothing was kept, and the purchase must be
+    /// decided again, since whether it is the first one may have changed.
+    /// </summary>
+    private async Task<Recorded<PurchaseView>?> TryRecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, bool fullView, CancellationToken ct)
+    {
         var p = await programmes.GetAsync(db, programmeId, ct);
         var fingerprint = Fingerprint(req);
         var partnerForLookup = p.Partners.GetValueOrDefault(req.Partner ?? "");
@@ -123,9 +143,15 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         {
             var explanation = earning.Lines.SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" }))
                 .Concat(earning.Bonuses).ToList();
-            var (after, earned) = await ledger.CreditPurchaseAsync(programmeId, member.Id, LedgerAccounts.PartnerIssued(partner.Code), earning.Points,
-                occurredAt.AddDays(p.Settings.PendingDays), p.Settings.Expiry.ExpiresAt(occurredAt),
+            var (after, earned) = await ledger.CreditPurchaseAsync(programmeId, member.Id, member.PurchaseCount, LedgerAccounts.PartnerIssued(partner.Code),
+                earning.Points, occurredAt.AddDays(p.Settings.PendingDays), p.Settings.Expiry.ExpiresAt(occurredAt),
                 new Movement(LedgerKind.Earn, occurredAt, explanation) { PurchaseId = purchase.Id, Actor = actor }, ct);
+            if (after is null)
+            {
+                // Rolls back this attempt's writes only (its own savepoint inside a shared transaction), never a neighbour's.
+                await work.DisposeAsync();
+                return null;
+            }
             (balance, lot) = (new BalanceSnapshot(after.Available, after.Pending), earned);
         }
 
