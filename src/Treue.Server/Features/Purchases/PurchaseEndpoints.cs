@@ -16,7 +16,7 @@ public static class PurchaseEndpoints
     {
         var g = api.MapGroup("/purchases").WithTags("Purchases").RequireAuthorization(Policies.Pos);
         g.MapPost("/", Record).WithName("createPurchase").WithGroupCommit().Refuses(403, "forbidden").Refuses(404, "card_not_found", "member_not_found")
-            .Refuses(409, "duplicate_receipt").Refuses(422, PurchaseRefusals)
+            .Refuses(409, "duplicate_receipt", "conflict").Refuses(422, PurchaseRefusals)
             .WithSummary("Record a purchase; the member earns points by the rules (the same receiptId twice is one purchase)");
         g.MapPost("/quote", Quote).WithName("quotePurchase").WithWritesNothing().Refuses(403, "forbidden").Refuses(404, "card_not_found", "member_not_found")
             .Refuses(422, PurchaseRefusals)
