@@ -10,21 +10,26 @@ namespace Treue.Server.Tests;
 /// <summary>A fulfilment and a cancellation of the same order at the same moment: exactly one of them may win.</summary>
 public abstract class FulfilmentRaceTests(TreueServer server)
 {
-    private const int Orders = 30;
+    // Enough orders that a read-modify-write fulfilment is caught losing some of them to a cancellation.
+    private const int Orders = 60;
     private const long Price = 300; // the mug
 
     [Fact]
     public async Task Concurrent_fulfil_and_cancel_end_in_one_state_with_points_and_stock_to_match()
     {
         var p = await server.NewProgrammeAsync();
+        // Placed ten at a time to keep the set-up short; the race itself is below.
         var orders = new List<(Guid Member, Guid Order)>();
-        for (var i = 0; i < Orders; i++)
+        foreach (var batch in Enumerable.Range(0, Orders).Chunk(10))
         {
-            var (member, _) = await p.EnrolAsync($"Member {i}");
-            await p.GiveAsync(member, Price);
-            var res = await p.Admin.PostAsJsonAsync($"/api/v1/members/{member}/reward-orders", new { reward = "mug" }, TestProgramme.Json);
-            await TestProgramme.Expect(res, HttpStatusCode.Created);
-            orders.Add((member, (Guid)(await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!));
+            orders.AddRange(await Task.WhenAll(batch.Select(async i =>
+            {
+                var (member, _) = await p.EnrolAsync($"Member {i}");
+                await p.GiveAsync(member, Price);
+                var res = await p.Admin.PostAsJsonAsync($"/api/v1/members/{member}/reward-orders", new { reward = "mug" }, TestProgramme.Json);
+                await TestProgramme.Expect(res, HttpStatusCode.Created);
+                return (member, (Guid)(await res.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+            })));
         }
         var stockBefore = await StockIssuedAsync(p);
 
