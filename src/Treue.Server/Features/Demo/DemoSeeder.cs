@@ -174,7 +174,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
             var reward = available >= 2500 && random.NextDouble() < 0.3 ? "cinema" : available >= 1500 && random.NextDouble() < 0.3 ? "knife-set" : random.NextDouble() < 0.5 ? "coffee" : "tote-bag";
             var (order, _) = await RewardEndpoints.PlaceAsync(db, ledger, programmeId, member.Id, reward, "demo", now.AddDays(-random.Next(0, 30)), ct);
             if (order is not null && random.NextDouble() < 0.7)
-                await db.RewardOrders.Where(o => o.Id == order.Id).ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, RewardOrderStatus.Fulfilled).SetProperty(o => o.FulfilledAt, now), ct);
+                await RewardEndpoints.FulfilAsync(db, programmeId, order.Id, now, ct);
         }
         return count;
     }

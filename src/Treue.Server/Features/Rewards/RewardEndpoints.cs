@@ -137,21 +137,36 @@ public static class RewardEndpoints
         return TypedResults.Ok(Pagination.Build(rows.Select(o => View(o, p.Currency)).ToList(), take, o => o.Id.ToString()));
     }
 
+    /// <summary>
+    /// Marks a placed order fulfilled; fulfilling it again answers with the order as it is. The API and the console both
+    /// come here, so that a fulfilment and a cancellation of the same order cannot both win.
+    /// </summary>
+    internal static async Task<(RewardOrder? Order, ProblemHttpResult? Problem)> FulfilAsync(TreueDb db, Guid programmeId, Guid orderId,
+        DateTime now, CancellationToken ct, AuditActor? staff = null)
+    {
+        await using var work = await Work.BeginAsync(db, ct);
+        if (staff is not null && !await AuditLog.MayActAsync(db, programmeId, staff, ct))
+            return (null, Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403));
+        // Taking the order from Placed to Fulfilled is the guarded step, as in CancelAsync: whichever of a fulfilment and a
+        // cancellation updates the row first wins, and the other finds the order no longer placed.
+        var changed = await db.RewardOrders
+            .Where(o => o.Id == orderId && o.ProgrammeId == programmeId && o.Status == RewardOrderStatus.Placed)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, RewardOrderStatus.Fulfilled).SetProperty(o => o.FulfilledAt, now), ct);
+        var order = await db.RewardOrders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId && o.ProgrammeId == programmeId, ct);
+        if (order is null) return (null, Problems.NotFound("order_not_found", "The reward order", "orderId"));
+        if (changed == 0 && order.Status == RewardOrderStatus.Cancelled)
+            return (null, Problems.Problem("order_cancelled", "A cancelled order cannot be fulfilled.", "orderId", 409));
+        await work.CommitAsync(ct);
+        return (order, null);
+    }
+
     private static async Task<Results<Ok<RewardOrderView>, ProblemHttpResult>> Fulfil(Guid orderId, HttpContext http, TreueDb db,
         ProgrammeCache programmes, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        await using var work = await Work.BeginAsync(db, ct);
-        var order = await db.RewardOrders.SingleOrDefaultAsync(o => o.Id == orderId && o.ProgrammeId == caller.ProgrammeId, ct);
-        if (order is null) return Problems.NotFound("order_not_found", "The reward order", "orderId");
-        if (order.Status == RewardOrderStatus.Cancelled) return Problems.Problem("order_cancelled", "A cancelled order cannot be fulfilled.", "orderId", 409);
-        if (order.Status == RewardOrderStatus.Placed)
-        {
-            order.Status = RewardOrderStatus.Fulfilled;
-            order.FulfilledAt = clock.GetUtcNow().UtcDateTime;
-        }
-        await work.CommitAsync(ct);
-        return TypedResults.Ok(View(order, (await programmes.GetAsync(db, caller.ProgrammeId, ct)).Currency));
+        var (order, problem) = await FulfilAsync(db, caller.ProgrammeId, orderId, clock.GetUtcNow().UtcDateTime, ct);
+        if (problem is not null) return problem;
+        return TypedResults.Ok(View(order!, (await programmes.GetAsync(db, caller.ProgrammeId, ct)).Currency));
     }
 
     /// <summary>Cancels a placed order: the points go back into the lots they came from and the stock is released.</summary>
