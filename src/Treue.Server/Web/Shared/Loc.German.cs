@@ -261,6 +261,8 @@ public sealed partial class Loc
         ["The order is cancelled and the points are back with the member."] = "Die Bestellung ist storniert, die Punkte sind zurück beim Mitglied.",
         ["The order is fulfilled."] = "Die Bestellung ist erledigt.",
         ["The order was no longer open."] = "Die Bestellung war nicht mehr offen.",
+        ["Your staff account is disabled; nothing was changed."] = "Ihr Mitarbeiterkonto ist deaktiviert; es wurde nichts geändert.",
+        ["The order is already fulfilled and cannot be cancelled."] = "Die Bestellung ist bereits erledigt und kann nicht storniert werden.",
         ["The partner is not part of this programme."] = "Der Partner gehört nicht zu diesem Programm.",
         ["The password needs at least 8 characters."] = "Das Passwort braucht mindestens 8 Zeichen.",
         ["The password needs at least {0} characters."] = "Das Passwort braucht mindestens {0} Zeichen.",
