@@ -134,11 +134,11 @@ public abstract class InputBoundsTests(TreueServer server)
     }
 
     [Theory]
-    [InlineData("\"total\": \"10\"", "total")]
-    [InlineData("\"total\": 10, \"lines\": [{\"sku\": \"a\", \"quantity\": \"1\", \"unitPrice\": 10}]", "lines[0].quantity")]
-    [InlineData("\"total\": 10, \"total\": 10", "total")]
-    [InlineData("\"total\": 10, \"partner\": \"fuel\"", "partner")]
-    public async Task Numbers_as_strings_and_duplicate_keys_are_refused_naming_the_field(string members, string field)
+    [InlineData("\"total\": \"10\"", "total", "JSON number")]
+    [InlineData("\"total\": 10, \"lines\": [{\"sku\": \"a\", \"quantity\": \"1\", \"unitPrice\": 10}]", "lines[0].quantity", "JSON number")]
+    [InlineData("\"total\": 10, \"total\": 10", "total", "more than once")]
+    [InlineData("\"total\": 10, \"partner\": \"fuel\"", "partner", "more than once")]
+    public async Task Numbers_as_strings_and_duplicate_keys_are_refused_naming_the_field(string members, string field, string says)
     {
         var p = await server.NewProgrammeAsync();
         var (_, card) = await p.EnrolAsync();
@@ -146,6 +146,7 @@ public abstract class InputBoundsTests(TreueServer server)
         var body = $"{{\"receiptId\": \"s-1\", \"partner\": \"shop\", \"currency\": \"EUR\", \"cardNumber\": \"{card}\", {members}{lines}}}";
         var problem = await Problem(await p.Pos.PostAsync("/api/v1/purchases", Raw(body)), HttpStatusCode.BadRequest);
         Assert.Equal(field, (string)problem["field"]!);
+        Assert.Contains(says, (string)problem["detail"]!, StringComparison.Ordinal);
         Assert.Equal(0, (await p.CountsAsync()).Purchases);
     }
 

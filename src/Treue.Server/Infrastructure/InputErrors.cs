@@ -41,7 +41,7 @@ public static class InputErrors
         {
             var type = message[(i + "could not be converted to ".Length)..];
             var end = type.IndexOf(". Path:", StringComparison.Ordinal);
-            detail = Expected(end < 0 ? type.TrimEnd('.') : type[..end]);
+            detail = Expected(ValueType(end < 0 ? type.TrimEnd('.') : type[..end], field));
         }
         else
         {
@@ -88,13 +88,30 @@ public static class InputErrors
         };
     }
 
+    /// <summary>
+    /// The type the value at <paramref name="field"/> must have. For a value given to a record's constructor the
+    /// serializer names the record, not the member; the member's own type is what the client needs to hear.
+    /// </summary>
+    private static string ValueType(string typeName, string field)
+    {
+        if (TreueType(typeName) is not { IsEnum: false } type || field == "body") return typeName;
+        var name = field[(field.LastIndexOf('.') + 1)..];
+        if (name.IndexOf('[', StringComparison.Ordinal) is var bracket and >= 0) name = name[..bracket];
+        var member = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+        if (member is null) return typeName;
+        var valueType = Nullable.GetUnderlyingType(member.PropertyType) ?? member.PropertyType;
+        return valueType.FullName ?? typeName;
+    }
+
+    private static Type? TreueType(string fullName) => AppDomain.CurrentDomain.GetAssemblies()
+        .Where(a => a.GetName().Name?.StartsWith("Treue", StringComparison.Ordinal) == true)
+        .Select(a => a.GetType(fullName, throwOnError: false))
+        .FirstOrDefault(t => t is not null);
+
     /// <summary>The camelCase names of an enum of Treue's, or null when the type is not one.</summary>
     private static string? EnumNames(string fullName)
     {
-        var type = AppDomain.CurrentDomain.GetAssemblies()
-            .Where(a => a.GetName().Name?.StartsWith("Treue", StringComparison.Ordinal) == true)
-            .Select(a => a.GetType(fullName, throwOnError: false))
-            .FirstOrDefault(t => t is not null);
+        var type = TreueType(fullName);
         if (type is not { IsEnum: true }) return null;
         return string.Join(", ", Enum.GetNames(type).Select(n => char.ToLowerInvariant(n[0]) + n[1..]));
     }
