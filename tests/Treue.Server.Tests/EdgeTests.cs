@@ -216,6 +216,35 @@ public abstract partial class EdgeTests(TreueServer server)
     }
 
     [Fact]
+    public async Task Reports_for_unchanged_data_are_computed_once_and_again_after_a_purchase_a_return_or_an_enrolment()
+    {
+        var p = await server.NewProgrammeAsync();
+        var (_, card) = await p.EnrolAsync("Buyer");
+        var bought = await p.BuyAsync(TestProgramme.Purchase("abc-1", card, ("w", "wine", 2, 10m)));
+        var cache = server.Services.GetRequiredService<AnalyticsCache>();
+        var before = cache.Computations;
+
+        async Task<decimal> Revenue() => (decimal)(await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/analytics/abc", Ct))!["totalRevenue"]!;
+        Assert.Equal(20m, await Revenue());
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Revenue()));
+        await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/analytics/retention", Ct);
+        await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/analytics/retention", Ct);
+        Assert.Equal(2, cache.Computations - before);
+
+        var returned = await p.Pos.PostAsJsonAsync($"/api/v1/purchases/{bought["id"]}/returns",
+            new { returnId = "abc-r1", lines = new[] { new { lineNo = 1, quantity = 1 } } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, returned.StatusCode);
+        Assert.Equal(10m, await Revenue());
+        Assert.Equal(3, cache.Computations - before);
+
+        await p.EnrolAsync("Newcomer");
+        await Revenue();
+        await p.BuyAsync(TestProgramme.Purchase("abc-2", card, ("b", "bread", 1, 3m)));
+        Assert.Equal(13m, await Revenue());
+        Assert.Equal(5, cache.Computations - before);
+    }
+
+    [Fact]
     public async Task Every_response_carries_the_security_headers_and_api_answers_are_not_stored()
     {
         var p = await server.NewProgrammeAsync();

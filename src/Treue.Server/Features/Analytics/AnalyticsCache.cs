@@ -3,11 +3,10 @@ using Microsoft.Extensions.Caching.Memory;
 namespace Treue.Server.Features.Analytics;
 
 /// <summary>
-/// What a programme's data looked like when a result was computed: its configuration version and how many purchases
-/// it holds. Both are cheap to read; every new purchase changes the count, and a return does not change the baskets
-/// the analyses read.
+/// What a programme's data looked like when a result was computed: its configuration version and how many purchases,
+/// returns and members it holds. All are cheap to read, and every purchase, return or enrolment changes one of them.
 /// </summary>
-public readonly record struct DataVersion(int ConfigVersion, int Purchases);
+public readonly record struct DataVersion(int ConfigVersion, int Purchases, int Returns, int Members);
 
 /// <summary>
 /// Keeps costly analytics results per programme and data version, so that repeated and concurrent requests for

@@ -16,7 +16,10 @@ public sealed partial class AnalyticsService
     private decimal Money(AnalyticsData data, double minor) => (decimal)minor / MinorPerUnit(data);
 
     /// <summary>ABC analysis of members by revenue, with the Pareto curve and the Gini coefficient.</summary>
-    public async Task<(AbcReport? Report, Validation? Invalid)> AbcAsync(Guid programmeId, double aShare, double bShare, CancellationToken ct)
+    public Task<(AbcReport? Report, Validation? Invalid)> AbcAsync(Guid programmeId, double aShare, double bShare, CancellationToken ct) =>
+        CachedAsync(("abc", aShare, bShare), programmeId, (s, c) => s.ComputeAbcAsync(programmeId, aShare, bShare, c), ct);
+
+    private async Task<(AbcReport? Report, Validation? Invalid)> ComputeAbcAsync(Guid programmeId, double aShare, double bShare, CancellationToken ct)
     {
         var v = new Validation();
         v.Check(aShare is > 0 and < 1, "a", "must be greater than 0 and less than 1");
@@ -33,7 +36,10 @@ public sealed partial class AnalyticsService
     }
 
     /// <summary>RFM segments as of a day (default today) and the moves since an earlier day (default 90 days before).</summary>
-    public async Task<(RfmReport? Report, Validation? Invalid)> RfmAsync(Guid programmeId, DateOnly? asOf, DateOnly? previous, CancellationToken ct)
+    public Task<(RfmReport? Report, Validation? Invalid)> RfmAsync(Guid programmeId, DateOnly? asOf, DateOnly? previous, CancellationToken ct) =>
+        CachedAsync(("rfm", asOf, previous), programmeId, (s, c) => s.ComputeRfmAsync(programmeId, asOf, previous, c), ct);
+
+    private async Task<(RfmReport? Report, Validation? Invalid)> ComputeRfmAsync(Guid programmeId, DateOnly? asOf, DateOnly? previous, CancellationToken ct)
     {
         var v = new Validation();
         v.Date(asOf, "asOf");
@@ -146,8 +152,12 @@ public sealed partial class AnalyticsService
     /// Fits the models to members' purchases up to the calibration end and scores every member. With
     /// <paramref name="risk"/>, the same fit also selects the churn-risk list (<see cref="ClvReport.AtRisk"/>).
     /// </summary>
-    public async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ClvAsync(
-        Guid programmeId, ClvOptions options, int top, CancellationToken ct, ChurnRiskOptions? risk = null)
+    public Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ClvAsync(
+        Guid programmeId, ClvOptions options, int top, CancellationToken ct, ChurnRiskOptions? risk = null) =>
+        CachedAsync(("clv", options, top, risk), programmeId, (s, c) => s.ComputeClvAsync(programmeId, options, top, risk, c), ct);
+
+    private async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ComputeClvAsync(
+        Guid programmeId, ClvOptions options, int top, ChurnRiskOptions? risk, CancellationToken ct)
     {
         var v = Check(options);
         if (risk is not null)
@@ -217,7 +227,10 @@ public sealed partial class AnalyticsService
     /// Calibration/holdout check of the model: fitted to purchases up to <paramref name="calibrationEnd"/>, its
     /// predictions for the holdout period set against what members really did.
     /// </summary>
-    public async Task<(HoldoutView? Report, Validation? Invalid)> HoldoutAsync(Guid programmeId, ClvModel model, DateOnly? calibrationEnd, DateOnly? holdoutEnd, CancellationToken ct)
+    public Task<(HoldoutView? Report, Validation? Invalid)> HoldoutAsync(Guid programmeId, ClvModel model, DateOnly? calibrationEnd, DateOnly? holdoutEnd, CancellationToken ct) =>
+        CachedAsync(("holdout", model, calibrationEnd, holdoutEnd), programmeId, (s, c) => s.ComputeHoldoutAsync(programmeId, model, calibrationEnd, holdoutEnd, c), ct);
+
+    private async Task<(HoldoutView? Report, Validation? Invalid)> ComputeHoldoutAsync(Guid programmeId, ClvModel model, DateOnly? calibrationEnd, DateOnly? holdoutEnd, CancellationToken ct)
     {
         var dates = new Validation();
         dates.Date(calibrationEnd, "calibrationEnd");
@@ -252,7 +265,10 @@ public sealed partial class AnalyticsService
     }
 
     /// <summary>Cohort retention (by first purchase or enrolment month), repurchase, last month's churn, time between purchases.</summary>
-    public async Task<RetentionReport> RetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, CancellationToken ct)
+    public Task<RetentionReport> RetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, CancellationToken ct) =>
+        CachedAsync(("retention", byEnrolment, repurchaseWithinDays), programmeId, (s, c) => s.ComputeRetentionAsync(programmeId, byEnrolment, repurchaseWithinDays, c), ct);
+
+    private async Task<RetentionReport> ComputeRetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, CancellationToken ct)
     {
         var data = await DataAsync(programmeId, ct);
         var members = data.Members();

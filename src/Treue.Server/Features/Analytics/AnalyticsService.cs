@@ -34,7 +34,20 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
     /// <summary>The version of a programme's data that cached results are keyed by.</summary>
     private async Task<DataVersion> VersionAsync(Guid programmeId, CancellationToken ct) =>
         new(await db.Programmes.Where(p => p.Id == programmeId).Select(p => p.ConfigVersion).SingleAsync(ct),
-            await db.Purchases.CountAsync(p => p.ProgrammeId == programmeId, ct));
+            await db.Purchases.CountAsync(p => p.ProgrammeId == programmeId, ct),
+            await db.Returns.CountAsync(r => r.ProgrammeId == programmeId, ct),
+            await db.Members.CountAsync(m => m.ProgrammeId == programmeId, ct));
+
+    /// <summary>
+    /// A report computed once per programme, data version and day (in the programme's time zone, since reports default
+    /// to "today"): repeated and concurrent requests with the same <paramref name="key"/> share one computation.
+    /// </summary>
+    private async Task<T> CachedAsync<T>(object key, Guid programmeId, Func<AnalyticsService, CancellationToken, Task<T>> compute, CancellationToken ct)
+    {
+        var today = (await DataAsync(programmeId, ct)).Today(clock);
+        return await results.GetAsync((key, programmeId, today), await VersionAsync(programmeId, ct),
+            (services, stopping) => compute(services.GetRequiredService<AnalyticsService>(), stopping), ct);
+    }
 
     private async Task<AnalyticsData> DataAsync(Guid programmeId, CancellationToken ct) =>
         new(db, await cache.GetAsync(db, programmeId, ct));
@@ -49,7 +62,10 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
     }
 
     /// <summary>Cross-buying, members against anonymous buyers, revenue around enrolment.</summary>
-    public async Task<LoyaltyReport> LoyaltyAsync(Guid programmeId, CancellationToken ct)
+    public Task<LoyaltyReport> LoyaltyAsync(Guid programmeId, CancellationToken ct) =>
+        CachedAsync("loyalty", programmeId, (s, c) => s.ComputeLoyaltyAsync(programmeId, c), ct);
+
+    private async Task<LoyaltyReport> ComputeLoyaltyAsync(Guid programmeId, CancellationToken ct)
     {
         var data = await DataAsync(programmeId, ct);
         var members = data.Members();
