@@ -295,6 +295,12 @@ public abstract partial class EdgeTests(TreueServer server)
         var antiforgery = (await client.SendAsync(page, Ct)).Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
         Assert.Contains("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
 
+        using var language = new HttpRequestMessage(HttpMethod.Get, "http://treue.example/culture?c=de&back=/admin");
+        language.Headers.Add("X-Test-Peer", Proxy);
+        language.Headers.Add("X-Forwarded-Proto", "https");
+        var culture = (await client.SendAsync(language, Ct)).Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(".AspNetCore.Culture", StringComparison.Ordinal));
+        Assert.Contains("secure", culture, StringComparison.OrdinalIgnoreCase);
+
         var untrusted = await SignInVia("192.0.2.50");
         Assert.Equal(HttpStatusCode.Found, untrusted.StatusCode);
         cookie = untrusted.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("treue_staff=", StringComparison.Ordinal));
