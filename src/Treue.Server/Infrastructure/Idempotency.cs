@@ -96,15 +96,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     /// Whether a request of this method to an endpoint with this metadata takes part in idempotency (and group commit):
     /// only requests that can change state. The OpenAPI document says the same.
     /// </summary>
-    public static bool Honours(string method, IEnumerable<object>? metadata) =>
-        !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method)
-        && (metadata is null || !metadata.OfType<WritesNothing>().Any());
+    public static bool Honours(string method, bool writesNothing) =>
+        !writesNothing && !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);
 
     public async Task InvokeAsync(HttpContext http, TreueDb db, TimeProvider clock, GroupCommit group)
     {
         var method = http.Request.Method;
         var endpoint = http.GetEndpoint();
-        var writes = Honours(method, endpoint?.Metadata) && http.User.Identity?.IsAuthenticated == true;
+        var writes = Honours(method, endpoint?.Metadata.GetMetadata<WritesNothing>() is not null) && http.User.Identity?.IsAuthenticated == true;
         var keyed = writes && http.Request.Headers.ContainsKey(Header);
         var grouped = writes && group.Enabled && endpoint?.Metadata.GetMetadata<GroupCommitted>() is not null;
         if (!keyed && !grouped)

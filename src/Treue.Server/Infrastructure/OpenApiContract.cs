@@ -128,7 +128,7 @@ public static class OpenApiContract
         var method = api.HttpMethod ?? "GET";
         var roles = Roles(metadata);
         var secured = roles is not null;
-        var idempotent = secured && IdempotencyMiddleware.Honours(method, metadata);
+        var idempotent = secured && IdempotencyMiddleware.Honours(method, metadata.OfType<WritesNothing>().Any());
 
         var text = new List<string> { (operation.Description ?? operation.Summary ?? "").TrimEnd('.') + "." };
         operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();

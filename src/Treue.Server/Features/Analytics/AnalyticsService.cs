@@ -32,11 +32,12 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
     private static int MinorPerUnit(AnalyticsData data) => (int)Math.Pow(10, data.Programme.Currency.MinorDigits);
 
     /// <summary>The version of a programme's data that cached results are keyed by.</summary>
-    private async Task<DataVersion> VersionAsync(Guid programmeId, CancellationToken ct) =>
-        new(await db.Programmes.Where(p => p.Id == programmeId).Select(p => p.ConfigVersion).SingleAsync(ct),
-            await db.Purchases.CountAsync(p => p.ProgrammeId == programmeId, ct),
-            await db.Returns.CountAsync(r => r.ProgrammeId == programmeId, ct),
-            await db.Members.CountAsync(m => m.ProgrammeId == programmeId, ct));
+    private Task<DataVersion> VersionAsync(Guid programmeId, CancellationToken ct) =>
+        // One round trip: the counts are subqueries of the programme's row.
+        db.Programmes.Where(p => p.Id == programmeId).Select(p => new DataVersion(p.ConfigVersion,
+            db.Purchases.Count(x => x.ProgrammeId == programmeId),
+            db.Returns.Count(r => r.ProgrammeId == programmeId),
+            db.Members.Count(m => m.ProgrammeId == programmeId))).SingleAsync(ct);
 
     /// <summary>
     /// A report computed once per programme, data version and day (in the programme's time zone, since reports default

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Treue.Domain;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
@@ -16,9 +17,6 @@ public sealed record AuditEntryView(long Id, DateTime At, AuditActorKind ActorKi
 /// <summary>Reading the audit log of the caller's programme (admin).</summary>
 public static class AuditEndpoints
 {
-    /// <summary>Dates outside this range are refused: no audit row can be there, and the edges of the calendar break date arithmetic.</summary>
-    public static readonly DateTime Earliest = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-    public static readonly DateTime Latest = new(2200, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
@@ -31,8 +29,8 @@ public static class AuditEndpoints
         string? actor, Guid? memberId, int? limit, string? cursor, HttpContext http, TreueDb db, CancellationToken ct)
     {
         var v = new Validation();
-        v.Check(from is null || (from.Value.UtcDateTime >= Earliest && from.Value.UtcDateTime <= Latest), "from", "must be between 2000-01-01 and 2200-01-01");
-        v.Check(to is null || (to.Value.UtcDateTime >= Earliest && to.Value.UtcDateTime <= Latest), "to", "must be between 2000-01-01 and 2200-01-01");
+        v.Check(from is null || DateBounds.Contains(from.Value), "from", DateBounds.Message);
+        v.Check(to is null || DateBounds.Contains(to.Value), "to", DateBounds.Message);
         v.Check(from is null || to is null || from <= to, "to", "must not be before from");
         v.Check(action is null || AuditActions.All.Contains(action), "action", "is not an audited action");
         v.Check(actor is null || actor.Length <= 320, "actor", "must be at most 320 characters");

@@ -91,6 +91,10 @@ public static class AuditLog
         actor.Kind != AuditActorKind.Staff
         || (actor.Id is { } id && await db.StaffUsers.AnyAsync(u => u.Id == id && u.ProgrammeId == programmeId && u.Active, ct));
 
+    /// <summary>The refusal when <see cref="MayActAsync"/> is false.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ActorDisabled() =>
+        Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403);
+
     /// <summary>The programme's rows that match <paramref name="filter"/>, newest first.</summary>
     public static IQueryable<AuditEntry> Query(TreueDb db, Guid programmeId, AuditFilter filter)
     {

@@ -128,7 +128,7 @@ public static class LedgerEndpoints
         if (member is null) return (null, Problems.NotFound("member_not_found", "The member", "memberId"));
         // Checked inside the transaction: a staff account disabled a moment ago never becomes the actor of a ledger entry.
         if (!await AuditLog.MayActAsync(db, programmeId, actor, ct))
-            return (null, Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403));
+            return (null, AuditLog.ActorDisabled());
         var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", reason, points)]) { Reason = reason, Actor = actor.LedgerName };
         LedgerTransaction tx;
         if (points > 0)

@@ -146,7 +146,7 @@ public static class RewardEndpoints
     {
         await using var work = await Work.BeginAsync(db, ct);
         if (staff is not null && !await AuditLog.MayActAsync(db, programmeId, staff, ct))
-            return (null, Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403));
+            return (null, AuditLog.ActorDisabled());
         // Taking the order from Placed to Fulfilled is the guarded step, as in CancelAsync: whichever of a fulfilment and a
         // cancellation updates the row first wins, and the other finds the order no longer placed.
         var changed = await db.RewardOrders
@@ -176,7 +176,7 @@ public static class RewardEndpoints
         await using var work = await Work.BeginAsync(db, ct);
         // A refund from the console names the staff account in the ledger: a disabled account may not be that actor.
         if (staff is not null && !await AuditLog.MayActAsync(db, programmeId, staff, ct))
-            return (null, Problems.Problem("actor_disabled", "The staff account that asked for this is disabled.", status: 403));
+            return (null, AuditLog.ActorDisabled());
         // Taking the order from Placed to Cancelled is the guarded step: two cancellations cannot both refund.
         var changed = await db.RewardOrders
             .Where(o => o.Id == orderId && o.ProgrammeId == programmeId && o.Status == RewardOrderStatus.Placed && (onlyMember == null || o.MemberId == onlyMember))

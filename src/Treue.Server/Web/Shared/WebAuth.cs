@@ -21,7 +21,6 @@ public static class WebAuth
     public const string StaffIdClaim = "treue:staff";
     public const string StaffRoleClaim = "treue:staff-role";
     public const string MemberIdClaim = "treue:member";
-    public const string SignedInAtClaim = "treue:signed-in-at";
 
     // Policies of the console. Each names the roles that may use a part of it; the table is in docs/admin-guide.md.
     public const string Staff = "web:staff";
@@ -54,19 +53,17 @@ public static class WebAuth
     public static readonly TimeSpan StaffMaxSession = TimeSpan.FromHours(10);
     public static readonly TimeSpan MemberIdle = TimeSpan.FromDays(14);
 
-    public static ClaimsPrincipal StaffPrincipal(StaffUser u, Guid session, DateTime now) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal StaffPrincipal(StaffUser u, Guid session) => new(new ClaimsIdentity(
     [
         new Claim(StaffIdClaim, u.Id.ToString()), new Claim(ProgrammeClaim, u.ProgrammeId.ToString()),
         new Claim(StaffRoleClaim, u.Role.ToString()), new Claim(ClaimTypes.Name, u.Email),
-        new Claim(SignedInAtClaim, now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new Claim(WebSessions.SessionClaim, session.ToString()),
     ], StaffScheme, ClaimTypes.Name, StaffRoleClaim));
 
-    public static ClaimsPrincipal MemberPrincipal(Member m, Guid session, DateTime now) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal MemberPrincipal(Member m, Guid session) => new(new ClaimsIdentity(
     [
         new Claim(MemberIdClaim, m.Id.ToString()), new Claim(ProgrammeClaim, m.ProgrammeId.ToString()),
         new Claim(ClaimTypes.Name, m.Name),
-        new Claim(SignedInAtClaim, now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new Claim(WebSessions.SessionClaim, session.ToString()),
     ], MemberScheme, ClaimTypes.Name, ClaimTypes.Role));
 
@@ -75,7 +72,7 @@ public static class WebAuth
     {
         var db = http.RequestServices.GetRequiredService<TreueDb>();
         var session = await WebSessions.StartAsync(db, SessionKind.Staff, user.ProgrammeId, user.Id, now, http.RequestAborted);
-        await http.SignInAsync(StaffScheme, StaffPrincipal(user, session, now));
+        await http.SignInAsync(StaffScheme, StaffPrincipal(user, session));
     }
 
     /// <summary>Starts a session for a member and sets the portal's cookie, which outlives the browser for <see cref="MemberIdle"/>.</summary>
@@ -83,7 +80,7 @@ public static class WebAuth
     {
         var db = http.RequestServices.GetRequiredService<TreueDb>();
         var session = await WebSessions.StartAsync(db, SessionKind.Member, member.ProgrammeId, member.Id, now, http.RequestAborted);
-        await http.SignInAsync(MemberScheme, MemberPrincipal(member, session, now), new AuthenticationProperties { IsPersistent = true });
+        await http.SignInAsync(MemberScheme, MemberPrincipal(member, session), new AuthenticationProperties { IsPersistent = true });
     }
 
     public static void AddWebAuthentication(this WebApplicationBuilder builder)

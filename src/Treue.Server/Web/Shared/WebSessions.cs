@@ -26,6 +26,8 @@ public sealed class WebSessions(IServiceScopeFactory scopes, TimeProvider clock)
     /// <summary>How long a node may reuse an answer for a change made on another node.</summary>
     public static readonly TimeSpan CacheTime = TimeSpan.FromSeconds(2);
 
+    private const int MaxCached = 10_000;
+
     private readonly ConcurrentDictionary<Guid, (SessionState? State, DateTimeOffset At, long Generation)> _cache = new();
     private long _generation;
 
@@ -74,6 +76,8 @@ public sealed class WebSessions(IServiceScopeFactory scopes, TimeProvider clock)
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
         var state = await LoadAsync(db, sessionId, now.UtcDateTime, ct);
+        // Answers live for seconds only; dropping them all now and then keeps the memory of sessions long gone bounded.
+        if (_cache.Count >= MaxCached) _cache.Clear();
         _cache[sessionId] = (state, now, generation);
         return state;
     }
