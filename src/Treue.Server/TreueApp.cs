@@ -18,6 +18,7 @@ using Treue.Server.Features.Rewards;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
+using Treue.Storage.Purchases;
 
 namespace Treue.Server;
 
@@ -67,6 +68,9 @@ public static class TreueApp
         builder.Services.Configure<LedgerJobOptions>(builder.Configuration.GetSection("Treue:Jobs"));
         builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection("Treue:GroupCommit"));
         builder.Services.AddSingleton<GroupCommit>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<GroupCommit>());
+        builder.Services.AddSingleton<IPurchaseStore, PurchaseStore>();
+        builder.Services.AddSingleton(new IdempotentResources().AddPurchases());
         builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();

@@ -40,12 +40,14 @@ public readonly record struct Reversal(long Reversed, long Unrecovered);
 /// </summary>
 public sealed class PointsLedger(TreueDb db, TimeProvider clock)
 {
-    /// <summary>Credits <paramref name="points"/> to a member as a new lot, pending until <paramref name="availableAt"/>.</summary>
+    /// <summary>
+    /// Credits <paramref name="points"/> to a member as a new lot, pending until <paramref name="availableAt"/>. Whether it
+    /// is pending is the caller's decision (<paramref name="pending"/>), made at the caller's one <c>now</c>.
+    /// </summary>
     public async Task<LedgerTransaction> CreditAsync(Guid programmeId, Guid memberId, string fromAccount, long points,
-        DateTime availableAt, DateTime? expiresAt, string source, Movement movement, CancellationToken ct)
+        DateTime availableAt, DateTime? expiresAt, bool pending, string source, Movement movement, CancellationToken ct)
     {
-        var (tx, lot) = Credit(programmeId, memberId, fromAccount, points, availableAt, expiresAt, source, movement);
-        var pending = lot.Status == LotStatus.Pending;
+        var (tx, _) = Credit(programmeId, memberId, fromAccount, points, availableAt, expiresAt, pending, source, movement);
         await ChangeBalanceAsync(memberId, pending ? 0 : points, pending ? points : 0, ct);
         return tx;
     }
@@ -57,14 +59,14 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
     /// purchase was decided on; otherwise the balance returned is null and the caller must roll back and decide again.
     /// </summary>
     public async Task<(MemberBalance? Balance, PointLot? Lot)> CreditPurchaseAsync(Guid programmeId, Guid memberId, int seenPurchaseCount,
-        string fromAccount, long points, DateTime availableAt, DateTime? expiresAt, Movement movement, CancellationToken ct)
+        string fromAccount, long points, DateTime availableAt, DateTime? expiresAt, bool pendingLot, Movement movement, CancellationToken ct)
     {
         long available = 0, pending = 0;
         PointLot? lot = null;
         if (points > 0)
         {
-            (_, lot) = Credit(programmeId, memberId, fromAccount, points, availableAt, expiresAt, "earn", movement);
-            (available, pending) = lot.Status == LotStatus.Pending ? (0L, points) : (points, 0L);
+            (_, lot) = Credit(programmeId, memberId, fromAccount, points, availableAt, expiresAt, pendingLot, "earn", movement);
+            (available, pending) = pendingLot ? (0L, points) : (points, 0L);
         }
         // One statement instead of an update and a read: RETURNING is understood by SQLite (3.35 and later) and PostgreSQL.
         // The count guard makes a concurrent purchase of the member that committed first (another writer or node) fail
@@ -79,11 +81,10 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
     }
 
     private (LedgerTransaction Transaction, PointLot Lot) Credit(Guid programmeId, Guid memberId, string fromAccount, long points,
-        DateTime availableAt, DateTime? expiresAt, string source, Movement movement)
+        DateTime availableAt, DateTime? expiresAt, bool pending, string source, Movement movement)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(points);
         var now = clock.GetUtcNow().UtcDateTime;
-        var pending = availableAt > now;
         var lot = new PointLot
         {
             ProgrammeId = programmeId, MemberId = memberId, PurchaseId = movement.PurchaseId, Source = source,
@@ -167,45 +168,33 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
         var lot = await db.PointLots.AsNoTracking()
             .Where(l => l.PurchaseId == purchaseId && l.MemberId == memberId && l.Source == "earn")
             .SingleAsync(ct);
-        var now = clock.GetUtcNow().UtcDateTime;
-        LedgerTransaction tx;
-        if (lot.Status == LotStatus.Pending)
-        {
-            var take = Math.Min(points, lot.Remaining);
-            await db.PointLots.Where(l => l.Id == lot.Id).ExecuteUpdateAsync(s => s.SetProperty(l => l.Remaining, l => l.Remaining - take), ct);
-            await ChangeBalanceAsync(memberId, 0, -take, ct);
-            tx = NewTransaction(programmeId, memberId, movement, now,
-                Entry(programmeId, memberId, LedgerAccounts.MemberPending, -take),
-                Entry(programmeId, null, partnerAccount, take));
-            return (new Reversal(take, 0), tx);
-        }
-
         var member = await db.Members.AsNoTracking().Where(m => m.Id == memberId).Select(m => new { m.Available }).SingleAsync(ct);
-        var taken = Math.Min(points, member.Available);
-        var draws = new List<LotDraw>();
-        var fromOwnLot = Math.Min(taken, lot.Remaining);
-        if (fromOwnLot > 0) draws.Add(new LotDraw(lot.Id, fromOwnLot));
-        if (taken > fromOwnLot)
-        {
-            var others = await DrawAsync(memberId, taken - fromOwnLot, ct, excludeLot: lot.Id)
-                ?? throw new InvalidOperationException($"Lots of member {memberId} do not cover the cached balance.");
-            draws.AddRange(others);
-        }
-        foreach (var d in draws)
+        var pending = lot.Status == LotStatus.Pending;
+        // The member's other lots are read only when the purchase's own lot cannot cover what is taken.
+        var others = !pending && Math.Min(points, member.Available) > lot.Remaining
+            ? await db.PointLots.AsNoTracking()
+                .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.Id != lot.Id)
+                .Select(l => new LotState(l.Id, l.EarnedAt, l.ExpiresAt, l.Remaining)).ToListAsync(ct)
+            : [];
+        var plan = Returns.PlanReversal(points, new LotState(lot.Id, lot.EarnedAt, lot.ExpiresAt, lot.Remaining), pending, member.Available, others);
+        foreach (var d in plan.Draws)
         {
             var p = d.Points;
             await db.PointLots.Where(l => l.Id == d.LotId).ExecuteUpdateAsync(s => s.SetProperty(l => l.Remaining, l => l.Remaining - p), ct);
         }
-        await ChangeBalanceAsync(memberId, -taken, 0, ct);
-        var unrecovered = points - taken;
-        var entries = new List<LedgerEntry>
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (plan.FromPending)
         {
-            Entry(programmeId, null, partnerAccount, points),
-        };
-        if (taken > 0) entries.Add(Entry(programmeId, memberId, LedgerAccounts.MemberAvailable, -taken));
-        if (unrecovered > 0) entries.Add(Entry(programmeId, null, LedgerAccounts.Unrecovered, -unrecovered));
-        tx = NewTransaction(programmeId, memberId, movement, now, [.. entries]);
-        return (new Reversal(taken, unrecovered), tx);
+            await ChangeBalanceAsync(memberId, 0, -plan.Taken, ct);
+            return (new Reversal(plan.Taken, 0), NewTransaction(programmeId, memberId, movement, now,
+                Entry(programmeId, memberId, LedgerAccounts.MemberPending, -plan.Taken),
+                Entry(programmeId, null, partnerAccount, plan.Taken)));
+        }
+        await ChangeBalanceAsync(memberId, -plan.Taken, 0, ct);
+        var entries = new List<LedgerEntry> { Entry(programmeId, null, partnerAccount, points) };
+        if (plan.Taken > 0) entries.Add(Entry(programmeId, memberId, LedgerAccounts.MemberAvailable, -plan.Taken));
+        if (plan.Unrecovered > 0) entries.Add(Entry(programmeId, null, LedgerAccounts.Unrecovered, -plan.Unrecovered));
+        return (new Reversal(plan.Taken, plan.Unrecovered), NewTransaction(programmeId, memberId, movement, now, [.. entries]));
     }
 
     /// <summary>Makes pending lots whose return window has passed available. Safe to run on many nodes at once, and twice.</summary>
@@ -279,15 +268,14 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
     public Task LockMemberAsync(Guid memberId, CancellationToken ct) =>
         db.Members.Where(m => m.Id == memberId).ExecuteUpdateAsync(s => s.SetProperty(m => m.PurchaseCount, m => m.PurchaseCount), ct);
 
-    private async Task<IReadOnlyList<LotDraw>?> DrawAsync(Guid memberId, long points, CancellationToken ct, long? excludeLot = null)
+    private async Task<IReadOnlyList<LotDraw>?> DrawAsync(Guid memberId, long points, CancellationToken ct)
     {
         var lots = await db.PointLots.AsNoTracking()
-            .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0 && l.Id != excludeLot)
+            .Where(l => l.MemberId == memberId && l.Status == LotStatus.Available && l.Remaining > 0)
             .Select(l => new LotState(l.Id, l.EarnedAt, l.ExpiresAt, l.Remaining))
             .ToListAsync(ct);
         var draws = PointLots.DrawOldestFirst(lots, points);
         if (draws is null) return null;
-        if (excludeLot is not null) return draws; // the caller applies them
         foreach (var d in draws)
         {
             var p = d.Points;

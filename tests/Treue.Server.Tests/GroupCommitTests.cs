@@ -16,6 +16,9 @@ public abstract class GroupCommitTests(TreueServer server)
 
     private GroupCommit Group => server.Services.GetRequiredService<GroupCommit>();
 
+    private Task Run(Func<TreueDb, CancellationToken, Task<bool>> write, CancellationToken ct) =>
+        Group.WriteAsync(async (db, c) => (await write(db, c), 0), ct);
+
     private static IdempotencyRecord Marker(Guid scope, string key) =>
         new() { ProgrammeId = Guid.Empty, Scope = scope, Key = key, RequestHash = "test", StatusCode = 200 };
 
@@ -29,17 +32,15 @@ public abstract class GroupCommitTests(TreueServer server)
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var before = Group.Counts;
         // The first request holds the writer until the other 19 are queued; they then commit together.
-        var first = Group.RunAsync(async (services, ct) =>
+        var first = Run(async (db, ct) =>
         {
             await gate.Task.WaitAsync(ct);
-            var db = services.GetRequiredService<TreueDb>();
             db.IdempotencyRecords.Add(Marker(scope, "k00"));
             await db.SaveChangesAsync(ct);
             return true;
         }, Ct);
-        var rest = Enumerable.Range(1, 19).Select(i => Group.RunAsync(async (services, ct) =>
+        var rest = Enumerable.Range(1, 19).Select(i => Run(async (db, ct) =>
         {
-            var db = services.GetRequiredService<TreueDb>();
             db.IdempotencyRecords.Add(Marker(scope, $"k{i:00}"));
             await db.SaveChangesAsync(ct);
             return true;
@@ -58,14 +59,13 @@ public abstract class GroupCommitTests(TreueServer server)
     {
         var scope = Guid.NewGuid();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = Group.RunAsync(async (_, ct) => { await gate.Task.WaitAsync(ct); return true; }, Ct);
+        var holder = Run(async (_, ct) => { await gate.Task.WaitAsync(ct); return true; }, Ct);
         var jobs = new List<Task>();
         for (var i = 0; i < 12; i++)
         {
             var n = i;
-            jobs.Add(Group.RunAsync(async (services, ct) =>
+            jobs.Add(Run(async (db, ct) =>
             {
-                var db = services.GetRequiredService<TreueDb>();
                 db.IdempotencyRecords.Add(Marker(scope, $"k{n:00}"));
                 await db.SaveChangesAsync(ct);
                 switch (n % 4)
@@ -174,21 +174,20 @@ public sealed class GroupCommitWritersOnPostgres(GroupCommitWritersOnPostgres.Se
 
         // Each job counts one purchase on both members, in opposite orders, and waits for the other to hold its first
         // row lock before it takes its second: the two writers' transactions wait for each other.
-        Func<IServiceProvider, CancellationToken, Task<bool>> Job(Guid first, Guid second, TaskCompletionSource mine, TaskCompletionSource theirs) =>
-            async (services, ct) =>
+        Func<TreueDb, CancellationToken, Task<(bool, int)>> Job(Guid first, Guid second, TaskCompletionSource mine, TaskCompletionSource theirs) =>
+            async (db, ct) =>
             {
                 Interlocked.Increment(ref runs);
-                var db = services.GetRequiredService<TreueDb>();
                 await Count(db, first, ct);
                 mine.TrySetResult();
                 await theirs.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
                 await Count(db, second, ct);
-                return true;
+                return (true, 0);
             };
         var retriesBefore = group.Retries;
-        var a = group.RunAsync(Job(x, y, aHolds, bHolds), Ct);
+        var a = group.WriteAsync(Job(x, y, aHolds, bHolds), Ct);
         await aHolds.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct); // writer one is busy with a, so writer two takes b
-        var b = group.RunAsync(Job(y, x, bHolds, aHolds), Ct);
+        var b = group.WriteAsync(Job(y, x, bHolds, aHolds), Ct);
         await Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         Assert.Equal(3, runs); // the deadlock's loser ran twice

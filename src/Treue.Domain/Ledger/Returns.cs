@@ -37,6 +37,45 @@ public static class Returns
     /// </summary>
     public static long BonusPointsToReverse(long bonusPoints, bool purchaseFullyReturned) => purchaseFullyReturned ? bonusPoints : 0;
 
+    /// <summary>
+    /// Where the points a return takes back come from. Pending points of the purchase are voided (they were never
+    /// spendable). Available points are taken from the purchase's own lot first, then oldest-first from the member's other
+    /// lots, but never more than the member holds: what they have already spent is written off as unrecovered, so a return
+    /// never drives a balance below zero.
+    /// </summary>
+    /// <param name="points">Points the returned lines and bonuses earned.</param>
+    /// <param name="purchaseLot">The lot the purchase earned into.</param>
+    /// <param name="purchaseLotPending">Whether that lot is still pending.</param>
+    /// <param name="available">The member's available balance.</param>
+    /// <param name="otherLots">The member's other available lots (only read when the purchase's own lot falls short).</param>
+    public static ReversalPlan PlanReversal(long points, LotState purchaseLot, bool purchaseLotPending, long available, IEnumerable<LotState> otherLots)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(points);
+        if (purchaseLotPending)
+        {
+            var voided = Math.Min(points, purchaseLot.Remaining);
+            return new ReversalPlan(true, voided == 0 ? [] : [new LotDraw(purchaseLot.Id, voided)], voided, 0);
+        }
+        var taken = Math.Min(points, Math.Max(available, 0));
+        var draws = new List<LotDraw>();
+        var own = Math.Min(taken, purchaseLot.Remaining);
+        if (own > 0) draws.Add(new LotDraw(purchaseLot.Id, own));
+        if (taken > own)
+        {
+            var others = PointLots.DrawOldestFirst(otherLots.Where(l => l.Id != purchaseLot.Id), taken - own)
+                ?? throw new InvalidOperationException("The member's lots do not cover their available balance.");
+            draws.AddRange(others);
+        }
+        return new ReversalPlan(false, draws, taken, points - taken);
+    }
+
     private static long Share(long points, decimal part, decimal whole) =>
         part >= whole ? points : (long)decimal.Floor(points * part / whole);
 }
+
+/// <summary>Where a return's points come from.</summary>
+/// <param name="FromPending">Whether the points are voided from the pending balance (the purchase's lot is still pending).</param>
+/// <param name="Draws">Points taken lot by lot.</param>
+/// <param name="Taken">Points taken from the member in all.</param>
+/// <param name="Unrecovered">Points the member had already spent, written off.</param>
+public sealed record ReversalPlan(bool FromPending, IReadOnlyList<LotDraw> Draws, long Taken, long Unrecovered);

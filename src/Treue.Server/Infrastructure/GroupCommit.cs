@@ -37,39 +37,50 @@ public sealed class GroupCommitOptions
     private int _maxBatch = 64;
 }
 
-/// <summary>Marks an endpoint whose writes may share a transaction with other requests' (see <see cref="GroupCommit"/>).</summary>
+/// <summary>
+/// Marks an endpoint whose act hands its decided writes to <see cref="GroupCommit"/>: the idempotency middleware then
+/// lets the act record the request's key together with its writes instead of wrapping the request in a transaction.
+/// </summary>
 public sealed class GroupCommitted
 {
     public static readonly GroupCommitted Instance = new();
 }
 
-/// <summary>Thrown to every request of a group whose commit failed: none of them was acknowledged, all may be retried.</summary>
+/// <summary>Thrown to every write of a group whose commit failed: none of them was acknowledged, all may be retried.</summary>
 public sealed class GroupCommitFailedException(Exception inner)
     : Exception("The transaction shared with other requests failed to commit; nothing of this request was stored.", inner);
 
 /// <summary>
-/// Group commit: concurrent write requests share one database transaction and one durable sync.
+/// Group commit: the decided writes of concurrent requests share one database transaction and one durable sync.
 /// <para>
-/// Requests queue here; one writer takes everything that is waiting (up to <see cref="GroupCommitOptions.MaxBatch"/>),
-/// begins one transaction on its own connection and runs the requests one after another, each inside a savepoint, with
-/// one database context bound to the shared connection and transaction. A request that fails, or that
-/// says its writes are not to be kept, is rolled back to its savepoint and does not disturb its neighbours. Then the
-/// transaction commits, once, and only then does each request learn its outcome, so nothing is acknowledged before it
-/// is durable. On SQLite (one writer at a time) this turns a queue of transactions, each with its own sync and its own
-/// wait for the write lock, into one; on PostgreSQL it saves a round trip and a WAL flush per request.
+/// A request loads and decides on its own connection, outside any lock; what it hands over here is a write that is
+/// already decided (rows and guarded changes, see <c>IPurchaseStore</c>). Writes queue; one writer takes everything that
+/// is waiting (up to <see cref="GroupCommitOptions.MaxBatch"/>), begins one transaction on its own connection and applies
+/// them one after another, each inside a savepoint. A write whose guard fails, or that throws, is rolled back to its
+/// savepoint and does not disturb its neighbours. Then the transaction commits, once, and only then does each request
+/// learn its outcome, so nothing is acknowledged before it is durable. No request runs here: no model binding, no rule,
+/// no JSON, only the statements of the writes, so the write lock is held for as little as possible.
+/// </para>
+/// <para>
+/// On SQLite (one writer at a time) this turns a queue of transactions, each with its own sync and its own wait for the
+/// write lock, into one; on PostgreSQL it saves a round trip and a WAL flush per request. The writers run as a hosted
+/// service: they start with the host and stop with it. Where no host runs them (a command of the CLI), writes run in the
+/// caller's own transaction instead.
 /// </para>
 /// </summary>
-public sealed class GroupCommit : IAsyncDisposable
+public sealed class GroupCommit : IHostedService, IAsyncDisposable
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<GroupCommit> _log;
     private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = false });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task[] _writers;
+    private Task[] _writers = [];
     private readonly int _maxBatch;
     private long _batches, _requests, _retries;
+    private volatile bool _running;
+    private int _stopped, _disposed;
 
-    /// <summary>How often a request that lost a lock conflict with another writer's transaction is run again, in a later transaction.</summary>
+    /// <summary>How often a write that lost a lock conflict with another writer's transaction is run again, in a later transaction.</summary>
     public const int MaxRetries = 3;
 
     public GroupCommit(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ILogger<GroupCommit> log)
@@ -82,44 +93,77 @@ public sealed class GroupCommit : IAsyncDisposable
         Enabled = options.Value.Enabled ?? true;
         Writers = sqlite ? 1 : options.Value.Writers ?? Math.Clamp(Environment.ProcessorCount, 2, 8);
         _maxBatch = options.Value.MaxBatch;
-        // The writers outlive the request that happens to create this service; they must not carry its context (its
-        // trace id above all) into every request they run. Each job runs in its own request's context instead.
-        using (ExecutionContext.SuppressFlow())
-            _writers = Enabled ? Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteAsync)).ToArray() : [];
     }
 
-    /// <summary>Whether requests are grouped at all.</summary>
+    /// <summary>Whether writes are grouped at all.</summary>
     public bool Enabled { get; }
+
+    /// <summary>Whether the writers run (the host has started them), so that a write handed over is applied.</summary>
+    public bool Running => _running;
 
     /// <summary>How many writers run shared transactions side by side.</summary>
     public int Writers { get; }
 
-    /// <summary>Requests run again after losing a lock conflict (a deadlock between two writers' transactions).</summary>
+    /// <summary>Writes run again after losing a lock conflict (a deadlock between two writers' transactions).</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
-    /// <summary>Transactions committed so far, and the requests they held (so the mean group size is requests / batches).</summary>
+    /// <summary>Transactions committed so far, and the writes they held (so the mean group size is requests / batches).</summary>
     public (long Batches, long Requests) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _requests));
 
-    /// <summary>
-    /// Runs <paramref name="work"/> in the next shared transaction with a fresh scope of services whose
-    /// <see cref="TreueDb"/> is bound to it. <paramref name="work"/> returns whether its writes are to be kept.
-    /// The returned task completes after the commit that holds the work; it fails if the work threw or the commit failed.
-    /// </summary>
-    public Task RunAsync(Func<IServiceProvider, CancellationToken, Task<bool>> work, CancellationToken ct) => RunAsync(work, null, ct);
+    /// <summary>Starts the writers.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!Enabled || _running) return Task.CompletedTask;
+        // The writers outlive the request or start-up that happens to be running; they carry no one's context.
+        using (ExecutionContext.SuppressFlow())
+            _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteAsync)).ToArray();
+        _running = true;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops the writers; writes still queued are cancelled (none of them was acknowledged).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        _running = false;
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        try { await Task.WhenAll(_writers); } catch (OperationCanceledException) { }
+    }
 
     /// <summary>
-    /// Runs <paramref name="work"/> like <see cref="RunAsync(Func{IServiceProvider, CancellationToken, Task{bool}}, CancellationToken)"/>.
-    /// With more than one writer (PostgreSQL), two shared transactions can wait for each other's row locks. The database
-    /// then fails one statement; that request is rolled back to its savepoint, its neighbours carry on, and it runs again
-    /// in a later transaction (at most <see cref="MaxRetries"/> times), after <paramref name="beforeRetry"/> has undone
-    /// whatever it wrote into its response.
+    /// Applies a decided write: in the next shared transaction when the writers run and the caller is not inside a
+    /// transaction of its own; otherwise in a unit of work (<see cref="Work"/>) on <paramref name="db"/>. The write
+    /// returns whether it is to be kept; the task completes after the commit that holds it, with the write's result.
     /// </summary>
-    public Task RunAsync(Func<IServiceProvider, CancellationToken, Task<bool>> work, Action? beforeRetry, CancellationToken ct)
+    public async Task<T> ApplyAsync<T>(TreueDb db, Func<TreueDb, CancellationToken, Task<(bool Keep, T Result)>> write, CancellationToken ct)
     {
-        if (!Enabled) throw new InvalidOperationException("Group commit is disabled.");
-        var job = new Job(work, beforeRetry, ExecutionContext.Capture(), ct);
+        if (_running && db.Database.CurrentTransaction is null) return await WriteAsync(write, ct);
+        await using var work = await Work.BeginAsync(db, ct);
+        var (keep, result) = await write(db, ct);
+        if (keep) await work.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in the next shared transaction, with a database context bound to it. With more than
+    /// one writer (PostgreSQL), two shared transactions can wait for each other's row locks; the database then fails one
+    /// statement, that write is rolled back to its savepoint, its neighbours carry on, and it runs again in a later
+    /// transaction (at most <see cref="MaxRetries"/> times). The write must therefore only write: it may run more than once.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<TreueDb, CancellationToken, Task<(bool Keep, T Result)>> write, CancellationToken ct)
+    {
+        if (!_running) throw new InvalidOperationException("Group commit is not running.");
+        T result = default!;
+        var job = new Job(async (db, c) =>
+        {
+            var (keep, r) = await write(db, c);
+            result = r;
+            return keep;
+        }, ct);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(job), this);
-        return job.Done.Task;
+        await job.Done.Task;
+        return result;
     }
 
     private async Task WriteAsync()
@@ -153,9 +197,8 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private async Task RunBatchAsync(Writer writer, List<Job> batch)
     {
-        // One scope of services for the whole group: the requests run one after another on the same connection and
-        // transaction, so they can share a database context (creating one per request cost a tenth of the writer's
-        // time). Its change tracker is emptied before each request, so nothing one request loaded is seen by the next.
+        // One context for the whole group: the writes run one after another on the same connection and transaction.
+        // Its change tracker is emptied before each write, so nothing one write added is seen by the next.
         var scope = _scopes.CreateAsyncScope();
         var failures = new Exception?[batch.Count];
         var retry = new bool[batch.Count];
@@ -166,7 +209,7 @@ public sealed class GroupCommit : IAsyncDisposable
             var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
             db.Database.SetDbConnection(connection, contextOwnsConnection: false);
             await db.Database.UseTransactionAsync(tx, _stopping.Token);
-            // Each request has its own savepoint already; EF's extra one around every SaveChanges would only cost statements.
+            // Each write has its own savepoint already; EF's extra one around every SaveChanges would only cost statements.
             db.Database.AutoSavepointsEnabled = false;
             for (var i = 0; i < batch.Count; i++)
             {
@@ -177,7 +220,7 @@ public sealed class GroupCommit : IAsyncDisposable
                 try
                 {
                     db.ChangeTracker.Clear();
-                    keep = await job.RunAsync(scope.ServiceProvider);
+                    keep = await job.Write(db, job.Cancel);
                 }
                 catch (Exception e)
                 {
@@ -188,14 +231,15 @@ public sealed class GroupCommit : IAsyncDisposable
                 if (keep) await tx.ReleaseAsync(savepoint, _stopping.Token);
                 else await tx.RollbackAsync(savepoint, _stopping.Token);
             }
+            db.ChangeTracker.Clear();
             await tx.CommitAsync(_stopping.Token);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _requests, batch.Count);
         }
         catch (Exception e)
         {
-            // The shared transaction is lost: nothing of this group was stored and no request of it is acknowledged.
-            _log.LogWarning(e, "A group of {Count} requests failed to commit", batch.Count);
+            // The shared transaction is lost: nothing of this group was stored and no write of it is acknowledged.
+            _log.LogWarning(e, "A group of {Count} writes failed to commit", batch.Count);
             await writer.DropConnectionAsync();
             var failed = new GroupCommitFailedException(e);
             for (var i = 0; i < batch.Count; i++)
@@ -216,7 +260,6 @@ public sealed class GroupCommit : IAsyncDisposable
                 // Nothing of it was kept; it runs again in a later transaction, by whichever writer is free.
                 job.Attempts++;
                 Interlocked.Increment(ref _retries);
-                job.BeforeRetry?.Invoke();
                 if (_queue.Writer.TryWrite(job)) continue;
                 job.Done.TrySetCanceled();
             }
@@ -238,9 +281,8 @@ public sealed class GroupCommit : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _stopping.CancelAsync();
-        try { await Task.WhenAll(_writers); } catch (OperationCanceledException) { }
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await StopAsync(CancellationToken.None);
         _stopping.Dispose();
     }
 
@@ -282,20 +324,10 @@ public sealed class GroupCommit : IAsyncDisposable
         }
     }
 
-    private sealed record Job(Func<IServiceProvider, CancellationToken, Task<bool>> Work, Action? BeforeRetry, ExecutionContext? Context, CancellationToken Cancel)
+    private sealed class Job(Func<TreueDb, CancellationToken, Task<bool>> write, CancellationToken cancel)
     {
-        /// <summary>
-        /// Runs the work in the context of the request that queued it, so that its activity (the trace id of its
-        /// problems) and its logging scope are its own; the writer's context is back when this returns.
-        /// </summary>
-        public Task<bool> RunAsync(IServiceProvider services)
-        {
-            if (Context is null) return Work(services, Cancel);
-            Task<bool>? task = null;
-            ExecutionContext.Run(Context, _ => task = Work(services, Cancel), null);
-            return task!;
-        }
-
+        public Func<TreueDb, CancellationToken, Task<bool>> Write { get; } = write;
+        public CancellationToken Cancel { get; } = cancel;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Attempts { get; set; }
     }
@@ -304,7 +336,7 @@ public sealed class GroupCommit : IAsyncDisposable
 /// <summary>Marks endpoints for group commit.</summary>
 public static class GroupCommitExtensions
 {
-    /// <summary>Lets the endpoint's writes share a transaction and a sync with concurrent requests.</summary>
+    /// <summary>The endpoint's act writes through group commit and records the request's idempotency key with its writes.</summary>
     public static TBuilder WithGroupCommit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(GroupCommitted.Instance);
 }

@@ -105,30 +105,22 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         var endpoint = http.GetEndpoint();
         var writes = Honours(method, endpoint?.Metadata.GetMetadata<WritesNothing>() is not null) && http.User.Identity?.IsAuthenticated == true;
         var keyed = writes && http.Request.Headers.ContainsKey(Header);
-        var grouped = writes && group.Enabled && endpoint?.Metadata.GetMetadata<GroupCommitted>() is not null;
-        if (!keyed && !grouped)
+        if (!keyed)
         {
             await next(http);
             return;
         }
-
-        Keyed? request = null;
-        // A grouped request may run twice (see GroupCommit.RunAsync), so its body is kept to be read again.
-        if (grouped) http.Request.EnableBuffering();
-        if (keyed)
+        var key = http.Request.Headers[Header].ToString();
+        if (key.Length is 0 or > 255 || key.Any(char.IsControl))
         {
-            var key = http.Request.Headers[Header].ToString();
-            if (key.Length is 0 or > 255 || key.Any(char.IsControl))
-            {
-                await Problems.Problem("validation_failed", "must be 1 to 255 printable characters", Header, 400).ExecuteAsync(http);
-                return;
-            }
-            http.Request.EnableBuffering();
-            var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-            http.Request.Body.Position = 0;
-            request = new Keyed(Caller.From(http.User), key, RequestHash(method, http.Request.Path + http.Request.QueryString, body.ToArray()));
+            await Problems.Problem("validation_failed", "must be 1 to 255 printable characters", Header, 400).ExecuteAsync(http);
+            return;
         }
+        http.Request.EnableBuffering();
+        var body = new MemoryStream();
+        await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+        http.Request.Body.Position = 0;
+        var request = new Keyed(Caller.From(http.User), key, RequestHash(method, http.Request.Path + http.Request.QueryString, body.ToArray()));
 
         // The response is held back until the transaction that holds the request's effects has committed.
         var original = http.Response.Body;
@@ -136,21 +128,9 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         http.Response.Body = captured;
         try
         {
-            if (grouped)
-            {
-                var status = http.Response.StatusCode;
-                var headers = http.Response.Headers.ToArray();
-                void Reset()
-                {
-                    http.Request.Body.Position = 0;
-                    captured.SetLength(0);
-                    http.Response.StatusCode = status;
-                    http.Response.Headers.Clear();
-                    foreach (var (name, value) in headers) http.Response.Headers[name] = value;
-                }
-                await group.RunAsync((services, ct) => RunGroupedAsync(http, services, clock, request, ct), Reset, http.RequestAborted);
-            }
-            else await RunAloneAsync(http, db, clock, request!);
+            if (group.Running && endpoint?.Metadata.GetMetadata<GroupCommitted>() is not null)
+                await RunGroupedAsync(http, db, clock, group, request);
+            else await RunAloneAsync(http, db, clock, request);
         }
         finally
         {
@@ -160,7 +140,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         await captured.CopyToAsync(original, http.RequestAborted);
     }
 
-    /// <summary>The request runs in its own transaction.</summary>
+    /// <summary>The request runs in its own transaction, and its response is stored in it.</summary>
     private async Task RunAloneAsync(HttpContext http, TreueDb db, TimeProvider clock, Keyed request)
     {
         for (var attempt = 0; ; attempt++)
@@ -182,71 +162,62 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     }
 
     /// <summary>
-    /// The request runs inside a transaction shared with others (<see cref="GroupCommit"/>): endpoint services come from
-    /// the group's scope, whose database context is bound to that transaction. Returns whether to keep its writes.
+    /// The endpoint's act writes through <see cref="GroupCommit"/>. The act records the key with its own writes (in the
+    /// same savepoint), as the outcome and the resource it made (<see cref="PendingIdempotency"/>); a request whose act
+    /// wrote nothing (a refusal, a receipt recorded before) has its response stored here instead. Either way the key is
+    /// claimed by a unique insert, and the request that loses a race for it answers with the winner's outcome.
     /// </summary>
-    private async Task<bool> RunGroupedAsync(HttpContext http, IServiceProvider services, TimeProvider clock, Keyed? request, CancellationToken ct)
+    private async Task RunGroupedAsync(HttpContext http, TreueDb db, TimeProvider clock, GroupCommit group, Keyed request)
     {
-        var own = http.RequestServices;
-        http.RequestServices = services;
-        try
+        var ct = http.RequestAborted;
+        if (await FindAsync(db, request, ct) is { } existing)
         {
-            var db = services.GetRequiredService<TreueDb>();
-            if (request is null)
-            {
-                await next(http);
-                return http.Response.StatusCode < 500;
-            }
-            if (db.IsSqlite) return await RunGroupedOnSqliteAsync(http, db, clock, request, ct);
-            for (var attempt = 0; ; attempt++)
-            {
-                // A savepoint, so that a failed claim of the key (a unique or lock conflict) leaves the shared transaction usable.
-                await db.Database.CurrentTransaction!.CreateSavepointAsync("claim", ct);
-                var (record, conflict) = await ClaimAsync(http, db, clock, request, attempt);
-                if (conflict || record is null)
-                {
-                    await db.Database.CurrentTransaction!.RollbackToSavepointAsync("claim", ct);
-                    if (conflict) continue;
-                    return false;
-                }
-                return await RunAndStoreAsync(http, db, record, ct);
-            }
+            await ReplayAsync(http, existing, request.Hash);
+            return;
         }
-        finally
-        {
-            http.RequestServices = own;
-        }
-    }
-
-    /// <summary>
-    /// On SQLite the shared transaction holds the database's only write lock from its first statement (it begins
-    /// <c>IMMEDIATE</c>), so no other request can claim the key between the look-up and the commit: a later request with
-    /// the same key in the same group sees this one's record, and one in a later group sees it committed. The key is
-    /// therefore written once, together with the response, instead of being claimed first and completed afterwards.
-    /// </summary>
-    private async Task<bool> RunGroupedOnSqliteAsync(HttpContext http, TreueDb db, TimeProvider clock, Keyed request, CancellationToken ct)
-    {
-        var existing = await FindRecord.For(db)(db, request.Caller.KeyId, request.Key);
-        if (existing is not null)
-        {
-            await Replay(http, existing, request.Hash);
-            return false;
-        }
-        await next(http);
-        if (http.Response.StatusCode >= 500) return false;
-        db.IdempotencyRecords.Add(new IdempotencyRecord
+        var pending = new PendingIdempotency(new IdempotencyRecord
         {
             ProgrammeId = request.Caller.ProgrammeId, Scope = request.Caller.KeyId, Key = request.Key, RequestHash = request.Hash,
-            CreatedAt = clock.GetUtcNow().UtcDateTime, StatusCode = http.Response.StatusCode, ContentType = http.Response.ContentType,
-            Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
-            Body = StoredBody(http),
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
         });
-        await SqliteInserts.SaveAsync(db, ct);
-        return true;
+        http.Features.Set(pending);
+        await next(http);
+        if (pending.Recorded) return;
+        if (!pending.Taken)
+        {
+            if (http.Response.StatusCode >= 500) return;
+            var record = pending.Template;
+            record.StatusCode = http.Response.StatusCode;
+            record.ContentType = http.Response.ContentType;
+            record.Location = http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null;
+            record.Body = StoredBody(http);
+            var stored = await group.ApplyAsync(db, async (d, c) =>
+            {
+                d.IdempotencyRecords.Add(record);
+                try
+                {
+                    await SqliteInserts.SaveAsync(d, c);
+                    return (true, true);
+                }
+                catch (DbUpdateException e) when (IsUniqueViolation(e))
+                {
+                    d.ChangeTracker.Clear();
+                    return (false, false);
+                }
+            }, ct);
+            if (stored) return;
+        }
+        // Another request with this key was stored first: this one answers as that one did.
+        ((MemoryStream)http.Response.Body).SetLength(0);
+        http.Response.Headers.Clear();
+        db.ChangeTracker.Clear();
+        var winner = await FindAsync(db, request, ct)
+            ?? throw new InvalidOperationException("An idempotency key reported taken has no record.");
+        await ReplayAsync(http, winner, request.Hash);
     }
 
-    private static readonly ProviderCompiled<Func<TreueDb, Guid, string, Task<IdempotencyRecord?>>> FindRecord = new(() => EF.CompileAsyncQuery(
-        (TreueDb db, Guid scope, string key) => db.IdempotencyRecords.AsNoTracking().SingleOrDefault(r => r.Scope == scope && r.Key == key)));
+    private static Task<IdempotencyRecord?> FindAsync(TreueDb db, Keyed request, CancellationToken ct) =>
+        db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.Scope == request.Caller.KeyId && r.Key == request.Key, ct);
 
     /// <summary>
     /// Looks the key up and claims it with a new record. Returns the record when the request is to run; no record
@@ -260,7 +231,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             .SingleOrDefaultAsync(r => r.Scope == request.Caller.KeyId && r.Key == request.Key, ct);
         if (existing is not null)
         {
-            await Replay(http, existing, request.Hash);
+            await ReplayAsync(http, existing, request.Hash);
             return (null, false);
         }
 
@@ -327,17 +298,29 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
 
     private sealed record Keyed(Caller Caller, string Key, string Hash);
 
-    private static async Task Replay(HttpContext http, IdempotencyRecord existing, string hash)
+    private static async Task ReplayAsync(HttpContext http, IdempotencyRecord existing, string hash)
     {
         if (!string.Equals(existing.RequestHash, hash, StringComparison.Ordinal))
         {
             await Problems.Problem("idempotency_key_reused", "This Idempotency-Key was used with a different request body.", Header).ExecuteAsync(http);
             return;
         }
+        http.Response.Headers[ReplayedHeader] = "true";
+        if (existing.Location is not null) http.Response.Headers.Location = existing.Location;
+        if (existing.IsResource)
+        {
+            // The record keeps the outcome and the resource, not the response: the resource is shown as it is now.
+            var resource = await http.RequestServices.GetRequiredService<IdempotentResources>().FindAsync(http, existing.Location!);
+            if (resource is null)
+            {
+                await Problems.Problem("resource_gone", "What this request made no longer exists.", Header, 410).ExecuteAsync(http);
+                return;
+            }
+            await TypedResults.Json(resource, statusCode: existing.StatusCode).ExecuteAsync(http);
+            return;
+        }
         http.Response.StatusCode = existing.StatusCode;
         if (existing.ContentType is not null) http.Response.ContentType = existing.ContentType;
-        if (existing.Location is not null) http.Response.Headers.Location = existing.Location;
-        http.Response.Headers[ReplayedHeader] = "true";
         await http.Response.Body.WriteAsync(existing.Body, http.RequestAborted);
     }
 
@@ -387,5 +370,56 @@ public sealed class IdempotencyCleanup(IServiceScopeFactory scopes, TimeProvider
                 log.LogError(e, "Deleting expired idempotency records failed");
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
+
+/// <summary>
+/// The idempotency key of a request whose act writes through group commit, waiting to be recorded. The act records it
+/// with its own writes, as the outcome (status and location) and the resource it made; <see cref="Recorded"/> then tells
+/// the middleware that nothing is left to store, and <see cref="Taken"/> that another request claimed the key first.
+/// </summary>
+public sealed class PendingIdempotency(IdempotencyRecord template)
+{
+    /// <summary>The key, its caller and the request's hash; status and location are filled in by <see cref="Claim"/>.</summary>
+    public IdempotencyRecord Template { get; } = template;
+
+    /// <summary>The act stored the key with its writes.</summary>
+    public bool Recorded { get; set; }
+
+    /// <summary>Another request with this key was stored first; the act wrote nothing.</summary>
+    public bool Taken { get; set; }
+
+    /// <summary>The row that records the key as having made the resource at <paramref name="location"/>.</summary>
+    public IdempotencyRecord Claim(int statusCode, string location) => new()
+    {
+        ProgrammeId = Template.ProgrammeId, Scope = Template.Scope, Key = Template.Key, RequestHash = Template.RequestHash,
+        CreatedAt = Template.CreatedAt, StatusCode = statusCode, Location = location, Body = [],
+    };
+}
+
+/// <summary>
+/// Shows the resources that idempotency records point to, for replays: each kind registers how to read its resource
+/// from its location, as its GET endpoint shows it.
+/// </summary>
+public sealed class IdempotentResources
+{
+    private readonly List<(string Prefix, Func<HttpContext, Guid, Task<object?>> Find)> _kinds = [];
+
+    /// <summary>Registers how to read the resources whose locations are <paramref name="prefix"/> followed by an id.</summary>
+    public IdempotentResources Add(string prefix, Func<HttpContext, Guid, Task<object?>> find)
+    {
+        _kinds.Add((prefix, find));
+        return this;
+    }
+
+    /// <summary>The resource at <paramref name="location"/>, or null when it is gone or of no registered kind.</summary>
+    public Task<object?> FindAsync(HttpContext http, string location)
+    {
+        foreach (var (prefix, find) in _kinds)
+        {
+            if (location.StartsWith(prefix, StringComparison.Ordinal) && Guid.TryParse(location.AsSpan(prefix.Length), out var id))
+                return find(http, id);
+        }
+        return Task.FromResult<object?>(null);
     }
 }

@@ -293,6 +293,13 @@ public sealed class IdempotencyRecord
     public string? ContentType { get; set; }
     /// <summary>The Location header of the first response, replayed with it.</summary>
     public string? Location { get; set; }
+    /// <summary>The first response's body; empty when the record points to the resource the request made (<see cref="IsResource"/>).</summary>
     public byte[] Body { get; set; } = [];
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// The record keeps the outcome and the resource the request made (at <see cref="Location"/>), not the response:
+    /// a replay shows the resource. Set by acts that record their key with their own writes.
+    /// </summary>
+    public bool IsResource => Body.Length == 0 && ContentType is null && Location is not null && StatusCode is >= 200 and < 300;
 }

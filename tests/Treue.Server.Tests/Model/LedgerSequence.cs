@@ -455,7 +455,7 @@ public sealed class LedgerSequence
             if (op.Points > 0)
             {
                 var programme = await sp.GetRequiredService<ProgrammeCache>().GetAsync(db, _programmeId, Ct);
-                await ledger.CreditAsync(_programmeId, m.Id, LedgerAccounts.Adjustments, op.Points, now, programme.Settings.Expiry.ExpiresAt(now), "adjust", movement, Ct);
+                await ledger.CreditAsync(_programmeId, m.Id, LedgerAccounts.Adjustments, op.Points, now, programme.Settings.Expiry.ExpiresAt(now), pending: false, "adjust", movement, Ct);
                 await work.CommitAsync(Ct);
             }
             else

@@ -31,7 +31,7 @@ public static class LedgerEndpoints
         var m = api.MapGroup("/members/{memberId:guid}").WithTags("Ledger");
         m.MapGet("/balance", Balance).WithName("getMemberBalance").Refuses(404, "member_not_found").RequireAuthorization(Policies.Pos).WithSummary("Available, pending and expiring points");
         m.MapGet("/history", History).WithName("getMemberHistory").Refuses(404, "member_not_found").RequireAuthorization(Policies.Pos).WithSummary("The member's ledger, newest first, with explanations");
-        m.MapPost("/adjustments", Adjust).WithName("adjustMemberPoints").WithGroupCommit()
+        m.MapPost("/adjustments", Adjust).WithName("adjustMemberPoints")
             .Refuses(404, "member_not_found").Refuses(422, "insufficient_points").RequireAuthorization(Policies.Admin).WithSummary("Give or take points by hand, with a reason (admin)");
         var jobs = api.MapGroup("/jobs").WithTags("Ledger").RequireAuthorization(Policies.Admin);
         jobs.MapPost("/post-pending", PostPending).WithName("postPendingPoints").WithSummary("Make pending points whose return window passed available now");
@@ -134,7 +134,7 @@ public static class LedgerEndpoints
         if (points > 0)
         {
             var p = await programmes.GetAsync(db, programmeId, ct);
-            tx = await ledger.CreditAsync(programmeId, memberId, LedgerAccounts.Adjustments, points, now, p.Settings.Expiry.ExpiresAt(now), "adjust", movement, ct);
+            tx = await ledger.CreditAsync(programmeId, memberId, LedgerAccounts.Adjustments, points, now, p.Settings.Expiry.ExpiresAt(now), pending: false, "adjust", movement, ct);
         }
         else
         {

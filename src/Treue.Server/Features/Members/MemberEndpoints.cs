@@ -31,7 +31,7 @@ public static partial class MemberEndpoints
     public static RouteGroupBuilder MapMembers(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/members").WithTags("Members").RequireAuthorization(Policies.Pos);
-        g.MapPost("/", Enrol).WithName("enrolMember").WithGroupCommit().Refuses(409, "email_taken").WithSummary("Enrol a member (and issue a card)");
+        g.MapPost("/", Enrol).WithName("enrolMember").Refuses(409, "email_taken").WithSummary("Enrol a member (and issue a card)");
         g.MapGet("/", Find).WithName("findMembers").WithSummary("Find members by e-mail, card number or card token, or list them");
         g.MapGet("/{memberId:guid}", Get).WithName("getMember").Refuses(404, "member_not_found").WithSummary("A member with cards and balance");
         g.MapPatch("/{memberId:guid}", Update).WithName("updateMember")

@@ -18,6 +18,10 @@ public sealed record CompiledProgramme(
     IReadOnlyDictionary<string, Partner> Partners,
     IReadOnlyDictionary<string, Store> Stores)
 {
+    /// <summary>The terms a purchase decision applies (see <see cref="Domain.Purchases.PurchaseDecider"/>).</summary>
+    public Domain.Purchases.PurchaseTerms Terms { get; } =
+        new(Currency, Scheme, Settings.PendingDays, Settings.Expiry, Settings.PayWithPoints, Settings.PointValue);
+
     /// <summary>Converts a UTC instant to the programme's local time, in which rule conditions are stated.</summary>
     public DateTime LocalTime(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZone);
 }

@@ -22,7 +22,7 @@ public static class PurchaseEndpoints
             .Refuses(422, PurchaseRefusals)
             .WithSummary("What a basket would earn, explained per rule and line; writes nothing");
         g.MapGet("/{purchaseId:guid}", Get).WithName("getPurchase").Refuses(404, "purchase_not_found").WithSummary("A purchase with its lines and points");
-        g.MapPost("/{purchaseId:guid}/returns", Return).WithName("createReturn").WithGroupCommit().Refuses(404, "purchase_not_found")
+        g.MapPost("/{purchaseId:guid}/returns", Return).WithName("createReturn").Refuses(404, "purchase_not_found")
             .Refuses(409, "duplicate_return").Refuses(422, "return_exceeds_purchase")
             .WithSummary("Return some or all lines; reverses exactly their points");
         api.MapGet("/members/{memberId:guid}/purchases", ForMember).WithName("listMemberPurchases").Refuses(404, "member_not_found").WithTags("Purchases").RequireAuthorization(Policies.Pos)
@@ -30,11 +30,19 @@ public static class PurchaseEndpoints
         return api;
     }
 
+    /// <summary>How a replay of an idempotent purchase request shows the purchase it made: as <c>GET</c> shows it.</summary>
+    public static IdempotentResources AddPurchases(this IdempotentResources resources) =>
+        resources.Add("/api/v1/purchases/", async (http, id) =>
+        {
+            var caller = Caller.From(http.User);
+            return await http.RequestServices.GetRequiredService<PurchaseRecorder>().ViewAsync(id, http.RequestAborted, caller.ProgrammeId, caller.PartnerCode);
+        });
+
     private static async Task<Results<Created<PurchaseView>, Ok<PurchaseView>, ProblemHttpResult>> Record(PurchaseRequest req, HttpContext http,
         PurchaseRecorder recorder, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var r = await recorder.RecordAsync(caller.ProgrammeId, caller.PartnerCode, req, caller.Actor, ct);
+        var r = await recorder.RecordAsync(caller.ProgrammeId, caller.PartnerCode, req, caller.Actor, ct, http.Features.Get<PendingIdempotency>());
         if (r.Problem is not null) return r.Problem;
         return r.Created ? TypedResults.Created($"/api/v1/purchases/{r.View!.Id}", r.View) : TypedResults.Ok(r.View!);
     }

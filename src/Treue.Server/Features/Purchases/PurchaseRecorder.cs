@@ -5,11 +5,13 @@ using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Domain.Earning;
 using Treue.Domain.Ledger;
+using Treue.Domain.Purchases;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
+using Treue.Storage.Purchases;
 
 namespace Treue.Server.Features.Purchases;
 
@@ -17,70 +19,68 @@ namespace Treue.Server.Features.Purchases;
 public sealed record Recorded<T>(T? View, bool Created, ProblemHttpResult? Problem);
 
 /// <summary>
-/// Records purchases and returns: validates the receipt, asks the earning scheme what it earns, and writes the
-/// purchase, its lines and its ledger movements in one unit of work. Used by the API, the importer and the demo.
+/// Records purchases and returns. A purchase goes load, decide, write: the programme's compiled terms and the member's
+/// snapshot are loaded; <see cref="PurchaseDecider.Decide"/> decides it purely, at one <c>now</c>; the decision is
+/// written by the <see cref="IPurchaseStore"/> through <see cref="GroupCommit"/>, under guards that send a stale decision
+/// back to be made again. Quotes decide without writing. Used by the API, the importer and the demo.
 /// </summary>
-public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeCache programmes, TimeProvider clock)
+public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeCache programmes, TimeProvider clock, IPurchaseStore store, GroupCommit group)
 {
     public const int MaxLines = 500;
     private const decimal MaxQuantity = 100_000m;
     private const decimal MaxUnitPrice = 1_000_000m;
     private const decimal MaxTotal = 10_000_000m;
 
-    /// <summary>Answers "what would this basket earn" without writing anything.</summary>
+    /// <summary>Answers "what would this basket earn" without writing anything: the same decision as recording, not written.</summary>
     public async Task<(QuoteView? Quote, ProblemHttpResult? Problem)> QuoteAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, CancellationToken ct)
     {
         var p = await programmes.GetAsync(db, programmeId, ct);
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: false, ct);
         if (check.Problem is not null) return (null, check.Problem);
-        var (basket, member) = (check.Basket!, check.Member);
-        // Without a member, the quote says what a member with earlier purchases would earn.
-        var earning = p.Scheme.Evaluate(basket, new EarningContext(member is not null && member.PurchaseCount == 0));
-        long paid = 0;
-        decimal discount = 0;
-        if (req.PointsPayment is { } pay)
-        {
-            if (member is null) return (null, Problems.Problem("member_required", "Paying with points needs a card or a member id.", "pointsPayment"));
-            var (d, refusal) = Checkout.PayWithPoints(p.Settings.PayWithPoints, p.Settings.PointValue, p.Currency, basket.Total, pay.Points);
-            if (refusal is not null) return (null, Problems.From(refusal));
-            if (member.Available < pay.Points)
-                return (null, Problems.Problem("insufficient_points", $"The member has {member.Available} available points.", "pointsPayment.points"));
-            (paid, discount) = (pay.Points, d);
-        }
-        return (new QuoteView(p.Currency.Code, basket.Total, earning.Points, earning.Lines, earning.Bonuses, paid, discount,
-            basket.Total - discount, earning.RulesApplied.ToList()), null);
+        var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
+        var (decision, refusal) = PurchaseDecider.Decide(new PurchaseInput(check.Basket!, req.OccurredAt?.UtcDateTime ?? now, req.PointsPayment?.Points),
+            Snapshot(check.Member), p.Terms, now);
+        if (refusal is not null) return (null, Problems.From(refusal));
+        var earned = decision!.Earned!;
+        var paid = decision.Payment;
+        return (new QuoteView(p.Currency.Code, decision.Basket.Total, earned.Points, earned.Lines, earned.Bonuses, paid?.Points ?? 0, paid?.Discount ?? 0,
+            decision.AmountDue, [.. earned.RulesApplied]), null);
     }
 
     /// <summary>Records a purchase. The same receipt id (for the same partner) with the same content returns the first purchase.</summary>
-    public async Task<Recorded<PurchaseView>> RecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, CancellationToken ct) =>
-        await RecordAsync(programmeId, partnerRestriction, req, actor, fullView: true, ct);
+    public async Task<Recorded<PurchaseView>> RecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, CancellationToken ct,
+        PendingIdempotency? key = null) =>
+        await RecordAsync(programmeId, partnerRestriction, req, actor, fullView: true, ct, key);
 
     /// <summary>
     /// Records a purchase; with <paramref name="fullView"/> false the view carries no balance and no lot status, which
     /// spares three queries per purchase when importing in bulk.
     /// </summary>
-    public async Task<Recorded<PurchaseView>> RecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, bool fullView, CancellationToken ct)
+    public async Task<Recorded<PurchaseView>> RecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, bool fullView, CancellationToken ct,
+        PendingIdempotency? key = null)
     {
         // Each failed attempt means another purchase of the member was counted in between, so the loop makes progress;
         // the bound only keeps a request from spinning behind a member who buys without pause.
         for (var attempt = 1; attempt < MaxDecisions; attempt++)
         {
-            if (await TryRecordAsync(programmeId, partnerRestriction, req, actor, fullView, ct) is { } recorded) return recorded;
+            if (await TryRecordAsync(programmeId, partnerRestriction, req, actor, fullView, key, ct) is { } recorded) return recorded;
         }
-        return await TryRecordAsync(programmeId, partnerRestriction, req, actor, fullView, ct)
+        return await TryRecordAsync(programmeId, partnerRestriction, req, actor, fullView, key, ct)
             ?? new(null, false, Problems.Problem("conflict", "The member's purchases changed concurrently; retry.", req.CardNumber is null ? "memberId" : "cardNumber", 409));
     }
 
-    /// <summary>How often a purchase is loaded and decided again after its member's purchase count changed under it.</summary>
+    /// <summary>How often a purchase is loaded and decided again after a guard found its decision stale.</summary>
     public const int MaxDecisions = 10;
 
     /// <summary>
-    /// Loads, decides and writes once. Null when the member's purchase count changed between the load and the write
-    /// (a concurrent purchase of the member, on another writer or node): nothing was kept, and the purchase must be
-    /// decided again, since whether it is the first one may have changed.
+    /// Loads, decides and writes once. Null when a guard found the decision stale (a concurrent purchase or spend of the
+    /// member, on another writer or node, changed what it was decided on): nothing was kept, and the purchase must be
+    /// decided again.
     /// </summary>
-    private async Task<Recorded<PurchaseView>?> TryRecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, bool fullView, CancellationToken ct)
+    private async Task<Recorded<PurchaseView>?> TryRecordAsync(Guid programmeId, string? partnerRestriction, PurchaseRequest req, string? actor, bool fullView,
+        PendingIdempotency? key, CancellationToken ct)
     {
+        // Load.
         var p = await programmes.GetAsync(db, programmeId, ct);
         var fingerprint = Fingerprint(req);
         var partnerForLookup = p.Partners.GetValueOrDefault(req.Partner ?? "");
@@ -91,85 +91,83 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             var existing = await ExistingAsync(programmeId, partnerForLookup.Id, req.ReceiptId, fingerprint, ct);
             if (existing is not null) return existing;
         }
-
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: true, ct);
         if (check.Problem is not null) return new(null, false, check.Problem);
         var (basket, member, partner) = (check.Basket!, check.Member, check.Partner!);
-        // Whole microseconds, the precision both databases keep, so that the response equals what a later read returns.
+
+        // Decide, at one now. Whole microseconds, the precision both databases keep, so that the response equals what a
+        // later read returns.
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var occurredAt = req.OccurredAt is { } given ? ToMicroseconds(given.UtcDateTime) : now;
+        var (decision, refusal) = PurchaseDecider.Decide(new PurchaseInput(basket, occurredAt, req.PointsPayment?.Points, Anonymous: member is null),
+            Snapshot(member), p.Terms, now);
+        if (refusal is not null) return new(null, false, Problems.From(refusal));
+
+        // Write.
         var currency = p.Currency;
-
-        await using var work = await Work.BeginAsync(db, ct);
-        var isFirst = member is not null && member.PurchaseCount == 0;
-        var earning = member is null ? Empty(basket) : p.Scheme.Evaluate(basket, new EarningContext(isFirst));
-        var purchase = new Purchase
+        var id = Guid.CreateVersion7();
+        var earned = decision!.Earned;
+        var paid = decision.Payment;
+        var write = new PurchaseWrite(programmeId, () => NewPurchase(id, programmeId, member, check.Card, partner, check.Store, req, fingerprint, occurredAt, now, currency, decision),
+            member?.Id, member?.PurchaseCount ?? 0,
+            earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, [.. earned.Explanation()]),
+            paid is null ? null : new PurchaseDebit(LedgerAccounts.PaidAtCheckout, paid.Points, currency.ToMinor(paid.Discount),
+                [new Contribution("checkout", $"Paid {paid.Discount} {currency.Code} at {partner.Name}", -paid.Points)]),
+            actor, key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
+        var written = await group.ApplyAsync(db, async (d, c) =>
         {
-            Id = Guid.CreateVersion7(), ProgrammeId = programmeId, MemberId = member?.Id, CardNumber = check.Card?.Number,
-            PartnerId = partner.Id, PartnerCode = partner.Code, StoreCode = check.Store?.Code, Channel = req.Channel, ReceiptId = req.ReceiptId,
-            Fingerprint = fingerprint, OccurredAt = occurredAt, RecordedAt = now, Currency = currency.Code, TotalMinor = currency.ToMinor(basket.Total),
-            PointsEarned = earning.Points, BonusPoints = earning.Bonuses.Sum(b => b.Points), Bonuses = [.. earning.Bonuses],
-        };
-        for (var i = 0; i < basket.Lines.Count; i++)
+            var w = await store.WriteAsync(d, write, c);
+            return (w.Status == WriteStatus.Written, w);
+        }, ct);
+        switch (written.Status)
         {
-            var l = basket.Lines[i];
-            purchase.Lines.Add(new PurchaseLine
-            {
-                PurchaseId = purchase.Id, LineNo = l.LineNo, ProgrammeId = programmeId, MemberId = member?.Id, Sku = l.Sku, Category = l.Category,
-                Quantity = l.Quantity, UnitPriceMinor = currency.ToMinor(l.UnitPrice), DiscountMinor = currency.ToMinor(l.Discount),
-                NetMinor = currency.ToMinor(l.Net), Points = earning.Lines[i].Points, Contributions = [.. earning.Lines[i].Contributions],
-            });
-        }
-        db.Purchases.Add(purchase);
-
-        if (req.PointsPayment is { } pay)
-        {
-            if (member is null) return new(null, false, Problems.Problem("member_required", "Paying with points needs a card or a member id.", "pointsPayment"));
-            var (discount, refusal) = Checkout.PayWithPoints(p.Settings.PayWithPoints, p.Settings.PointValue, currency, basket.Total, pay.Points);
-            if (refusal is not null) return new(null, false, Problems.From(refusal));
-            var (tx, insufficient) = await ledger.SpendAsync(programmeId, member.Id, LedgerAccounts.PaidAtCheckout, pay.Points,
-                new Movement(LedgerKind.Redeem, occurredAt, [new Contribution("checkout", $"Paid {discount} {currency.Code} at {partner.Name}", -pay.Points)])
-                { PurchaseId = purchase.Id, Actor = actor }, "pointsPayment.points", ct);
-            if (insufficient is not null) return new(null, false, Problems.From(insufficient));
-            await db.SaveChangesAsync(ct);
-            purchase.PointsPaid = pay.Points;
-            purchase.PointsDiscountMinor = currency.ToMinor(discount);
-            purchase.PaymentTransactionId = tx!.Id;
-        }
-
-        BalanceSnapshot? balance = null;
-        PointLot? lot = null;
-        if (member is not null)
-        {
-            var explanation = earning.Lines.SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" }))
-                .Concat(earning.Bonuses).ToList();
-            var (after, earned) = await ledger.CreditPurchaseAsync(programmeId, member.Id, member.PurchaseCount, LedgerAccounts.PartnerIssued(partner.Code),
-                earning.Points, occurredAt.AddDays(p.Settings.PendingDays), p.Settings.Expiry.ExpiresAt(occurredAt),
-                new Movement(LedgerKind.Earn, occurredAt, explanation) { PurchaseId = purchase.Id, Actor = actor }, ct);
-            if (after is null)
-            {
-                // Rolls back this attempt's writes only (its own savepoint inside a shared transaction), never a neighbour's.
-                await work.DisposeAsync();
+            case WriteStatus.Stale:
                 return null;
-            }
-            (balance, lot) = (new BalanceSnapshot(after.Available, after.Pending), earned);
+            case WriteStatus.DuplicateReceipt:
+                // A concurrent request recorded the same receipt first; answer as the natural idempotency key says.
+                return await ExistingAsync(programmeId, partner.Id, req.ReceiptId, fingerprint, ct)
+                    ?? new(null, false, Problems.Problem("conflict", "The receipt was recorded concurrently; retry.", "receiptId", 409));
+            case WriteStatus.KeyTaken:
+                // The request's key was stored first by a concurrent request; the caller answers with that one's outcome.
+                key!.Taken = true;
+                return new(null, false, Problems.Problem("idempotency_key_in_use", "A request with this Idempotency-Key was recorded concurrently.", IdempotencyMiddleware.Header, 409));
         }
-
-        try
-        {
-            await work.CommitAsync(ct);
-        }
-        catch (DbUpdateException e) when (IdempotencyMiddleware.IsUniqueViolation(e))
-        {
-            // A concurrent request recorded the same receipt first; answer as the natural idempotency key says.
-            await work.DisposeAsync();
-            return await ExistingAsync(programmeId, partner.Id, req.ReceiptId, fingerprint, ct)
-                ?? new(null, false, Problems.Problem("conflict", "The receipt was recorded concurrently; retry.", "receiptId", 409));
-        }
+        if (key is not null) key.Recorded = true;
+        var (purchase, balance, lot) = (written.Purchase!, written.Balance, written.Lot);
         // Built from what was just written, not read back: the balance came back from the update that changed it.
         return fullView
-            ? new(View(purchase, balance, lot is null ? "none" : lot.Status == LotStatus.Pending ? "pending" : "available", lot?.AvailableAt), true, null)
+            ? new(View(purchase, balance is null ? null : new BalanceSnapshot(balance.Available, balance.Pending),
+                lot is null ? "none" : lot.Status == LotStatus.Pending ? "pending" : "available", lot?.AvailableAt), true, null)
             : new(View(purchase, null, "unknown", null), true, null);
+    }
+
+    private static MemberSnapshot? Snapshot(Member? m) => m is null ? null : new MemberSnapshot(m.Id, m.PurchaseCount, m.Available, m.Pending);
+
+    /// <summary>The purchase row with its lines, as the decision priced and earned it.</summary>
+    private static Purchase NewPurchase(Guid id, Guid programmeId, Member? member, Card? card, Partner partner, Store? store, PurchaseRequest req,
+        string fingerprint, DateTime occurredAt, DateTime now, Currency currency, PurchaseDecision decision)
+    {
+        var earned = decision.Earned;
+        var purchase = new Purchase
+        {
+            Id = id, ProgrammeId = programmeId, MemberId = member?.Id, CardNumber = card?.Number,
+            PartnerId = partner.Id, PartnerCode = partner.Code, StoreCode = store?.Code, Channel = req.Channel, ReceiptId = req.ReceiptId,
+            Fingerprint = fingerprint, OccurredAt = occurredAt, RecordedAt = now, Currency = currency.Code, TotalMinor = currency.ToMinor(decision.Basket.Total),
+            PointsEarned = earned?.Points ?? 0, BonusPoints = earned?.BonusPoints ?? 0, Bonuses = earned is null ? [] : [.. earned.Bonuses],
+        };
+        var lines = decision.Basket.Lines;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var l = lines[i];
+            var e = earned?.Lines[i];
+            purchase.Lines.Add(new PurchaseLine
+            {
+                PurchaseId = id, LineNo = l.LineNo, ProgrammeId = programmeId, MemberId = member?.Id, Sku = l.Sku, Category = l.Category,
+                Quantity = l.Quantity, UnitPriceMinor = currency.ToMinor(l.UnitPrice), DiscountMinor = currency.ToMinor(l.Discount),
+                NetMinor = currency.ToMinor(l.Net), Points = e?.Points ?? 0, Contributions = e is null ? [] : [.. e.Contributions],
+            });
+        }
+        return purchase;
     }
 
     /// <summary>Records a return of some lines, taking back exactly their points and giving back points paid.</summary>
@@ -446,9 +444,6 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     private static decimal Plain(decimal quantity) => quantity / 1.0000000000000000000000000000m;
 
     private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
-
-    private static EarningResult Empty(Basket basket) =>
-        new(0, basket.Lines.Select(l => new LineEarning(l.LineNo, 0, [])).ToList(), []);
 
     private static long ShareMinor(long netMinor, decimal part, decimal whole) =>
         part >= whole ? netMinor : (long)decimal.Round(netMinor * part / whole, 0, MidpointRounding.AwayFromZero);

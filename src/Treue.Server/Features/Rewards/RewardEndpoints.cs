@@ -25,7 +25,7 @@ public static class RewardEndpoints
     public static RouteGroupBuilder MapRewards(this RouteGroupBuilder api)
     {
         api.MapGet("/rewards", Catalogue).WithName("listRewards").WithTags("Rewards").RequireAuthorization(Policies.Pos).WithSummary("The active reward catalogue");
-        api.MapPost("/members/{memberId:guid}/reward-orders", Redeem).WithName("redeemReward").WithGroupCommit()
+        api.MapPost("/members/{memberId:guid}/reward-orders", Redeem).WithName("redeemReward")
             .Refuses(404, "member_not_found", "reward_not_found").Refuses(409, "out_of_stock")
             .Refuses(422, "member_not_active", "reward_not_available", "insufficient_points").WithTags("Rewards").RequireAuthorization(Policies.Pos)
             .WithSummary("Redeem points for a reward");
@@ -34,7 +34,7 @@ public static class RewardEndpoints
         var g = api.MapGroup("/reward-orders").WithTags("Rewards");
         g.MapGet("/", Queue).WithName("listRewardOrders").RequireAuthorization(Policies.Admin).WithSummary("Reward orders by status (the fulfilment queue)");
         g.MapPost("/{orderId:guid}/fulfil", Fulfil).WithName("fulfilRewardOrder").Refuses(404, "order_not_found").Refuses(409, "order_cancelled").RequireAuthorization(Policies.Admin).WithSummary("Mark an order fulfilled");
-        g.MapPost("/{orderId:guid}/cancel", Cancel).WithName("cancelRewardOrder").WithGroupCommit()
+        g.MapPost("/{orderId:guid}/cancel", Cancel).WithName("cancelRewardOrder")
             .Refuses(404, "order_not_found").Refuses(409, "order_fulfilled").RequireAuthorization(Policies.Pos).WithSummary("Cancel a placed order; the points are refunded");
         return api;
     }
