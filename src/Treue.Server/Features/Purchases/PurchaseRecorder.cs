@@ -104,16 +104,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (refusal is not null) return new(null, false, Problems.From(refusal));
 
         // Write.
-        var currency = p.Currency;
         var id = Guid.CreateVersion7();
-        var earned = decision!.Earned;
-        var paid = decision.Payment;
-        var write = new PurchaseWrite(programmeId, () => NewPurchase(id, programmeId, member, check.Card, partner, check.Store, req, fingerprint, occurredAt, now, currency, decision),
-            member?.Id, member?.PurchaseCount ?? 0,
-            earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, [.. earned.Explanation()]),
-            paid is null ? null : new PurchaseDebit(LedgerAccounts.PaidAtCheckout, paid.Points, currency.ToMinor(paid.Discount),
-                [new Contribution("checkout", $"Paid {paid.Discount} {currency.Code} at {partner.Name}", -paid.Points)]),
-            actor, key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
+        var write = Write(id, programmeId, member, check.Card, partner, check.Store, req, fingerprint, occurredAt, now, p.Currency, decision!, actor,
+            key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
         var written = await group.ApplyAsync(db, async (d, c) =>
         {
             var w = await store.WriteAsync(d, write, c);
@@ -142,6 +135,23 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     }
 
     private static MemberSnapshot? Snapshot(Member? m) => m is null ? null : new MemberSnapshot(m.Id, m.PurchaseCount, m.Available, m.Pending);
+
+    /// <summary>
+    /// A decided purchase as the store writes it: its row and lines, the credit of what it earned and the debit of what
+    /// was paid with points. The recorder and the bulk import both build their writes here.
+    /// </summary>
+    public static PurchaseWrite Write(Guid id, Guid programmeId, Member? member, Card? card, Partner partner, Store? store, PurchaseRequest req,
+        string fingerprint, DateTime occurredAt, DateTime now, Currency currency, PurchaseDecision decision, string? actor, IdempotencyRecord? claim)
+    {
+        var earned = decision.Earned;
+        var paid = decision.Payment;
+        return new PurchaseWrite(programmeId, () => NewPurchase(id, programmeId, member, card, partner, store, req, fingerprint, occurredAt, now, currency, decision),
+            member?.Id, member?.PurchaseCount ?? 0,
+            earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, [.. earned.Explanation()]),
+            paid is null ? null : new PurchaseDebit(LedgerAccounts.PaidAtCheckout, paid.Points, currency.ToMinor(paid.Discount),
+                [new Contribution("checkout", $"Paid {paid.Discount} {currency.Code} at {partner.Name}", -paid.Points)]),
+            actor, claim);
+    }
 
     /// <summary>The purchase row with its lines, as the decision priced and earned it.</summary>
     private static Purchase NewPurchase(Guid id, Guid programmeId, Member? member, Card? card, Partner partner, Store? store, PurchaseRequest req,
@@ -448,7 +458,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     private static long ShareMinor(long netMinor, decimal part, decimal whole) =>
         part >= whole ? netMinor : (long)decimal.Round(netMinor * part / whole, 0, MidpointRounding.AwayFromZero);
 
-    private static string Fingerprint(PurchaseRequest req) => Hash(JsonSerializer.SerializeToUtf8Bytes(req, TreueJson.Options));
+    /// <summary>The hash of a purchase request: the same receipt id with another fingerprint is a different purchase.</summary>
+    public static string Fingerprint(PurchaseRequest req) => Hash(JsonSerializer.SerializeToUtf8Bytes(req, TreueJson.Options));
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }
