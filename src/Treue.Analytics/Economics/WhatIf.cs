@@ -1,13 +1,18 @@
 using Treue.Domain.Earning;
+using Treue.Domain.Purchases;
 
 namespace Treue.Analytics.Economics;
 
 /// <summary>A recorded purchase as the what-if simulator replays it.</summary>
 /// <param name="Customer">Dense customer index of the member who earned, 0 or greater.</param>
 /// <param name="Basket">The receipt as the earning rules saw it.</param>
-/// <param name="IsFirstPurchase">Whether it was the member's first purchase in the programme.</param>
+/// <param name="IsFirstPurchase">Whether it was decided as the member's first purchase (the first one recorded for them).</param>
 /// <param name="RecordedPoints">The points the purchase really earned.</param>
-public sealed record ReplayedPurchase(int Customer, Basket Basket, bool IsFirstPurchase, long RecordedPoints);
+public sealed record ReplayedPurchase(int Customer, Basket Basket, bool IsFirstPurchase, long RecordedPoints)
+{
+    /// <summary>When it happened (UTC); the basket's local time when not given.</summary>
+    public DateTime? OccurredAtUtc { get; init; }
+}
 
 /// <summary>One month of a what-if comparison.</summary>
 /// <param name="Month">First day of the month.</param>
@@ -58,13 +63,16 @@ public static class WhatIf
 {
     /// <summary>Replays the purchases and compares.</summary>
     /// <param name="purchases">The period's member purchases, streamed in any order.</param>
-    /// <param name="proposed">The proposed earning scheme.</param>
-    /// <param name="pointValue">Money value of one point.</param>
+    /// <param name="proposed">The programme's terms with the proposed earning scheme. Each purchase is decided by
+    /// <see cref="PurchaseDecider"/>, as it is when recorded, so replaying the rules in force gives exactly the recorded points.</param>
     /// <param name="breakageRate">Share of issued points expected never to be redeemed, in [0, 1].</param>
-    public static WhatIfResult Simulate(IEnumerable<ReplayedPurchase> purchases, EarningScheme proposed, decimal pointValue, double breakageRate)
+    public static WhatIfResult Simulate(IEnumerable<ReplayedPurchase> purchases, PurchaseTerms proposed, double breakageRate)
     {
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(proposed);
+        var pointValue = proposed.PointValue;
+        // Only what earns: the replay asks what each purchase would have earned, not how it would have been paid.
+        var terms = proposed with { Evaluators = [.. proposed.Evaluators.Where(e => e.Stage is DecisionStage.Pricing or DecisionStage.Earning)] };
         if (!(breakageRate is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(breakageRate), "The breakage rate must be in [0, 1].");
         long count = 0, actual = 0, simulated = 0;
         var months = new SortedDictionary<DateOnly, (long N, long Actual, long Simulated)>();
@@ -74,7 +82,10 @@ public static class WhatIf
         var ruleSeen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in purchases)
         {
-            var result = proposed.Evaluate(p.Basket, new EarningContext(p.IsFirstPurchase));
+            var at = p.OccurredAtUtc ?? DateTime.SpecifyKind(p.Basket.LocalTime, DateTimeKind.Utc);
+            var member = new MemberSnapshot(Guid.Empty, p.IsFirstPurchase ? 0 : 1, 0, 0);
+            var result = PurchaseDecider.Decide(new PurchaseInput(p.Basket, at), member, terms, at).Decision?.Earned
+                ?? throw new InvalidOperationException("A replayed purchase was refused by earning rules alone.");
             count++;
             actual += p.RecordedPoints;
             simulated += result.Points;

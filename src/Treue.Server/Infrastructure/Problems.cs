@@ -41,6 +41,7 @@ public static class Problems
         ["order_fulfilled"] = 409,
         ["order_cancelled"] = 409,
         ["idempotency_key_in_use"] = 409,
+        ["resource_gone"] = 410,
         ["conflict"] = 409,
         ["payload_too_large"] = 413,
         ["uri_too_long"] = 414,

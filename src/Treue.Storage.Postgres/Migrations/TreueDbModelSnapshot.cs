@@ -853,6 +853,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
+                    b.Property<int?>("MemberPurchaseNo")
+                        .HasColumnType("integer")
+                        .HasColumnName("member_purchase_no");
+
                     b.Property<DateTime>("OccurredAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");

@@ -834,6 +834,10 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("member_id");
 
+                    b.Property<int?>("MemberPurchaseNo")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("member_purchase_no");
+
                     b.Property<DateTime>("OccurredAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("occurred_at");

@@ -126,6 +126,11 @@ public sealed class Purchase
     public required string PartnerCode { get; set; }
     public string? StoreCode { get; set; }
     public Channel Channel { get; set; }
+    /// <summary>
+    /// The member's n-th recorded purchase (1 for their first), as it was decided: the count the decision saw plus one.
+    /// Replays and "n-th purchase" instruments read it instead of guessing the order from times.
+    /// </summary>
+    public int? MemberPurchaseNo { get; set; }
     public required string ReceiptId { get; set; }
     /// <summary>Hash of the request that recorded the purchase: the same receipt id with other content is a conflict.</summary>
     public required string Fingerprint { get; set; }

@@ -1,6 +1,8 @@
 using Treue.Analytics.Economics;
 using Treue.Domain.Earning;
+using Treue.Domain;
 using Treue.Domain.Programmes;
+using Treue.Domain.Purchases;
 
 namespace Treue.Analytics.Tests.Economics;
 
@@ -13,6 +15,9 @@ public sealed class WhatIfTests
         "double-" + category, "Double points on " + category, 10, Stacking.Stack,
         new RuleConditions { Categories = [category] }, new RuleEffect(EffectKind.Multiplier, 2m));
 
+    private static PurchaseTerms Terms(EarningScheme scheme) =>
+        new(Currency.Find("EUR")!, scheme, 14, ExpiryPolicy.Never, new PayWithPointsPolicy(), 0.01m);
+
     [Fact]
     public void Replaying_under_a_richer_rule_set_shows_the_extra_points_their_cost_and_who_gains()
     {
@@ -24,12 +29,12 @@ public sealed class WhatIfTests
             new ReplayedPurchase(0, Basket(new DateTime(2026, 2, 2), "wine", 10m), false, 10),
         };
         // Replaying the rules in force reproduces history exactly.
-        var same = WhatIf.Simulate(history, current, 0.01m, 0);
+        var same = WhatIf.Simulate(history, Terms(current), 0);
         Assert.Equal(same.ActualPoints, same.SimulatedPoints);
         Assert.Equal(0, same.MembersGaining + same.MembersLosing);
 
         var proposed = new EarningScheme(1m, RoundingPolicy.Down, [Double("wine")]);
-        var r = WhatIf.Simulate(history, proposed, 0.01m, breakageRate: 0.25);
+        var r = WhatIf.Simulate(history, Terms(proposed), breakageRate: 0.25);
 
         Assert.Equal(3, r.Purchases);
         Assert.Equal(2, r.Members);
@@ -51,7 +56,7 @@ public sealed class WhatIfTests
     public void A_breakage_rate_outside_zero_to_one_is_refused()
     {
         var scheme = new EarningScheme(1m, RoundingPolicy.Down, []);
-        Assert.Throws<ArgumentOutOfRangeException>(() => WhatIf.Simulate([], scheme, 0.01m, 1.5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => WhatIf.Simulate([], scheme, 0.01m, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WhatIf.Simulate([], Terms(scheme), 1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WhatIf.Simulate([], Terms(scheme), double.NaN));
     }
 }

@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Features.Purchases;
+using Treue.Server.Infrastructure;
 using Treue.Storage;
+using Treue.Storage.Purchases;
 
 namespace Treue.Server.Tests.Model;
 
@@ -43,6 +45,10 @@ public sealed class ModelDatabase : IAsyncDisposable
         services.AddScoped<PointsLedger>();
         services.AddScoped<ProgrammeApplier>();
         services.AddScoped<PurchaseRecorder>();
+        // Not started here, so the recorder writes in its own transaction, as a command of the CLI does.
+        services.AddLogging();
+        services.AddSingleton<GroupCommit>();
+        services.AddScoped<IPurchaseStore, PurchaseStore>();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await using (var scope = provider.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<TreueDb>().Database.MigrateAsync();

@@ -164,25 +164,23 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
 
     /// <summary>
     /// Members' purchases whose local day falls in [from, to], as the earning rules saw them, for the what-if
-    /// simulator. Whether a purchase was the member's first is decided against their whole history.
+    /// simulator. A purchase was the member's first when it was recorded as their first (<c>member_purchase_no</c> 1),
+    /// which is what the rules saw when it was decided.
     /// </summary>
     public IEnumerable<ReplayedPurchase> Replay(MemberIndex members, DateOnly from, DateOnly to)
     {
         var zone = programme.TimeZone;
         var id = programme.Settings.Id;
         var currency = programme.Currency;
-        var firsts = db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null)
-            .GroupBy(p => p.MemberId).Select(g => new { Member = g.Key!.Value, First = g.Min(p => p.OccurredAt) })
-            .AsEnumerable().ToDictionary(x => x.Member, x => x.First);
         var start = from.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var end = to.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var rows = from p in db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null && p.OccurredAt >= start && p.OccurredAt < end)
                    join l in db.PurchaseLines.AsNoTracking() on p.Id equals l.PurchaseId
                    orderby p.OccurredAt, p.Id, l.LineNo
-                   select new { p.Id, p.MemberId, p.OccurredAt, p.PartnerCode, p.StoreCode, p.Channel, p.PointsEarned, l.LineNo, l.Sku, l.Category, l.Quantity, l.UnitPriceMinor, l.DiscountMinor };
+                   select new { p.Id, p.MemberId, p.OccurredAt, p.PartnerCode, p.StoreCode, p.Channel, p.PointsEarned, p.MemberPurchaseNo, l.LineNo, l.Sku, l.Category, l.Quantity, l.UnitPriceMinor, l.DiscountMinor };
         Guid? current = null;
         var lines = new List<BasketLine>();
-        (Guid Member, DateTime At, string Partner, string? Store, Channel Channel, long Points) head = default;
+        (Guid Member, DateTime At, string Partner, string? Store, Channel Channel, long Points, bool First) head = default;
         foreach (var r in rows.AsEnumerable())
         {
             if (current != r.Id)
@@ -190,7 +188,7 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
                 if (current is not null && Emit() is { } done) yield return done;
                 current = r.Id;
                 lines = [];
-                head = (r.MemberId!.Value, r.OccurredAt, r.PartnerCode, r.StoreCode, r.Channel, r.PointsEarned);
+                head = (r.MemberId!.Value, r.OccurredAt, r.PartnerCode, r.StoreCode, r.Channel, r.PointsEarned, r.MemberPurchaseNo == 1);
             }
             lines.Add(new BasketLine(r.LineNo, r.Sku, r.Category, r.Quantity, currency.FromMinor(r.UnitPriceMinor), currency.FromMinor(r.DiscountMinor)));
         }
@@ -203,7 +201,7 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
             var customer = members.Of(head.Member);
             if (day < from || day > to || customer < 0) return null;
             var basket = new Basket(head.Partner!, head.Store, head.Channel, local, lines);
-            return new ReplayedPurchase(customer, basket, firsts.TryGetValue(head.Member, out var f) && f == head.At, head.Points);
+            return new ReplayedPurchase(customer, basket, head.First, head.Points) { OccurredAtUtc = DateTime.SpecifyKind(head.At, DateTimeKind.Utc) };
         }
     }
 }

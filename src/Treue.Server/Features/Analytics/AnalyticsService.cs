@@ -131,7 +131,7 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         var economics = ProgrammeEconomics.Compute(await data.PointsMonthsAsync(ct), 0, data.Programme.Settings.PointValue);
         var breakage = economics.BreakageRate ?? 0;
         var scheme = new EarningScheme(proposed.BaseRate, proposed.Rounding, proposed.Rules);
-        var result = WhatIf.Simulate(data.Replay(data.Members(), from, to), scheme, data.Programme.Settings.PointValue, breakage);
+        var result = WhatIf.Simulate(data.Replay(data.Members(), from, to), data.Programme.Terms with { Scheme = scheme }, breakage);
         return (new WhatIfReport(from, to, breakage, result), null);
     }
 }

@@ -160,7 +160,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var earned = decision.Earned;
         var purchase = new Purchase
         {
-            Id = id, ProgrammeId = programmeId, MemberId = member?.Id, CardNumber = card?.Number,
+            Id = id, ProgrammeId = programmeId, MemberId = member?.Id, MemberPurchaseNo = decision.Guards.PurchaseCount + 1, CardNumber = card?.Number,
             PartnerId = partner.Id, PartnerCode = partner.Code, StoreCode = store?.Code, Channel = req.Channel, ReceiptId = req.ReceiptId,
             Fingerprint = fingerprint, OccurredAt = occurredAt, RecordedAt = now, Currency = currency.Code, TotalMinor = currency.ToMinor(decision.Basket.Total),
             PointsEarned = earned?.Points ?? 0, BonusPoints = earned?.BonusPoints ?? 0, Bonuses = earned is null ? [] : [.. earned.Bonuses],
