@@ -67,7 +67,8 @@ public static class TreueApp
         builder.Services.Configure<LedgerJobOptions>(builder.Configuration.GetSection("Treue:Jobs"));
         builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection("Treue:GroupCommit"));
         builder.Services.AddSingleton<GroupCommit>();
-        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
+        var synchronous = builder.Configuration.GetValue(StorageSetup.SqliteSynchronousSetting, SqliteSynchronous.Full);
+        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString, synchronous));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();
         builder.Services.AddSingleton<ApiKeyCache>();
@@ -99,6 +100,8 @@ public static class TreueApp
         if (!ServerSecret.IsConfigured(app.Configuration) && StorageSetup.Detect(connectionString) == DatabaseProvider.Postgres)
             app.Logger.LogWarning("{Setting} is not set, so this node keeps its own key in its data folder: sign-in codes and links sent by one node " +
                 "do not work on another. Give every node the same {Setting}.", ServerSecret.Setting, ServerSecret.Setting);
+        if (synchronous != SqliteSynchronous.Full && StorageSetup.Detect(connectionString) == DatabaseProvider.Sqlite)
+            app.Logger.LogWarning("{Setting} is {Value}: a power cut can lose purchases that were acknowledged.", StorageSetup.SqliteSynchronousSetting, synchronous);
         if (options.MigrateOnStart)
         {
             using var scope = app.Services.CreateScope();
