@@ -176,7 +176,7 @@ public sealed class CrashTests
     [Fact]
     public async Task Acknowledged_purchases_survive_a_power_cut_on_sqlite()
     {
-        var (run, afterCut, _) = await SqlitePowerCutAsync(SqliteSynchronous.Full, target: 500);
+        var (run, afterCut, _) = await SqlitePowerCutAsync(SqliteSynchronous.Full, target: 300);
         AssertNothingLost(run, afterCut);
         await ReportAsync($"SQLite power cut: {run}; the shadow holds {afterCut.Stored} purchases.");
     }
@@ -184,7 +184,7 @@ public sealed class CrashTests
     [Fact]
     public async Task Power_cut_test_finds_purchases_lost_when_sqlite_does_not_sync()
     {
-        var (run, afterCut, afterKill) = await SqlitePowerCutAsync(SqliteSynchronous.Off, target: 300);
+        var (run, afterCut, afterKill) = await SqlitePowerCutAsync(SqliteSynchronous.Off, target: 150);
         // The process kill alone keeps everything (the page cache survives it), so only the power cut can tell.
         Assert.Empty(afterKill.Missing);
         Assert.True(afterCut.Missing.Count > 0, $"with synchronous=OFF the power cut lost nothing: {run}");
@@ -194,7 +194,7 @@ public sealed class CrashTests
     [Fact]
     public async Task Acknowledged_purchases_survive_a_power_cut_on_postgres()
     {
-        var (run, afterCut) = await PostgresPowerCutAsync(synchronousCommit: true, target: 500);
+        var (run, afterCut) = await PostgresPowerCutAsync(synchronousCommit: true, target: 300);
         AssertNothingLost(run, afterCut);
         await ReportAsync($"PostgreSQL power cut: {run}; the shadow holds {afterCut.Stored} purchases.");
     }
@@ -202,7 +202,7 @@ public sealed class CrashTests
     [Fact]
     public async Task Power_cut_test_finds_purchases_lost_by_postgres_without_synchronous_commit()
     {
-        var (run, afterCut) = await PostgresPowerCutAsync(synchronousCommit: false, target: 300);
+        var (run, afterCut) = await PostgresPowerCutAsync(synchronousCommit: false, target: 150);
         Assert.True(afterCut.Missing.Count > 0, $"with synchronous_commit=off the power cut lost nothing: {run}");
         await ReportAsync($"PostgreSQL power cut with synchronous_commit=off: {run}; {afterCut.Missing.Count} acknowledged purchases missing from the shadow.");
     }

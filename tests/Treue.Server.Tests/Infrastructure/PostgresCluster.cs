@@ -63,8 +63,18 @@ public sealed class PostgresCluster : IAsyncLifetime
     public string? User => _asPostgresUser ? "postgres" : null;
 
     /// <summary>Starts the server on <see cref="DataDirectory"/>, with extra environment variables if given.</summary>
-    public Task StartAsync(IReadOnlyDictionary<string, string>? environment = null) =>
-        RunAsync(Path.Combine(_binaries!, "pg_ctl"), $"-D {DataDirectory} -l {Path.Combine(Folder, "log")} -w -t 60 start", _asPostgresUser, environment);
+    public async Task StartAsync(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var log = Path.Combine(Folder, "log");
+        try
+        {
+            await RunAsync(Path.Combine(_binaries!, "pg_ctl"), $"-D {DataDirectory} -l {log} -w -t 60 start", _asPostgresUser, environment);
+        }
+        catch (InvalidOperationException e) when (File.Exists(log))
+        {
+            throw new InvalidOperationException($"{e.Message}\nlog: {string.Join("\n", (await File.ReadAllLinesAsync(log)).TakeLast(20))}", e);
+        }
+    }
 
     /// <summary>Stops the server cleanly (a checkpoint, then the end of every process).</summary>
     public Task StopAsync() => RunAsync(Path.Combine(_binaries!, "pg_ctl"), $"-D {DataDirectory} -m fast -w stop", _asPostgresUser);
@@ -89,8 +99,12 @@ public sealed class PostgresCluster : IAsyncLifetime
     public void UseDataDirectory(string path)
     {
         // The killed server's lock file, if the copy has one, names a process that is gone; PostgreSQL would check
-        // that itself, but a new process may have the number by now.
+        // that itself, but another process may have the number by now.
         File.Delete(Path.Combine(path, "postmaster.pid"));
+        // So would the socket's lock file, and the killed postmaster may linger as a zombie until it is reaped; after a
+        // power cut the machine starts afresh, without either.
+        foreach (var socketFile in Directory.EnumerateFiles(Folder, ".s.PGSQL.*"))
+            File.Delete(socketFile);
         DataDirectory = path;
     }
 
