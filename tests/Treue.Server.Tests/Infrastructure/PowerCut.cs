@@ -27,24 +27,13 @@ public sealed class PowerCut : IDisposable
     public string Shadow { get; }
 
     /// <summary>
-    /// Compiles the layer and copies <paramref name="watched"/> (which nobody may be writing now) to a shadow beside it in
+    /// Compiles the layer (once) and copies <paramref name="watched"/> (which nobody may be writing now) to a shadow beside it in
     /// <paramref name="work"/>. <paramref name="user"/>: the user the processes under test run as, when that is another.
     /// </summary>
     public static async Task<PowerCut> CreateAsync(string watched, string work, string? user = null)
     {
-        var gcc = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "gcc")).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("gcc was not found: the power-cut tests compile a small C library. Install 'gcc' and 'libc6-dev'.");
+        var library = await Library.Value;
         var id = Guid.NewGuid().ToString("N")[..8];
-        var library = Path.Combine(work, $"powercut-{id}.so");
-        var source = Path.Combine(work, $"powercut-{id}.c");
-        await using (var resource = typeof(PowerCut).Assembly.GetManifestResourceStream("powercut.c")
-            ?? throw new InvalidOperationException("The test assembly lacks its embedded powercut.c."))
-        await using (var file = File.Create(source))
-            await resource.CopyToAsync(file);
-        await RunAsync(gcc, ["-shared", "-fPIC", "-O2", "-o", library, source, "-ldl"]);
-        File.Delete(source);
-
         var shadow = Path.Combine(work, $"shadow-{id}");
         var state = Path.Combine(work, $"powercut-state-{id}");
         // cp -a keeps owners and modes: PostgreSQL refuses a data directory that others may read.
@@ -52,6 +41,30 @@ public sealed class PowerCut : IDisposable
         Directory.CreateDirectory(state);
         if (user is not null) await RunAsync("chown", ["-R", user, shadow, state]);
         return new PowerCut(Path.GetFullPath(watched), shadow, state, library);
+    }
+
+    // Compiled once per test run, into a folder every user may read (PostgreSQL runs as its own user).
+    private static readonly Lazy<Task<string>> Library = new(CompileAsync);
+
+    private static async Task<string> CompileAsync()
+    {
+        var gcc = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "gcc")).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("gcc was not found: the power-cut tests compile a small C library. Install 'gcc' and 'libc6-dev'.");
+        var folder = Path.Combine(Path.GetTempPath(), "treue-powercut-lib-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        };
+        var source = Path.Combine(folder, "powercut.c");
+        var library = Path.Combine(folder, "powercut.so");
+        await using (var resource = typeof(PowerCut).Assembly.GetManifestResourceStream("powercut.c")
+            ?? throw new InvalidOperationException("The test assembly lacks its embedded powercut.c."))
+        await using (var file = File.Create(source))
+            await resource.CopyToAsync(file);
+        await RunAsync(gcc, ["-shared", "-fPIC", "-O2", "-o", library, source, "-ldl"]);
+        return library;
     }
 
     /// <summary>
@@ -68,10 +81,9 @@ public sealed class PowerCut : IDisposable
         ["POWERCUT_DELAY_MS"] = ((int)syncDelay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    /// <summary>Removes the library and the bookkeeping; the shadow stays with the work folder of its owner.</summary>
+    /// <summary>Removes the bookkeeping; the shadow stays with the work folder of its owner.</summary>
     public void Dispose()
     {
-        try { File.Delete(_library); } catch (IOException) { }
         try { Directory.Delete(_state, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
