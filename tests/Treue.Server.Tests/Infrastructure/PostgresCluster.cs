@@ -190,7 +190,7 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     private static async Task RunAsync(string file, string arguments, bool asPostgres, IReadOnlyDictionary<string, string>? environment = null)
     {
-        // runuser does not pass the environment on to the other user's program reliably; env sets it for that program.
+        // runuser resets part of the environment for the other user (and PAM may drop more); env sets it for the program itself.
         var variables = string.Concat((environment ?? new Dictionary<string, string>()).Select(v => $"{v.Key}={v.Value} "));
         var psi = asPostgres
             ? new ProcessStartInfo("runuser", $"-u postgres -- env {variables}{file} {arguments}")
