@@ -71,7 +71,8 @@ public static class TreueApp
         builder.Services.AddHostedService(s => s.GetRequiredService<GroupCommit>());
         builder.Services.AddSingleton<IPurchaseStore, PurchaseStore>();
         builder.Services.AddSingleton(new IdempotentResources().AddPurchases());
-        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString));
+        var synchronous = builder.Configuration.GetValue(StorageSetup.SqliteSynchronousSetting, SqliteSynchronous.Full);
+        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString, synchronous));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();
         builder.Services.AddSingleton<ApiKeyCache>();
@@ -103,6 +104,8 @@ public static class TreueApp
         if (!ServerSecret.IsConfigured(app.Configuration) && StorageSetup.Detect(connectionString) == DatabaseProvider.Postgres)
             app.Logger.LogWarning("{Setting} is not set, so this node keeps its own key in its data folder: sign-in codes and links sent by one node " +
                 "do not work on another. Give every node the same {Setting}.", ServerSecret.Setting, ServerSecret.Setting);
+        if (synchronous != SqliteSynchronous.Full && StorageSetup.Detect(connectionString) == DatabaseProvider.Sqlite)
+            app.Logger.LogWarning("{Setting} is {Value}: a power cut can lose purchases that were acknowledged.", StorageSetup.SqliteSynchronousSetting, synchronous);
         if (options.MigrateOnStart)
         {
             using var scope = app.Services.CreateScope();

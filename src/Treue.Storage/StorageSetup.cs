@@ -14,9 +14,29 @@ public enum DatabaseProvider
     Postgres,
 }
 
+/// <summary>
+/// When SQLite syncs a commit to disk (<c>PRAGMA synchronous</c>). Only <see cref="Full"/> keeps every
+/// acknowledged purchase through a power cut; the others exist for tests that prove the crash tests notice.
+/// </summary>
+public enum SqliteSynchronous
+{
+    /// <summary>Every commit is synced before it is acknowledged: the default.</summary>
+    Full,
+    /// <summary>In WAL mode the log is synced only at checkpoints: a power cut loses the last commits.</summary>
+    Normal,
+    /// <summary>Nothing is ever synced: a power cut can lose anything written since the file was opened.</summary>
+    Off,
+}
+
 /// <summary>Chooses and configures the database from a connection string.</summary>
 public static class StorageSetup
 {
+    /// <summary>
+    /// The setting that weakens SQLite's durability (<see cref="SqliteSynchronous"/>). Anything but <c>Full</c>
+    /// loses acknowledged purchases in a power cut; it exists for the crash tests.
+    /// </summary>
+    public const string SqliteSynchronousSetting = "Treue:Sqlite:Synchronous";
+
     /// <summary>The connection string used when none is configured: a SQLite file in the data folder.</summary>
     public static string DefaultConnectionString(string dataFolder) =>
         $"Data Source={Path.Combine(dataFolder, "treue.db")}";
@@ -27,8 +47,12 @@ public static class StorageSetup
             ? DatabaseProvider.Postgres
             : DatabaseProvider.Sqlite;
 
-    /// <summary>Configures EF Core for the provider the connection string names, with that provider's migrations.</summary>
-    public static DbContextOptionsBuilder UseTreueDatabase(this DbContextOptionsBuilder options, string connectionString)
+    /// <summary>
+    /// Configures EF Core for the provider the connection string names, with that provider's migrations.
+    /// <paramref name="synchronous"/> applies to SQLite only; PostgreSQL keeps its own <c>synchronous_commit</c>.
+    /// </summary>
+    public static DbContextOptionsBuilder UseTreueDatabase(this DbContextOptionsBuilder options, string connectionString,
+        SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         if (Detect(connectionString) == DatabaseProvider.Postgres)
         {
@@ -48,7 +72,7 @@ public static class StorageSetup
             };
             PrepareFile(builder);
             options.UseSqlite(builder.ConnectionString, o => o.MigrationsAssembly("Treue.Storage.Sqlite"));
-            options.AddInterceptors(SqliteDurability.Instance);
+            options.AddInterceptors(SqliteDurability.For(synchronous));
         }
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         return options;
@@ -83,26 +107,29 @@ public static class StorageSetup
     }
 
     /// <summary>
-    /// Every SQLite connection runs in WAL mode with <c>synchronous=FULL</c>: a commit is on disk before it is
-    /// acknowledged, and readers never block the writer.
+    /// Every SQLite connection runs in WAL mode with <c>synchronous=FULL</c> (unless configured otherwise): a commit is
+    /// on disk before it is acknowledged, and readers never block the writer.
     /// </summary>
-    private sealed class SqliteDurability : DbConnectionInterceptor
+    private sealed class SqliteDurability(SqliteSynchronous synchronous) : DbConnectionInterceptor
     {
-        public static readonly SqliteDurability Instance = new();
+        private static readonly SqliteDurability[] Instances = [.. Enum.GetValues<SqliteSynchronous>().Select(m => new SqliteDurability(m))];
 
-        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        // One instance per mode: EF Core builds its internal service provider once per distinct set of interceptors.
+        public static SqliteDurability For(SqliteSynchronous synchronous) => Instances[(int)synchronous];
+
+        private readonly string _pragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous.ToString().ToUpperInvariant()}; PRAGMA foreign_keys=ON;";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = Pragmas;
+            cmd.CommandText = _pragmas;
             cmd.ExecuteNonQuery();
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
             await using var cmd = connection.CreateCommand();
-            cmd.CommandText = Pragmas;
+            cmd.CommandText = _pragmas;
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
     }

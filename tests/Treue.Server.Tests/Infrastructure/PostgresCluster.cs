@@ -34,24 +34,111 @@ public sealed class PostgresCluster : IAsyncLifetime
         _folder = Path.Combine(Path.GetTempPath(), "treue-pg-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(_folder);
         if (_asPostgresUser) await RunAsync("chown", $"postgres {_folder}", asPostgres: false);
-        var data = Path.Combine(_folder, "data");
-        await RunAsync(Path.Combine(_binaries, "initdb"), $"-D {data} -U postgres --auth=trust -E UTF8 --no-sync --locale=C.UTF-8", _asPostgresUser);
+        DataDirectory = Path.Combine(_folder, "data");
+        await RunAsync(Path.Combine(_binaries, "initdb"), $"-D {DataDirectory} -U postgres --auth=trust -E UTF8 --no-sync --locale=C.UTF-8", _asPostgresUser);
         var port = FreePort();
         // Settings go into the cluster's configuration so that a restart after a crash keeps them.
-        var conf = $"\nport = {port}\nunix_socket_directories = '{_folder}'\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\nfsync = off\nfull_page_writes = off\n";
-        await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), conf); // root may write the file; it stays the owner's
-        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {data} -l {Path.Combine(_folder, "log")} -w -t 60 start", _asPostgresUser);
+        var durability = Durable
+            ? "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\n"
+            : "fsync = off\nfull_page_writes = off\n";
+        var conf = $"\nport = {port}\nunix_socket_directories = '{_folder}'\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\n{durability}";
+        await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), conf); // root may write the file; it stays the owner's
+        await StartAsync();
         AdminConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+    }
+
+    /// <summary>
+    /// Syncs to disk as a production server does (<c>fsync</c>, <c>synchronous_commit</c> and <c>full_page_writes</c>
+    /// on) instead of the fast default without syncs, which only survives crashes of processes, not power cuts.
+    /// </summary>
+    public bool Durable { get; init; }
+
+    /// <summary>The folder of a cluster this fixture started (owned by <see cref="User"/>); the data directory is in it.</summary>
+    public string Folder => _folder ?? throw new InvalidOperationException("Only a cluster this fixture started has a folder.");
+
+    /// <summary>The data directory the server runs on (see <see cref="UseDataDirectory"/>).</summary>
+    public string DataDirectory { get; private set; } = "";
+
+    /// <summary>The user the server runs as, when it is not this process's user.</summary>
+    public string? User => _asPostgresUser ? "postgres" : null;
+
+    /// <summary>Starts the server on <see cref="DataDirectory"/>, with extra environment variables if given.</summary>
+    public async Task StartAsync(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var log = Path.Combine(Folder, "log");
+        try
+        {
+            await RunAsync(Path.Combine(_binaries!, "pg_ctl"), $"-D {DataDirectory} -l {log} -w -t 60 start", _asPostgresUser, environment);
+        }
+        catch (InvalidOperationException e) when (File.Exists(log))
+        {
+            throw new InvalidOperationException($"{e.Message}\nlog: {string.Join("\n", (await File.ReadAllLinesAsync(log)).TakeLast(20))}", e);
+        }
+    }
+
+    /// <summary>Stops the server cleanly (a checkpoint, then the end of every process).</summary>
+    public Task StopAsync() => RunAsync(Path.Combine(_binaries!, "pg_ctl"), $"-D {DataDirectory} -m fast -w stop", _asPostgresUser);
+
+    /// <summary>
+    /// Kills every process of the server at once with SIGKILL, as a power cut would: pg_ctl starts the postmaster as
+    /// the leader of a process group of its own, which all its children join.
+    /// </summary>
+    public async Task PowerCutAsync()
+    {
+        var postmaster = Postmaster() ?? throw new InvalidOperationException("PostgreSQL is not running.");
+        await RunAsync("kill", $"-KILL -- -{postmaster}", asPostgres: false);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.EnumerateDirectories("/proc").Any(d => InGroup(d, postmaster)))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("PostgreSQL's processes did not end after SIGKILL.");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Runs the server on another data directory from now on, for example a copy of what a power cut left.</summary>
+    public void UseDataDirectory(string path)
+    {
+        // The killed server's lock file, if the copy has one, names a process that is gone; PostgreSQL would check
+        // that itself, but another process may have the number by now.
+        File.Delete(Path.Combine(path, "postmaster.pid"));
+        // So would the socket's lock file, and the killed postmaster may linger as a zombie until it is reaped; after a
+        // power cut the machine starts afresh, without either.
+        foreach (var socketFile in Directory.EnumerateFiles(Folder, ".s.PGSQL.*"))
+            File.Delete(socketFile);
+        DataDirectory = path;
+    }
+
+    private int? Postmaster()
+    {
+        var file = Path.Combine(DataDirectory, "postmaster.pid");
+        return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault(), out var pid) ? pid : null;
+    }
+
+    private static bool Alive(int pid) => Stat(Path.Combine("/proc", pid.ToString(System.Globalization.CultureInfo.InvariantCulture))) is { } fields && fields[0] != "Z";
+
+    private static bool InGroup(string procFolder, int group) =>
+        Stat(procFolder) is { } fields && fields[0] != "Z" && fields[2] == group.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The fields of /proc/&lt;pid&gt;/stat from the state on (state, ppid, pgrp, ...), or null for a process that is gone.</summary>
+    private static string[]? Stat(string procFolder)
+    {
+        try
+        {
+            // pid (comm) state ppid pgrp ...; comm may contain spaces, so count from its closing parenthesis.
+            var stat = File.ReadAllText(Path.Combine(procFolder, "stat"));
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>Stops the server at once, without a clean shutdown (as a crash would), then starts it again.</summary>
     public async Task CrashAndRestartAsync(TimeSpan down)
     {
         if (_folder is null || _binaries is null) throw new InvalidOperationException("Only a cluster this fixture started can be crashed.");
-        var data = Path.Combine(_folder, "data");
-        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {data} -m immediate stop", _asPostgresUser);
+        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {DataDirectory} -m immediate stop", _asPostgresUser);
         await Task.Delay(down);
-        await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {data} -l {Path.Combine(_folder, "log")} -w -t 60 start", _asPostgresUser);
+        await StartAsync();
     }
 
     /// <summary>Starts a private cluster even when TREUE_TEST_POSTGRES is set (for tests that crash the server).</summary>
@@ -75,7 +162,9 @@ public sealed class PostgresCluster : IAsyncLifetime
         if (_folder is null || _binaries is null) return;
         try
         {
-            await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {Path.Combine(_folder, "data")} -m immediate stop", _asPostgresUser);
+            // A cluster that was stopped, or killed by a power cut, has nothing left to stop.
+            if (Postmaster() is { } pid && Alive(pid))
+                await RunAsync(Path.Combine(_binaries, "pg_ctl"), $"-D {DataDirectory} -m immediate stop", _asPostgresUser);
         }
         finally
         {
@@ -99,11 +188,18 @@ public sealed class PostgresCluster : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task RunAsync(string file, string arguments, bool asPostgres)
+    private static async Task RunAsync(string file, string arguments, bool asPostgres, IReadOnlyDictionary<string, string>? environment = null)
     {
+        // runuser resets part of the environment for the other user (and PAM may drop more); env sets it for the program itself.
+        var variables = string.Concat((environment ?? new Dictionary<string, string>()).Select(v => $"{v.Key}={v.Value} "));
         var psi = asPostgres
-            ? new ProcessStartInfo("runuser", $"-u postgres -- {file} {arguments}")
+            ? new ProcessStartInfo("runuser", $"-u postgres -- env {variables}{file} {arguments}")
             : new ProcessStartInfo(file, arguments);
+        if (!asPostgres)
+        {
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+                psi.Environment[name] = value;
+        }
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.WorkingDirectory = Path.GetTempPath();

@@ -36,7 +36,15 @@ public sealed class ServerProcess : IAsyncDisposable
     /// Starts a server whose user home folder is <paramref name="home"/> (null: this process's), as if it ran on a machine
     /// of its own: whatever the framework keeps under the home folder by default is not shared with other processes.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string connectionString, int port, DirectoryInfo? home, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string connectionString, int port, DirectoryInfo? home, params string[] extraArgs) =>
+        StartAsync(connectionString, port, home, null, extraArgs);
+
+    /// <summary>Starts a server with extra environment variables (for example a storage layer preloaded under it).</summary>
+    public static Task<ServerProcess> StartAsync(string connectionString, int port, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartAsync(connectionString, port, null, environment, extraArgs);
+
+    private static async Task<ServerProcess> StartAsync(string connectionString, int port, DirectoryInfo? home,
+        IReadOnlyDictionary<string, string>? environment, string[] extraArgs)
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var psi = new ProcessStartInfo("dotnet")
@@ -52,6 +60,8 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.Environment.Remove("LOCALAPPDATA");
             psi.Environment.Remove("USERPROFILE");
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            psi.Environment[name] = value;
         psi.ArgumentList.Add(ServerDll());
         foreach (var a in new[] { "--urls", address.ToString(), "--ConnectionStrings:Treue=" + connectionString, "--Treue:Jobs:Interval=00:00:00",
                      "--Logging:LogLevel:Default=Warning" }.Concat(extraArgs))
