@@ -662,8 +662,9 @@ internal sealed record ImportRun(TimeSpan Elapsed, string Output, double? Readin
 {
     /// <summary>
     /// The rate between the moments the commits of purchase <paramref name="from"/> and purchase <paramref name="to"/>
-    /// were first seen. Commits come a batch at a time, so each end is the first commit seen at or past it (for 0, the
-    /// moment the command started writing, or else its first commit seen); the rate is over what lay between.
+    /// were first seen. Commits come a batch at a time, so the start is the last commit seen at or before it (for 0, the
+    /// moment the command started writing, or else its first commit seen) and the end the first commit seen at or past
+    /// it (for the whole file, at the latest the command's end); the rate is over what lay between.
     /// </summary>
     public (double Rate, string How)? Rate(long from, long to)
     {
