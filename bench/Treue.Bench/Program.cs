@@ -12,6 +12,8 @@ using Treue.Storage;
 using Treue.Storage.Entities;
 
 // Throughput and latency of the API's hot paths against a trivial endpoint of the same server, in the same run.
+// Baselines: GET /health/live (a trivial endpoint) and POST /api/v1/bench/minimal-earn (an earn reduced to its key insert and
+// guarded balance update in plain ADO.NET, one durable transaction per request: what the database itself allows).
 // Usage: dotnet run -c Release --project bench/Treue.Bench -- [earn|balance|all] [--seconds N] [--concurrency N] [--connection CS]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var seconds = int.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture);
@@ -24,6 +26,8 @@ WebApplication app = null!;
 HttpClient http = null!;
 List<(Guid Id, string Card)> members = [];
 
+// Figures of this run, printed again together at the end as ratios to the baselines measured in the same run.
+var summary = new List<string>();
 if (scenario is "earn" or "all")
 {
     // The same server twice: first with every request its own transaction, then with group commit (the default).
@@ -33,11 +37,19 @@ if (scenario is "earn" or "all")
 
     await StartAsync(groupCommit: true, "");
     var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
+    // Second baseline: what the database itself allows for an earn, one durable transaction per request.
+    var minimal = await Measure("POST /api/v1/bench/minimal-earn (baseline: key insert + guarded update, one transaction per request)", MinimalEarn);
     var earn = await Measure("POST /api/v1/purchases, group commit (3 lines, Idempotency-Key)", Purchase);
     Console.WriteLine($"  earn / baseline throughput: {earn.Throughput / trivial.Throughput:P1}");
+    Console.WriteLine($"  earn / minimal earn: {earn.Throughput / minimal.Throughput:F2}x");
     Console.WriteLine($"  group commit / one transaction per request: {earn.Throughput / single.Throughput:F2}x");
     var half = await MeasureAtRate("POST /api/v1/purchases at half of peak throughput", Purchase, earn.Throughput / 2);
     Console.WriteLine($"  p99 at half of peak: {half.P99:F2} ms (at {earn.Throughput / 2:F0} req/s offered)");
+    summary.Add($"full earn (group commit) / trivial endpoint:   {earn.Throughput / trivial.Throughput:F3} ({earn.Throughput:F0} / {trivial.Throughput:F0} req/s)");
+    summary.Add($"full earn (group commit) / minimal earn:       {earn.Throughput / minimal.Throughput:F2} ({earn.Throughput:F0} / {minimal.Throughput:F0} req/s)");
+    summary.Add($"full earn, one transaction per request / minimal earn: {single.Throughput / minimal.Throughput:F2} ({single.Throughput:F0} / {minimal.Throughput:F0} req/s)");
+    summary.Add($"full earn, group commit / one transaction per request: {earn.Throughput / single.Throughput:F2}");
+    summary.Add($"full earn at half of peak ({earn.Throughput / 2:F0} req/s offered): p50 {half.P50:F1} ms, p99 {half.P99:F1} ms");
     if (scenario is "earn") await StopAsync();
 }
 if (scenario is "balance" or "all")
@@ -46,8 +58,12 @@ if (scenario is "balance" or "all")
     var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
     var balance = await Measure("GET /api/v1/members/{id}/balance", i => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/members/{members[i % members.Count].Id}/balance"));
     Console.WriteLine($"  balance / baseline throughput: {balance.Throughput / trivial.Throughput:P1}");
+    summary.Add($"balance reads / trivial endpoint:              {balance.Throughput / trivial.Throughput:F3} ({balance.Throughput:F0} / {trivial.Throughput:F0} req/s)");
     await StopAsync();
 }
+Console.WriteLine();
+Console.WriteLine($"Ratios to the baselines of this run ({(StorageSetup.Detect(connection) == DatabaseProvider.Sqlite ? "SQLite" : "PostgreSQL")}):");
+foreach (var line in summary) Console.WriteLine("  " + line);
 try { Directory.Delete(folder, true); } catch (IOException) { }
 return 0;
 
@@ -56,7 +72,7 @@ async Task StartAsync(bool groupCommit, string suffix)
 {
     var cs = Option("--connection") ?? StorageSetup.DefaultConnectionString(Path.Combine(folder, "db" + suffix));
     app = TreueApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--ConnectionStrings:Treue=" + cs,
-        "--Treue:Jobs:Interval=00:00:00", "--Treue:GroupCommit:Enabled=" + groupCommit]);
+        "--Treue:Jobs:Interval=00:00:00", "--Treue:GroupCommit:Enabled=" + groupCommit, "--Treue:Bench:MinimalEarn=true"]);
     await app.StartAsync();
     var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     string key;
@@ -104,6 +120,12 @@ HttpRequestMessage Purchase(int i)
     req.Headers.Add("Idempotency-Key", "bench-" + i);
     return req;
 }
+
+// The minimal earn takes its idempotency key in the body: the server's idempotency middleware stays out of it.
+HttpRequestMessage MinimalEarn(int i) => new(HttpMethod.Post, "/api/v1/bench/minimal-earn")
+{
+    Content = JsonContent.Create(new { idempotencyKey = "min-" + i, memberId = members[i % members.Count].Id, points = 23 }, options: TreueJson.Options),
+};
 
 // Open loop: requests leave on a fixed schedule whatever the answers do, and latency counts from the scheduled moment,
 // so a stall shows in the figures instead of slowing the load down.

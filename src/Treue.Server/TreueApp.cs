@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Scalar.AspNetCore;
 using Treue.Server.Features.Analytics;
 using Treue.Server.Features.Audit;
+using Treue.Server.Features.Bench;
 using Treue.Server.Features.ApiKeys;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Demo;
@@ -136,6 +137,7 @@ public static class TreueApp
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
         api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit();
+        api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }
 
