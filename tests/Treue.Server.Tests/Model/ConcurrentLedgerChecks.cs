@@ -254,7 +254,9 @@ public static class ConcurrentLedgerChecks
             var jobs = answers.Where(a => a.Act is JobAct j && j.Expire == expire && a.Status == HttpStatusCode.OK).ToList();
             var written = txs.Where(t => t.Kind == kind).ToList();
             var points = expire ? -written.Sum(t => t.Available) : written.Sum(t => t.Available);
-            if (written.Count != jobs.Sum(a => a.Long("lots")) || points != jobs.Sum(a => a.Long("points")))
+            // Posting counts a pending lot that a return emptied, but writes no transaction for its nothing.
+            var lotsMatch = expire ? written.Count == jobs.Sum(a => a.Long("lots")) : written.Count <= jobs.Sum(a => a.Long("lots"));
+            if (!lotsMatch || points != jobs.Sum(a => a.Long("points")))
                 f.Add($"{kind} jobs answered {jobs.Sum(a => a.Long("lots"))} lots and {jobs.Sum(a => a.Long("points"))} points; the ledger has {written.Count} transactions of {points} points");
         }
     }

@@ -60,6 +60,7 @@ public static class ConcurrentLedgerRunner
         var seed = LedgerModelRunner.Setting("TREUE_CONCURRENT_SEED", Random.Shared.Next(1, 1_000_000_000));
         var outcomes = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var watch = Stopwatch.StartNew();
+        TimeSpan setUpAndStreams = default, checks = default, replays = default;
         for (var round = 0; round < rounds; round++)
         {
             var scenario = ConcurrentScenario.Generate(seed + round, streams);
@@ -68,9 +69,13 @@ public static class ConcurrentLedgerRunner
             List<string> failures;
             try
             {
+                var started = watch.Elapsed;
                 await run.RunAsync();
+                var ran = watch.Elapsed;
                 failures = await ConcurrentLedgerChecks.CheckAsync(run);
+                var checkedAt = watch.Elapsed;
                 if (failures.Count == 0) failures = await run.ReplayAcknowledgedAsync();
+                (setUpAndStreams, checks, replays) = (setUpAndStreams + (ran - started), checks + (checkedAt - ran), replays + (watch.Elapsed - checkedAt));
             }
             catch (Exception e)
             {
@@ -90,7 +95,8 @@ public static class ConcurrentLedgerRunner
                 throw new LedgerModelException(sb.ToString());
             }
         }
-        var report = new List<string> { $"{where}: {rounds} rounds of {streams} streams (seeds {seed} to {seed + rounds - 1}) in {watch.Elapsed.TotalSeconds:F1} s" };
+        var report = new List<string> { $"{where}: {rounds} rounds of {streams} streams (seeds {seed} to {seed + rounds - 1}) in {watch.Elapsed.TotalSeconds:F1} s " +
+            $"(set-up and streams {setUpAndStreams.TotalSeconds:F1} s, checks {checks.TotalSeconds:F1} s, replays {replays.TotalSeconds:F1} s)" };
         report.AddRange(outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"  {o.Value,6}  {o.Key}"));
         foreach (var line in report) TestContext.Current.TestOutputHelper?.WriteLine(line);
         if (Environment.GetEnvironmentVariable("TREUE_MODEL_REPORT") is { Length: > 0 } file) await File.AppendAllLinesAsync(file, report);

@@ -105,9 +105,14 @@ public sealed record ConcurrentScenario(
         var orders = Enumerable.Range(0, 3).Select(_ => (r.Next(Members), r.Next(Rewards.Length))).ToList();
         var mugStock = orders.Count(o => o.Item2 == 0) + (long)r.Next(1, 4);
 
-        BuyAct Buy(int? shared) => new(r.Next(Members), r.Next(1, 5), r.Next(3) switch { 0 => 250, 1 => 999, _ => 1500 },
-            r.Next(3) == 0 ? r.Next(1, 9) * 50 : 0,
-            r.Next(4) switch { 0 => BackdateKind.AlmostDue, 1 => BackdateKind.FortyDays, _ => BackdateKind.None }, shared);
+        BuyAct Buy(int? shared)
+        {
+            var units = r.Next(1, 5);
+            var cents = r.Next(3) switch { 0 => 250L, 1 => 999L, _ => 1500L };
+            // A point is worth a cent, and points may pay the whole basket but no more.
+            var pay = r.Next(3) == 0 ? Math.Min(r.Next(1, 9) * 50L, units * cents) : 0;
+            return new(r.Next(Members), units, cents, pay, r.Next(4) switch { 0 => BackdateKind.AlmostDue, 1 => BackdateKind.FortyDays, _ => BackdateKind.None }, shared);
+        }
 
         var sharedReceipts = Enumerable.Range(0, 2).Select(k => Buy(k)).ToList();
         var sharedReturns = Enumerable.Range(0, 2).Select(_ => (SetupPurchase: r.Next(SetupPurchases), Units: r.Next(1, 4))).ToList();
