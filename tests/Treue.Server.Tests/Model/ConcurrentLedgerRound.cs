@@ -16,7 +16,11 @@ using Treue.Storage.Entities;
 namespace Treue.Server.Tests.Model;
 
 /// <summary>Where one round runs: the programme's API clients (one per server node) and its database.</summary>
-public sealed record ConcurrentTarget(Guid ProgrammeId, string ConnectionString, IReadOnlyList<HttpClient> Nodes, Func<DateTime> Now, Action? BeforeJob);
+public sealed record ConcurrentTarget(Guid ProgrammeId, string ConnectionString, IReadOnlyList<HttpClient> Nodes, Func<DateTime> Now, Action? BeforeJob)
+{
+    /// <summary>What the servers logged, for a failure message (server processes; the in-memory server logs to the test output).</summary>
+    public Func<string>? Logs { get; init; }
+}
 
 /// <summary>One request of a stream: what it acts on, and the path, JSON body and Idempotency-Key sent.</summary>
 public sealed record ConcurrentRequest(string Subject, string Path, string? Body, string? Key)
