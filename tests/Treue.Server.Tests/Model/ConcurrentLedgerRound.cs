@@ -114,26 +114,27 @@ public sealed class ConcurrentLedgerRound(ConcurrentScenario scenario, Concurren
 
     private async Task SetUpAsync()
     {
+        // Members are enrolled side by side, then the purchases, then the orders: the set-up is serial only where it must be.
         var api = Target.Nodes[0];
-        for (var m = 0; m < ConcurrentScenario.Members; m++)
+        await Task.WhenAll(Enumerable.Range(0, ConcurrentScenario.Members).Select(async m =>
         {
             var res = await api.PostAsJsonAsync("/api/v1/members", new { name = "Member " + m.ToString(CultureInfo.InvariantCulture) }, TestProgramme.Json);
             _members[m] = IdOf(await SetupAnswerAsync(res, HttpStatusCode.Created, "enrol"));
             await SetupAnswerAsync(await api.PostAsJsonAsync($"/api/v1/members/{_members[m]}/adjustments",
                 new { points = Scenario.StartingPoints[m], reason = Reason }, TestProgramme.Json), HttpStatusCode.Created, "starting points");
-        }
-        for (var k = 0; k < ConcurrentScenario.SetupPurchases; k++)
+        }));
+        _setupPurchases.AddRange(await Task.WhenAll(Enumerable.Range(0, ConcurrentScenario.SetupPurchases).Select(async k =>
         {
-            var owner = ConcurrentScenario.Members - 1;
-            var res = await api.PostAsJsonAsync("/api/v1/purchases", PurchaseBody("setup-" + k.ToString(CultureInfo.InvariantCulture), owner,
+            var res = await api.PostAsJsonAsync("/api/v1/purchases", PurchaseBody("setup-" + k.ToString(CultureInfo.InvariantCulture), ConcurrentScenario.Members - 1,
                 ConcurrentScenario.UnitsPerSetupPurchase, ConcurrentScenario.SetupUnitCents, 0, null), TestProgramme.Json);
-            _setupPurchases.Add(IdOf(await SetupAnswerAsync(res, HttpStatusCode.Created, "set-up purchase")));
-        }
-        foreach (var (member, reward) in Scenario.SetupOrders)
+            return IdOf(await SetupAnswerAsync(res, HttpStatusCode.Created, "set-up purchase"));
+        })));
+        // Every member starts with at least 300 points and the set-up places at most three orders of at most 100.
+        _setupOrders.AddRange(await Task.WhenAll(Scenario.SetupOrders.Select(async o =>
         {
-            var res = await api.PostAsJsonAsync($"/api/v1/members/{_members[member]}/reward-orders", new { reward = ConcurrentScenario.Rewards[reward].Code }, TestProgramme.Json);
-            _setupOrders.Add(IdOf(await SetupAnswerAsync(res, HttpStatusCode.Created, "set-up order")));
-        }
+            var res = await api.PostAsJsonAsync($"/api/v1/members/{_members[o.Member]}/reward-orders", new { reward = ConcurrentScenario.Rewards[o.Reward].Code }, TestProgramme.Json);
+            return IdOf(await SetupAnswerAsync(res, HttpStatusCode.Created, "set-up order"));
+        })));
         var now = Target.Now();
         foreach (var (receipt, k) in Scenario.SharedReceipts.Select((r, k) => (r, k)))
             _sharedOccurredAt[k] = OccurredAt(receipt.Backdate, now);

@@ -127,10 +127,11 @@ public sealed record ConcurrentScenario(
             var length = r.Next(6, 11);
             var buys = 0;
             var redeems = 0;
-            // Most streams open with a purchase of a member who has none yet: first purchases meet at the start.
-            if (r.Next(10) < 8)
+            // Most streams open with a purchase of a member who has none yet, two streams for each member: first purchases
+            // meet at the start, and since a stream's acts alternate between nodes, the two of a pair start on different nodes.
+            if (r.Next(10) < 9)
             {
-                acts.Add(Buy(null) with { Member = r.Next(FreshMembers), PayPoints = 0 });
+                acts.Add(Buy(null) with { Member = s / 2 % FreshMembers, PayPoints = 0 });
                 buys++;
             }
             while (acts.Count < length)
