@@ -33,7 +33,7 @@ public static class ConcurrentLedgerChecks
             .OrderBy(t => t.Id).ToList();
 
         // Only documented answers: a 500, or a refusal the act cannot have, is a failure whatever the database holds.
-        foreach (var a in answers.Where(a => !Expected(a) && !(KnownIssue(a) && !Strict))) f.Add("unexpected answer: " + a + " " + a.Body?.ToJsonString());
+        foreach (var a in answers.Where(a => !Expected(a))) f.Add("unexpected answer: " + a + " " + a.Body?.ToJsonString());
 
         // The ledger's invariants: every transaction sums to zero; balances equal the sums of their entries and of their
         // lots; nothing is negative; a lot never holds more than it was given, and a closed lot holds nothing.
@@ -76,19 +76,6 @@ public static class ConcurrentLedgerChecks
             f.Add($"members hold {held} points; after the set-up they held {round.PointsAfterSetup} and the acknowledged acts moved {moved}");
         return f;
     }
-
-    /// <summary>Set TREUE_CONCURRENT_STRICT=1 to fail on <see cref="KnownIssue"/> answers too.</summary>
-    public static bool Strict => Environment.GetEnvironmentVariable("TREUE_CONCURRENT_STRICT") == "1";
-
-    /// <summary>
-    /// A known fault of the purchase path, tolerated (and counted in the report) until it is mended: two requests with the
-    /// same receipt that pays with points, at once on two writers or nodes. The second one's purchase row meets the first's
-    /// in the unique index at the write after the points payment, which is outside the handling of a concurrent duplicate,
-    /// so it is answered 500 instead of 200 with the first purchase. Its savepoint is rolled back, so nothing of it stays,
-    /// which the other checks still see to.
-    /// </summary>
-    public static bool KnownIssue(ConcurrentAnswer a) =>
-        a.Act is BuyAct { Shared: not null, PayPoints: > 0 } && a.Status == HttpStatusCode.InternalServerError;
 
     private static bool Expected(ConcurrentAnswer a) => (a.Act, (int)a.Status, a.Code) switch
     {
