@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Treue.Storage;
 
@@ -52,6 +53,43 @@ public static class StorageSetup
         }
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         return options;
+    }
+
+    /// <summary>
+    /// Applies the migrations this build has and the database lacks, after <see cref="EnsureKnownHistoryAsync"/>.
+    /// </summary>
+    public static async Task MigrateTreueAsync(this DatabaseFacade database, CancellationToken ct = default)
+    {
+        await database.EnsureKnownHistoryAsync(ct);
+        await database.MigrateAsync(ct);
+    }
+
+    /// <summary>
+    /// Refuses a database whose migration history names migrations this build does not have: it was made by another
+    /// build (an earlier one, before the migrations were made afresh, or a later one), and its tables would be misread.
+    /// </summary>
+    /// <exception cref="IncompatibleDatabaseException">The history holds an unknown migration.</exception>
+    public static async Task EnsureKnownHistoryAsync(this DatabaseFacade database, CancellationToken ct = default) =>
+        Refuse(database, await database.GetAppliedMigrationsAsync(ct));
+
+    /// <summary>Like <see cref="MigrateTreueAsync"/>, for a start-up that cannot wait asynchronously.</summary>
+    public static void MigrateTreue(this DatabaseFacade database)
+    {
+        Refuse(database, database.GetAppliedMigrations());
+        database.Migrate();
+    }
+
+    private static void Refuse(DatabaseFacade database, IEnumerable<string> applied)
+    {
+        var known = database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var unknown = applied.Where(m => !known.Contains(m)).ToList();
+        if (unknown.Count == 0) return;
+        var where = database.IsSqlite() && database.GetDbConnection().DataSource is { Length: > 0 } file
+            ? $"move the data folder of {Path.GetFullPath(file)} away"
+            : "use a new, empty database";
+        throw new IncompatibleDatabaseException(
+            $"The database was made by another version of Treue (its migration {unknown[0]} is unknown to this one) and cannot be read safely: " +
+            $"export its data with the version that made it, or {where} to start a new database.");
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Prepared = new(StringComparer.Ordinal);
@@ -107,3 +145,6 @@ public static class StorageSetup
         }
     }
 }
+
+/// <summary>The database was made by another version of Treue, whose tables this version would misread.</summary>
+public sealed class IncompatibleDatabaseException(string message) : Exception(message);

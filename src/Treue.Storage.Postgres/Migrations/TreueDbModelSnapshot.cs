@@ -92,9 +92,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Role")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -132,10 +131,9 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("actor_id");
 
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
+                    b.Property<short>("ActorKind")
                         .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                        .HasColumnType("smallint")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
@@ -200,9 +198,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("issued_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<Guid>("MemberId")
@@ -224,9 +221,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("replaced_by");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
@@ -341,12 +337,6 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasIndex("TransactionId")
                         .HasDatabaseName("ix_ledger_entries_transaction_id");
 
-                    b.HasIndex("ProgrammeId", "Account")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_account");
-
-                    b.HasIndex("ProgrammeId", "MemberId")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_member_id");
-
                     b.ToTable("ledger_entries");
                 });
 
@@ -374,9 +364,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("idempotency_key");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
@@ -419,12 +408,13 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_ledger_transactions");
 
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_ledger_transactions_member_id_id");
+
                     b.HasIndex("ProgrammeId", "IdempotencyKey")
                         .IsUnique()
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Id")
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_member_id_id");
+                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key")
+                        .HasFilter("\"idempotency_key\" IS NOT NULL");
 
                     b.ToTable("ledger_transactions");
                 });
@@ -525,9 +515,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("purchase_count");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -659,25 +648,27 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("source");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("AvailableAt")
+                        .HasDatabaseName("ix_point_lots_pending_due")
+                        .HasFilter("\"status\" = 0");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_point_lots_expiring")
+                        .HasFilter("\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
                     b.HasIndex("PurchaseId")
-                        .HasDatabaseName("ix_point_lots_purchase_id");
+                        .HasDatabaseName("ix_point_lots_purchase_id")
+                        .HasFilter("\"purchase_id\" IS NOT NULL");
 
-                    b.HasIndex("Status", "AvailableAt")
-                        .HasDatabaseName("ix_point_lots_status_available_at");
-
-                    b.HasIndex("Status", "ExpiresAt")
-                        .HasDatabaseName("ix_point_lots_status_expires_at");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Status")
-                        .HasDatabaseName("ix_point_lots_programme_id_member_id_status");
+                    b.HasIndex("MemberId", "Status")
+                        .HasDatabaseName("ix_point_lots_member_id_status");
 
                     b.ToTable("point_lots");
                 });
@@ -739,9 +730,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("numeric(18,6)")
                         .HasColumnName("point_value");
 
-                    b.Property<string>("Rounding")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Rounding")
+                        .HasColumnType("smallint")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
@@ -832,9 +822,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("card_number");
 
-                    b.Property<string>("Channel")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Channel")
+                        .HasColumnType("smallint")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
@@ -921,12 +910,13 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purchases");
 
-                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
-                        .HasDatabaseName("ix_purchases_programme_id_member_id_occurred_at");
+                    b.HasIndex("MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_purchases_member_id_occurred_at")
+                        .HasFilter("\"member_id\" IS NOT NULL");
 
-                    b.HasIndex("ProgrammeId", "PartnerId", "ReceiptId")
+                    b.HasIndex("PartnerId", "ReceiptId")
                         .IsUnique()
-                        .HasDatabaseName("ix_purchases_programme_id_partner_id_receipt_id");
+                        .HasDatabaseName("ix_purchases_partner_id_receipt_id");
 
                     b.ToTable("purchases");
                 });
@@ -1064,9 +1054,9 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_returns");
 
-                    b.HasIndex("ProgrammeId", "PurchaseId", "ReturnId")
+                    b.HasIndex("PurchaseId", "ReturnId")
                         .IsUnique()
-                        .HasDatabaseName("ix_returns_programme_id_purchase_id_return_id");
+                        .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
                 });
@@ -1197,9 +1187,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("reward_name");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1350,9 +1339,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Role")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1421,10 +1409,9 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
+                    b.Property<short>("Kind")
                         .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<Guid>("ProgrammeId")
