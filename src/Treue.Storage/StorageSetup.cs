@@ -49,7 +49,8 @@ public static class StorageSetup
             };
             PrepareFile(builder);
             options.UseSqlite(builder.ConnectionString, o => o.MigrationsAssembly("Treue.Storage.Sqlite"));
-            options.AddInterceptors(SqliteDurability.Instance);
+            options.ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsSqlGenerator, CompactSqliteMigrations>();
+            options.AddInterceptors(SqliteDurability.Instance, SqliteRawParameters.Instance);
         }
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         return options;
@@ -118,6 +119,74 @@ public static class StorageSetup
         using var wal = connection.CreateCommand();
         wal.CommandText = "PRAGMA journal_mode=WAL";
         wal.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Binds an id or a time given to raw SQL (<c>SqlQuery($"... {memberId}")</c>) as the SQLite model stores it: EF Core
+    /// maps the parameters of raw SQL by their .NET type alone, without the model's conversions, and would send an id
+    /// as text, which never equals the stored blob. Parameters of LINQ queries arrive converted already.
+    /// </summary>
+    private sealed class SqliteRawParameters : DbCommandInterceptor
+    {
+        public static readonly SqliteRawParameters Instance = new();
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            Bind(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Bind(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+        {
+            Bind(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Bind(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+        {
+            Bind(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<object> result, CancellationToken cancellationToken = default)
+        {
+            Bind(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private static void Bind(DbCommand command)
+        {
+            foreach (DbParameter p in command.Parameters)
+            {
+                if (p is not SqliteParameter parameter) continue;
+                switch (parameter.Value)
+                {
+                    case Guid id:
+                        parameter.SqliteType = SqliteType.Blob;
+                        parameter.Value = TreueDb.StoredId(id);
+                        break;
+                    case DateTime time:
+                        parameter.SqliteType = SqliteType.Integer;
+                        parameter.Value = TreueDb.StoredTime(time);
+                        break;
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -44,6 +44,12 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     /// </summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>
+    /// Tables SQLite stores <c>WITHOUT ROWID</c> (see <see cref="CompactSqliteMigrations"/>): purchase lines are found by
+    /// their purchase, so the table ordered by (purchase, line) needs no index beside it.
+    /// </summary>
+    public static readonly IReadOnlySet<string> WithoutRowIdTables = new HashSet<string>(StringComparer.Ordinal) { "purchase_lines" };
+
     /// <summary>True when the database behind this context is SQLite.</summary>
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -88,6 +94,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             // A member's purchases by time; anonymous purchases are never looked up this way.
             e.HasIndex(x => new { x.MemberId, x.OccurredAt }).HasFilter("\"member_id\" IS NOT NULL");
             e.HasMany(x => x.Lines).WithOne().HasForeignKey(x => x.PurchaseId);
+            e.Property(x => x.Fingerprint).HasConversion(Sha256());
             e.Property(x => x.Bonuses).HasConversion(Contributions(), ListComparer<Contribution>());
         });
         b.Entity<PurchaseLine>(e =>
@@ -100,6 +107,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         b.Entity<PurchaseReturn>(e =>
         {
             e.HasIndex(x => new { x.PurchaseId, x.ReturnId }).IsUnique();
+            e.Property(x => x.Fingerprint).HasConversion(Sha256());
             e.Property(x => x.Lines).HasConversion(Json<List<ReturnedLine>>(), ListComparer<ReturnedLine>());
         });
         b.Entity<LedgerTransaction>(e =>
@@ -152,14 +160,12 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         b.Entity<WebSession>(e =>
         {
             e.HasIndex(x => new { x.ProgrammeId, x.SubjectId });
-            e.Property(x => x.Kind).HasMaxLength(16);
         });
         b.Entity<AuditEntry>(e =>
         {
             e.HasIndex(x => new { x.ProgrammeId, x.Id });
             e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Id });
             e.HasIndex(x => new { x.ProgrammeId, x.At });
-            e.Property(x => x.ActorKind).HasMaxLength(16);
             e.Property(x => x.Actor).HasMaxLength(320);
             e.Property(x => x.Address).HasMaxLength(64);
             e.Property(x => x.Action).HasMaxLength(64);
@@ -234,10 +240,15 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         }
         // to_char(timezone('UTC', t), 'YYYY-MM'): in UTC whatever the session's time zone.
         var utc = new SqlFunctionExpression("timezone", [Literal("UTC"), time], nullable: true,
-            argumentsPropagateNullability: [false, true], typeof(DateTime), null);
+            argumentsPropagateNullability: [false, true], typeof(DateTime), time.TypeMapping);
         return new SqlFunctionExpression("to_char", [utc, Literal("YYYY-MM")], nullable: true,
             argumentsPropagateNullability: [true, false], typeof(string), Text);
     }
+
+    /// <summary>A SHA-256 in (lower-case) hex as its 32 bytes: half the size in every purchase and return.</summary>
+    private static ValueConverter<string, byte[]> Sha256() => new(
+        v => Convert.FromHexString(v),
+        v => Convert.ToHexStringLower(v));
 
     private static ValueConverter<List<Contribution>, string> Contributions() => new(
         v => StoredContributions.Write(v),
@@ -299,22 +310,25 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     /// A <see cref="Guid"/> as its 16 bytes in big-endian (RFC 9562) order: a blob compares byte by byte, so
     /// version-7 ids sort by their time, as they did as text, and as <c>uuid</c> sorts on PostgreSQL.
     /// </summary>
-    private sealed class GuidBytes() : ValueConverter<Guid, byte[]>(v => ToBytes(v), v => FromBytes(v))
+    private sealed class GuidBytes() : ValueConverter<Guid, byte[]>(v => StoredId(v), v => FromBytes(v))
     {
-        private static byte[] ToBytes(Guid v) => v.ToByteArray(bigEndian: true);
         private static Guid FromBytes(byte[] v) => new(v, bigEndian: true);
     }
+
+    /// <summary>An id as SQLite stores it: 16 bytes, big-endian.</summary>
+    public static byte[] StoredId(Guid id) => id.ToByteArray(bigEndian: true);
+
+    /// <summary>A UTC time as SQLite stores it: whole microseconds since 1970-01-01 (earlier times round down).</summary>
+    public static long StoredTime(DateTime time) =>
+        Math.DivRem((time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime()).Ticks - DateTime.UnixEpoch.Ticks, 10, out var rest) - (rest < 0 ? 1 : 0);
 
     /// <summary>
     /// A UTC time as whole microseconds since 1970-01-01: the precision the API promises and PostgreSQL keeps, so
     /// both databases return the same value. Unix time rather than .NET ticks so that SQLite's own date functions
     /// read it (<c>datetime(x / 1000000, 'unixepoch')</c>); either takes 8 bytes.
     /// </summary>
-    private sealed class UnixMicroseconds() : ValueConverter<DateTime, long>(v => ToMicroseconds(v), v => FromMicroseconds(v))
+    private sealed class UnixMicroseconds() : ValueConverter<DateTime, long>(v => StoredTime(v), v => FromMicroseconds(v))
     {
-        private static long ToMicroseconds(DateTime v) =>
-            Math.DivRem((v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime()).Ticks - DateTime.UnixEpoch.Ticks, 10, out var rest) - (rest < 0 ? 1 : 0);
-
         private static DateTime FromMicroseconds(long v) => new(DateTime.UnixEpoch.Ticks + v * 10, DateTimeKind.Utc);
     }
 

@@ -424,7 +424,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             var occurred = v.Occurred;
 
             var inserted = _purchase.Run(purchaseId, memberId, cardNumber, check.Partner!.Id == _partnerId ? _partnerIdBytes : Id(check.Partner.Id), check.Partner.Code,
-                check.Store?.Code, (long)req.Channel, req.ReceiptId, item.Fingerprint, occurred, recorded,
+                check.Store?.Code, (long)req.Channel, req.ReceiptId, Convert.FromHexString(item.Fingerprint), occurred, recorded,
                 _p.Currency.Code, v.TotalMinor, earning.Result.Points, earning.BonusPoints, earning.BonusJson);
             if (inserted == 0)
             {
@@ -471,8 +471,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         private bool Existing(Guid partnerId, string receiptId, string fingerprint, ImportedPurchase purchase, Tally batch)
         {
             var found = _existing.Rows(1, Id(partnerId), receiptId);
-            if (found.Count == 0 || found[0][0] is not string stored) return false;
-            if (stored == fingerprint) batch.Existing++;
+            if (found.Count == 0 || found[0][0] is not byte[] stored) return false;
+            if (Convert.ToHexStringLower(stored) == fingerprint) batch.Existing++;
             else Reject(purchase, batch, [("receiptId", "This receipt id was already recorded with different content.")]);
             return true;
         }
@@ -590,9 +590,9 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
 
     // The forms Treue's SQLite model stores (see TreueDb.ConfigureConventions), so that rows written here read back
     // exactly like rows EF Core wrote: ids as 16 big-endian bytes, times as microseconds since 1970, enums as numbers.
-    private static byte[] Id(Guid id) => id.ToByteArray(bigEndian: true);
+    private static byte[] Id(Guid id) => TreueDb.StoredId(id);
 
-    private static long Time(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+    private static long Time(DateTime utc) => TreueDb.StoredTime(utc);
 
     private static string Quantity(decimal value) => value.ToString("0.0###########################", CultureInfo.InvariantCulture);
 }

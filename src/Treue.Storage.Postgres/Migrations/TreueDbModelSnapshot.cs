@@ -132,7 +132,6 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnName("actor_id");
 
                     b.Property<short>("ActorKind")
-                        .HasMaxLength(16)
                         .HasColumnType("smallint")
                         .HasColumnName("actor_kind");
 
@@ -832,10 +831,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<Guid?>("MemberId")
@@ -1002,10 +1001,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
@@ -1410,7 +1409,6 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnName("ended_at");
 
                     b.Property<short>("Kind")
-                        .HasMaxLength(16)
                         .HasColumnType("smallint")
                         .HasColumnName("kind");
 

@@ -124,7 +124,6 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnName("actor_id");
 
                     b.Property<short>("ActorKind")
-                        .HasMaxLength(16)
                         .HasColumnType("INTEGER")
                         .HasColumnName("actor_kind");
 
@@ -828,10 +827,10 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
                     b.Property<byte[]>("MemberId")
@@ -1001,10 +1000,10 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
@@ -1421,7 +1420,6 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnName("ended_at");
 
                     b.Property<short>("Kind")
-                        .HasMaxLength(16)
                         .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 

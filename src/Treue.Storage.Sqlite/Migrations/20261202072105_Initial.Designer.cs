@@ -4,43 +4,36 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 using Treue.Storage;
 
 #nullable disable
 
-namespace Treue.Storage.Postgres.Migrations
+namespace Treue.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(TreueDb))]
-    [Migration("20261202070010_Initial")]
+    [Migration("20261202072105_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
-
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("FriendlyName")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("friendly_name");
 
                     b.Property<string>("Xml")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("xml");
 
                     b.HasKey("Id")
@@ -51,52 +44,53 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.ApiKey", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("hash");
 
-                    b.Property<DateTime?>("LastUsedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_used_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<string>("PartnerCode")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("partner_code");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("prefix");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime?>("RevokedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("revoked_at");
 
                     b.Property<short>("Role")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -113,57 +107,55 @@ namespace Treue.Storage.Postgres.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Action")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("action");
 
                     b.Property<string>("Actor")
                         .IsRequired()
                         .HasMaxLength(320)
-                        .HasColumnType("character varying(320)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("actor");
 
-                    b.Property<Guid?>("ActorId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ActorId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("actor_id");
 
                     b.Property<short>("ActorKind")
-                        .HasMaxLength(16)
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("address");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("Details")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("details");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Target")
                         .HasMaxLength(320)
-                        .HasColumnType("character varying(320)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("target");
 
                     b.HasKey("Id")
@@ -183,54 +175,56 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<string>("BlockReason")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("block_reason");
 
-                    b.Property<DateTime?>("BlockedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("BlockedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("blocked_at");
 
-                    b.Property<DateTime>("IssuedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("issued_at");
 
                     b.Property<short>("Kind")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("number");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReplacedBy")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("replaced_by");
 
                     b.Property<short>("Status")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("token");
 
                     b.HasKey("Id")
@@ -252,46 +246,47 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
                 {
-                    b.Property<Guid>("Scope")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("Scope")
+                        .HasColumnType("BLOB")
                         .HasColumnName("scope");
 
                     b.Property<string>("Key")
                         .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("key");
 
                     b.Property<byte[]>("Body")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("body");
 
                     b.Property<string>("ContentType")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("content_type");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Location")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("location");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("RequestHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("request_hash");
 
                     b.Property<int>("StatusCode")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status_code");
 
                     b.HasKey("Scope", "Key")
@@ -307,31 +302,30 @@ namespace Treue.Storage.Postgres.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Account")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("account");
 
                     b.Property<long>("Amount")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("amount");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("transaction_id");
 
                     b.HasKey("Id")
@@ -347,65 +341,64 @@ namespace Treue.Storage.Postgres.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Actor")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("actor");
 
                     b.Property<string>("Explanation")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("explanation");
 
                     b.Property<string>("IdempotencyKey")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("idempotency_key");
 
                     b.Property<short>("Kind")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("lot_id");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid?>("PurchaseId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("Reason")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("reason");
 
-                    b.Property<DateTime>("RecordedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("recorded_at");
 
-                    b.Property<Guid?>("ReturnId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ReturnId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("return_id");
 
-                    b.Property<Guid?>("RewardOrderId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("RewardOrderId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("reward_order_id");
 
                     b.HasKey("Id")
@@ -426,29 +419,29 @@ namespace Treue.Storage.Postgres.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
                     b.Property<long>("LotId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("lot_id");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<long>("Points")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("transaction_id");
 
                     b.HasKey("Id")
@@ -462,64 +455,65 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Member", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<long>("Available")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("available");
 
                     b.Property<DateOnly?>("Birthday")
-                        .HasColumnType("date")
+                        .HasColumnType("TEXT")
                         .HasColumnName("birthday");
 
                     b.Property<string>("Email")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("email");
 
                     b.Property<string>("EmailKey")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("email_key");
 
-                    b.Property<DateTime>("EnrolledAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("EnrolledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("enrolled_at");
 
                     b.Property<string>("ExternalRef")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("external_ref");
 
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("language");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<long>("Pending")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("pending");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<int>("PurchaseCount")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("purchase_count");
 
                     b.Property<short>("Status")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -539,23 +533,24 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.MemberCredential", b =>
                 {
-                    b.Property<Guid>("MemberId")
+                    b.Property<byte[]>("MemberId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("MemberId")
@@ -569,29 +564,30 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("code");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -608,51 +604,51 @@ namespace Treue.Storage.Postgres.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
                     b.Property<long>("Amount")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("amount");
 
-                    b.Property<DateTime>("AvailableAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("AvailableAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("available_at");
 
-                    b.Property<DateTime>("EarnedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("EarnedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("earned_at");
 
-                    b.Property<DateTime?>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid?>("PurchaseId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<long>("Remaining")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("remaining");
 
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("source");
 
                     b.Property<short>("Status")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -678,73 +674,73 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Programme", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<decimal>("BaseRate")
                         .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("base_rate");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("code");
 
                     b.Property<int>("ConfigVersion")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("config_version");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
-                        .HasColumnType("character varying(3)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("currency");
 
                     b.Property<string>("Expiry")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("expiry");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<string>("PayWithPoints")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("pay_with_points");
 
                     b.Property<int>("PendingDays")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("pending_days");
 
                     b.Property<decimal>("PointValue")
                         .HasPrecision(18, 6)
-                        .HasColumnType("numeric(18,6)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("point_value");
 
                     b.Property<short>("Rounding")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("time_zone");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -761,38 +757,37 @@ namespace Treue.Storage.Postgres.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTime>("At")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("Author")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("author");
 
                     b.Property<string>("Changes")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("changes");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Summary")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("summary");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("version");
 
                     b.HasKey("Id")
@@ -806,108 +801,110 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Purchase", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<long>("BonusPoints")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("bonus_points");
 
                     b.Property<string>("Bonuses")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("bonuses");
 
                     b.Property<string>("CardNumber")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("card_number");
 
                     b.Property<short>("Channel")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("paid_points_refunded");
 
                     b.Property<string>("PartnerCode")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("partner_code");
 
-                    b.Property<Guid>("PartnerId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("partner_id");
 
                     b.Property<long?>("PaymentTransactionId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("payment_transaction_id");
 
                     b.Property<long>("PointsDiscountMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_discount_minor");
 
                     b.Property<long>("PointsEarned")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_earned");
 
                     b.Property<long>("PointsPaid")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_paid");
 
                     b.Property<long>("PointsReversed")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReceiptId")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("receipt_id");
 
-                    b.Property<DateTime>("RecordedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("recorded_at");
 
                     b.Property<long>("ReturnedMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("returned_minor");
 
                     b.Property<string>("StoreCode")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("store_code");
 
                     b.Property<long>("TotalMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("total_minor");
 
                     b.HasKey("Id")
@@ -926,70 +923,71 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseLine", b =>
                 {
-                    b.Property<Guid>("PurchaseId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<int>("LineNo")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("line_no");
 
                     b.Property<string>("Category")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("category");
 
                     b.Property<string>("Contributions")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("contributions");
 
                     b.Property<long>("DiscountMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("discount_minor");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<long>("NetMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("net_minor");
 
                     b.Property<long>("Points")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
                     b.Property<long>("PointsReversed")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<decimal>("Quantity")
                         .HasPrecision(18, 3)
-                        .HasColumnType("numeric(18,3)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("quantity");
 
                     b.Property<long>("ReturnedMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("returned_minor");
 
                     b.Property<decimal>("ReturnedQuantity")
                         .HasPrecision(18, 3)
-                        .HasColumnType("numeric(18,3)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("returned_quantity");
 
                     b.Property<string>("Sku")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("sku");
 
                     b.Property<long>("UnitPriceMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("unit_price_minor");
 
                     b.HasKey("PurchaseId", "LineNo")
@@ -1000,58 +998,60 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseReturn", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("lines");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("paid_points_refunded");
 
                     b.Property<long>("PointsReversed")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
                     b.Property<long>("PointsUnrecovered")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_unrecovered");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid>("PurchaseId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("PurchaseId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("ReturnId")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("return_id");
 
                     b.Property<long>("ValueMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("value_minor");
 
                     b.HasKey("Id")
@@ -1066,63 +1066,64 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Reward", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
                     b.Property<long>("CoPaymentMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("co_payment_minor");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("code");
 
                     b.Property<string>("Description")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("description");
 
                     b.Property<string>("ImageUrl")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("image_url");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<long>("PointsPrice")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points_price");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("StockIssued")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("stock_issued");
 
                     b.Property<long?>("StockLimit")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("stock_limit");
 
-                    b.Property<DateTime?>("ValidFrom")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("ValidFrom")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid_from");
 
-                    b.Property<DateTime?>("ValidTo")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("ValidTo")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid_to");
 
                     b.HasKey("Id")
@@ -1137,61 +1138,64 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.RewardOrder", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime?>("CancelledAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("cancelled_at");
 
                     b.Property<long>("CoPaymentMinor")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("co_payment_minor");
 
-                    b.Property<DateTime?>("FulfilledAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("FulfilledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("fulfilled_at");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("PlacedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("PlacedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("placed_at");
 
                     b.Property<long>("Points")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("RedeemTransactionId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("redeem_transaction_id");
 
                     b.Property<string>("RewardCode")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("reward_code");
 
-                    b.Property<Guid>("RewardId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("RewardId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("reward_id");
 
                     b.Property<string>("RewardName")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("reward_name");
 
                     b.Property<short>("Status")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1205,28 +1209,29 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Rule", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("code");
 
                     b.Property<string>("Definition")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("definition");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1241,45 +1246,47 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.SignInCode", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<int>("Attempts")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("attempts");
 
                     b.Property<string>("CodeHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("code_hash");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("LinkHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("link_hash");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime?>("UsedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("used_at");
 
                     b.HasKey("Id")
@@ -1297,53 +1304,54 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.StaffUser", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("email");
 
                     b.Property<string>("EmailKey")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("email_key");
 
-                    b.Property<DateTime?>("LastSignInAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("LastSignInAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sign_in_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<short>("Role")
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1358,33 +1366,35 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Store", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("code");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<Guid>("PartnerId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("partner_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1399,30 +1409,31 @@ namespace Treue.Storage.Postgres.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("timestamp with time zone")
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("ended_at");
 
                     b.Property<short>("Kind")
-                        .HasMaxLength(16)
-                        .HasColumnType("smallint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid>("SubjectId")
-                        .HasColumnType("uuid")
+                    b.Property<byte[]>("SubjectId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("subject_id");
 
                     b.HasKey("Id")

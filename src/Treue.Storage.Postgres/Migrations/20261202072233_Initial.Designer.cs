@@ -4,36 +4,43 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 using Treue.Storage;
 
 #nullable disable
 
-namespace Treue.Storage.Sqlite.Migrations
+namespace Treue.Storage.Postgres.Migrations
 {
     [DbContext(typeof(TreueDb))]
-    [Migration("20261202065840_Initial")]
+    [Migration("20261202072233_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder
+                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("Relational:MaxIdentifierLength", 63);
+
+            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("FriendlyName")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("friendly_name");
 
                     b.Property<string>("Xml")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("xml");
 
                     b.HasKey("Id")
@@ -44,53 +51,52 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.ApiKey", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("hash");
 
-                    b.Property<long?>("LastUsedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_used_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
                     b.Property<string>("PartnerCode")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("partner_code");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("prefix");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<long?>("RevokedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
 
                     b.Property<short>("Role")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -107,56 +113,56 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Action")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("action");
 
                     b.Property<string>("Actor")
                         .IsRequired()
                         .HasMaxLength(320)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(320)")
                         .HasColumnName("actor");
 
-                    b.Property<byte[]>("ActorId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("uuid")
                         .HasColumnName("actor_id");
 
                     b.Property<short>("ActorKind")
-                        .HasMaxLength(16)
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("address");
 
-                    b.Property<long>("At")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
                     b.Property<string>("Details")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("details");
 
-                    b.Property<byte[]>("MemberId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Target")
                         .HasMaxLength(320)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(320)")
                         .HasColumnName("target");
 
                     b.HasKey("Id")
@@ -176,56 +182,54 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<string>("BlockReason")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("block_reason");
 
-                    b.Property<long?>("BlockedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("BlockedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("blocked_at");
 
-                    b.Property<long>("IssuedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("IssuedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("issued_at");
 
                     b.Property<short>("Kind")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
-                    b.Property<byte[]>("MemberId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("number");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReplacedBy")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("replaced_by");
 
                     b.Property<short>("Status")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("token");
 
                     b.HasKey("Id")
@@ -247,47 +251,46 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
                 {
-                    b.Property<byte[]>("Scope")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("Scope")
+                        .HasColumnType("uuid")
                         .HasColumnName("scope");
 
                     b.Property<string>("Key")
                         .HasMaxLength(255)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(255)")
                         .HasColumnName("key");
 
                     b.Property<byte[]>("Body")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("body");
 
                     b.Property<string>("ContentType")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("content_type");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Location")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("location");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("RequestHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("request_hash");
 
                     b.Property<int>("StatusCode")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("status_code");
 
                     b.HasKey("Scope", "Key")
@@ -303,30 +306,31 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Account")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("account");
 
                     b.Property<long>("Amount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("amount");
 
-                    b.Property<byte[]>("MemberId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("transaction_id");
 
                     b.HasKey("Id")
@@ -342,64 +346,65 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Actor")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("actor");
 
                     b.Property<string>("Explanation")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("explanation");
 
                     b.Property<string>("IdempotencyKey")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("idempotency_key");
 
                     b.Property<short>("Kind")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("lot_id");
 
-                    b.Property<byte[]>("MemberId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<long>("OccurredAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<byte[]>("PurchaseId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("PurchaseId")
+                        .HasColumnType("uuid")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("Reason")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("reason");
 
-                    b.Property<long>("RecordedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("recorded_at");
 
-                    b.Property<byte[]>("ReturnId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("ReturnId")
+                        .HasColumnType("uuid")
                         .HasColumnName("return_id");
 
-                    b.Property<byte[]>("RewardOrderId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("RewardOrderId")
+                        .HasColumnType("uuid")
                         .HasColumnName("reward_order_id");
 
                     b.HasKey("Id")
@@ -420,29 +425,29 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
                     b.Property<long>("LotId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("lot_id");
 
-                    b.Property<byte[]>("MemberId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
                     b.Property<long>("Points")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("transaction_id");
 
                     b.HasKey("Id")
@@ -456,65 +461,64 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Member", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<long>("Available")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("available");
 
                     b.Property<DateOnly?>("Birthday")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("birthday");
 
                     b.Property<string>("Email")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("email");
 
                     b.Property<string>("EmailKey")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("email_key");
 
-                    b.Property<long>("EnrolledAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("EnrolledAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("enrolled_at");
 
                     b.Property<string>("ExternalRef")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("external_ref");
 
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("language");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
                     b.Property<long>("Pending")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("pending");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<int>("PurchaseCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("purchase_count");
 
                     b.Property<short>("Status")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -534,24 +538,23 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.MemberCredential", b =>
                 {
-                    b.Property<byte[]>("MemberId")
+                    b.Property<Guid>("MemberId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("password_hash");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("MemberId")
@@ -565,30 +568,29 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("active");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("code");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -605,51 +607,51 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
                     b.Property<long>("Amount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("amount");
 
-                    b.Property<long>("AvailableAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("AvailableAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("available_at");
 
-                    b.Property<long>("EarnedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("EarnedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("earned_at");
 
-                    b.Property<long?>("ExpiresAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
 
-                    b.Property<byte[]>("MemberId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<byte[]>("PurchaseId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("PurchaseId")
+                        .HasColumnType("uuid")
                         .HasColumnName("purchase_id");
 
                     b.Property<long>("Remaining")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("remaining");
 
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("source");
 
                     b.Property<short>("Status")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -675,73 +677,73 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Programme", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<decimal>("BaseRate")
                         .HasPrecision(18, 6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("numeric(18,6)")
                         .HasColumnName("base_rate");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("code");
 
                     b.Property<int>("ConfigVersion")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("config_version");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(3)")
                         .HasColumnName("currency");
 
                     b.Property<string>("Expiry")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("expiry");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
                     b.Property<string>("PayWithPoints")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("pay_with_points");
 
                     b.Property<int>("PendingDays")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("pending_days");
 
                     b.Property<decimal>("PointValue")
                         .HasPrecision(18, 6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("numeric(18,6)")
                         .HasColumnName("point_value");
 
                     b.Property<short>("Rounding")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("time_zone");
 
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -758,37 +760,38 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
 
-                    b.Property<long>("At")
-                        .HasColumnType("INTEGER")
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
                     b.Property<string>("Author")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("author");
 
                     b.Property<string>("Changes")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("changes");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Summary")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("summary");
 
                     b.Property<int>("Version")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("version");
 
                     b.HasKey("Id")
@@ -802,110 +805,108 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Purchase", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<long>("BonusPoints")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("bonus_points");
 
                     b.Property<string>("Bonuses")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("bonuses");
 
                     b.Property<string>("CardNumber")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("card_number");
 
                     b.Property<short>("Channel")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
-                    b.Property<byte[]>("MemberId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<long>("OccurredAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("paid_points_refunded");
 
                     b.Property<string>("PartnerCode")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("partner_code");
 
-                    b.Property<byte[]>("PartnerId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("uuid")
                         .HasColumnName("partner_id");
 
                     b.Property<long?>("PaymentTransactionId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("payment_transaction_id");
 
                     b.Property<long>("PointsDiscountMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_discount_minor");
 
                     b.Property<long>("PointsEarned")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_earned");
 
                     b.Property<long>("PointsPaid")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_paid");
 
                     b.Property<long>("PointsReversed")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_reversed");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReceiptId")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("receipt_id");
 
-                    b.Property<long>("RecordedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("recorded_at");
 
                     b.Property<long>("ReturnedMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("returned_minor");
 
                     b.Property<string>("StoreCode")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("store_code");
 
                     b.Property<long>("TotalMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("total_minor");
 
                     b.HasKey("Id")
@@ -924,71 +925,70 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseLine", b =>
                 {
-                    b.Property<byte[]>("PurchaseId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("PurchaseId")
+                        .HasColumnType("uuid")
                         .HasColumnName("purchase_id");
 
                     b.Property<int>("LineNo")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("line_no");
 
                     b.Property<string>("Category")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("category");
 
                     b.Property<string>("Contributions")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("contributions");
 
                     b.Property<long>("DiscountMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("discount_minor");
 
-                    b.Property<byte[]>("MemberId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
                     b.Property<long>("NetMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("net_minor");
 
                     b.Property<long>("Points")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points");
 
                     b.Property<long>("PointsReversed")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_reversed");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<decimal>("Quantity")
                         .HasPrecision(18, 3)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("numeric(18,3)")
                         .HasColumnName("quantity");
 
                     b.Property<long>("ReturnedMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("returned_minor");
 
                     b.Property<decimal>("ReturnedQuantity")
                         .HasPrecision(18, 3)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("numeric(18,3)")
                         .HasColumnName("returned_quantity");
 
                     b.Property<string>("Sku")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("sku");
 
                     b.Property<long>("UnitPriceMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("unit_price_minor");
 
                     b.HasKey("PurchaseId", "LineNo")
@@ -999,60 +999,58 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseReturn", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("lines");
 
-                    b.Property<byte[]>("MemberId")
-                        .HasColumnType("BLOB")
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<long>("OccurredAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("paid_points_refunded");
 
                     b.Property<long>("PointsReversed")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_reversed");
 
                     b.Property<long>("PointsUnrecovered")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_unrecovered");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<byte[]>("PurchaseId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("PurchaseId")
+                        .HasColumnType("uuid")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("ReturnId")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("return_id");
 
                     b.Property<long>("ValueMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("value_minor");
 
                     b.HasKey("Id")
@@ -1067,64 +1065,63 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Reward", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("active");
 
                     b.Property<long>("CoPaymentMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("co_payment_minor");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("code");
 
                     b.Property<string>("Description")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("description");
 
                     b.Property<string>("ImageUrl")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("image_url");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
                     b.Property<long>("PointsPrice")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points_price");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("StockIssued")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("stock_issued");
 
                     b.Property<long?>("StockLimit")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("stock_limit");
 
-                    b.Property<long?>("ValidFrom")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("ValidFrom")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("valid_from");
 
-                    b.Property<long?>("ValidTo")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("ValidTo")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("valid_to");
 
                     b.HasKey("Id")
@@ -1139,64 +1136,61 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.RewardOrder", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<long?>("CancelledAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("cancelled_at");
 
                     b.Property<long>("CoPaymentMinor")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("co_payment_minor");
 
-                    b.Property<long?>("FulfilledAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("FulfilledAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("fulfilled_at");
 
-                    b.Property<byte[]>("MemberId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<long>("PlacedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("PlacedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("placed_at");
 
                     b.Property<long>("Points")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("points");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("RedeemTransactionId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("redeem_transaction_id");
 
                     b.Property<string>("RewardCode")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("reward_code");
 
-                    b.Property<byte[]>("RewardId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("RewardId")
+                        .HasColumnType("uuid")
                         .HasColumnName("reward_id");
 
                     b.Property<string>("RewardName")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("reward_name");
 
                     b.Property<short>("Status")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1210,29 +1204,28 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Rule", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("active");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("code");
 
                     b.Property<string>("Definition")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("definition");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1247,47 +1240,45 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.SignInCode", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<int>("Attempts")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("attempts");
 
                     b.Property<string>("CodeHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("code_hash");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
-                    b.Property<long>("ExpiresAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("LinkHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("link_hash");
 
-                    b.Property<byte[]>("MemberId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
                         .HasColumnName("member_id");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<long?>("UsedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("used_at");
 
                     b.HasKey("Id")
@@ -1305,54 +1296,53 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.StaffUser", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("active");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("email");
 
                     b.Property<string>("EmailKey")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("email_key");
 
-                    b.Property<long?>("LastSignInAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("LastSignInAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_sign_in_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("password_hash");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.Property<short>("Role")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1367,35 +1357,33 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Store", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("active");
 
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("code");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("name");
 
-                    b.Property<byte[]>("PartnerId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("uuid")
                         .HasColumnName("partner_id");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1410,32 +1398,29 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>
                 {
-                    b.Property<byte[]>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
-                    b.Property<long?>("EndedAt")
-                        .HasColumnType("INTEGER")
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
                     b.Property<short>("Kind")
-                        .HasMaxLength(16)
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
-                    b.Property<byte[]>("ProgrammeId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<byte[]>("SubjectId")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("uuid")
                         .HasColumnName("subject_id");
 
                     b.HasKey("Id")
