@@ -197,8 +197,9 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         {
             // SQLite has no types of its own for these: EF Core's defaults are 36 characters of text for an id and
             // 27 for a time. A 16-byte blob and an 8-byte integer keep the same order (see the converters) at a third
-            // of the size, in every row and in every index entry. The default type mappings make raw SQL parameters
-            // ({memberId} in an interpolated query) bind the same way as the columns.
+            // of the size, in every row and in every index entry. The default type mappings convert values that no
+            // property types (a function's argument); EF Core maps raw SQL parameters ({memberId} in an interpolated
+            // query) by their .NET type alone, so StorageSetup's command interceptor converts those.
             c.Properties<Guid>().HaveConversion<GuidBytes>();
             c.Properties<Guid?>().HaveConversion<GuidBytes>();
             c.Properties<DateTime>().HaveConversion<UnixMicroseconds>();

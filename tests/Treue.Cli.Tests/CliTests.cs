@@ -78,6 +78,7 @@ public sealed class CliTests
             await c.OpenAsync(TestContext.Current.CancellationToken);
             await using var cmd = c.CreateCommand();
             cmd.CommandText = """
+                PRAGMA journal_mode=WAL;
                 CREATE TABLE "__EFMigrationsHistory" ("MigrationId" TEXT NOT NULL PRIMARY KEY, "ProductVersion" TEXT NOT NULL);
                 INSERT INTO "__EFMigrationsHistory" VALUES ('20261123110720_Initial', '10.0.14');
                 """;

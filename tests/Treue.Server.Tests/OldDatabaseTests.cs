@@ -26,7 +26,8 @@ public sealed class OldDatabaseTests(PostgresCluster cluster)
             {
                 await c.OpenAsync(TestContext.Current.CancellationToken);
                 await using var cmd = c.CreateCommand();
-                cmd.CommandText = OldHistory;
+                // WAL, as every Treue database is: the start checks the file through a read-only connection.
+                cmd.CommandText = "PRAGMA journal_mode=WAL;" + OldHistory;
                 await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
             }
             AssertRefused(new OldServer(cs));
