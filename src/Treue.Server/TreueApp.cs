@@ -110,7 +110,7 @@ public static class TreueApp
         if (options.MigrateOnStart)
         {
             using var scope = app.Services.CreateScope();
-            scope.ServiceProvider.GetRequiredService<TreueDb>().Database.Migrate();
+            scope.ServiceProvider.GetRequiredService<TreueDb>().Database.MigrateTreue();
         }
 
         app.UseTreueEdge();

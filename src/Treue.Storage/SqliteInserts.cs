@@ -50,6 +50,7 @@ public static class SqliteInserts
             return;
         }
         db.ChangeTracker.DetectChanges();
+        EarnExplanations.Compact(db);
         var added = new List<EntityEntry>();
         foreach (var e in db.ChangeTracker.Entries())
         {

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Treue.Storage;
 
@@ -72,10 +73,48 @@ public static class StorageSetup
             };
             PrepareFile(builder);
             options.UseSqlite(builder.ConnectionString, o => o.MigrationsAssembly("Treue.Storage.Sqlite"));
-            options.AddInterceptors(SqliteDurability.For(synchronous));
+            options.ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsSqlGenerator, CompactSqliteMigrations>();
+            options.AddInterceptors(SqliteDurability.For(synchronous), SqliteRawParameters.Instance);
         }
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         return options;
+    }
+
+    /// <summary>
+    /// Applies the migrations this build has and the database lacks, after <see cref="EnsureKnownHistoryAsync"/>.
+    /// </summary>
+    public static async Task MigrateTreueAsync(this DatabaseFacade database, CancellationToken ct = default)
+    {
+        await database.EnsureKnownHistoryAsync(ct);
+        await database.MigrateAsync(ct);
+    }
+
+    /// <summary>
+    /// Refuses a database whose migration history names migrations this build does not have: it was made by another
+    /// build (an earlier one, before the migrations were made afresh, or a later one), and its tables would be misread.
+    /// </summary>
+    /// <exception cref="IncompatibleDatabaseException">The history holds an unknown migration.</exception>
+    public static async Task EnsureKnownHistoryAsync(this DatabaseFacade database, CancellationToken ct = default) =>
+        Refuse(database, await database.GetAppliedMigrationsAsync(ct));
+
+    /// <summary>Like <see cref="MigrateTreueAsync"/>, for a start-up that cannot wait asynchronously.</summary>
+    public static void MigrateTreue(this DatabaseFacade database)
+    {
+        Refuse(database, database.GetAppliedMigrations());
+        database.Migrate();
+    }
+
+    private static void Refuse(DatabaseFacade database, IEnumerable<string> applied)
+    {
+        var known = database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var unknown = applied.Where(m => !known.Contains(m)).ToList();
+        if (unknown.Count == 0) return;
+        var where = database.IsSqlite() && database.GetDbConnection().DataSource is { Length: > 0 } file
+            ? $"move the data folder of {Path.GetFullPath(file)} away"
+            : "use a new, empty database";
+        throw new IncompatibleDatabaseException(
+            $"The database was made by another version of Treue (its migration {unknown[0]} is unknown to this one) and cannot be read safely: " +
+            $"export its data with the version that made it, or {where} to start a new database.");
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Prepared = new(StringComparer.Ordinal);
@@ -107,6 +146,74 @@ public static class StorageSetup
     }
 
     /// <summary>
+    /// Binds an id or a time given to raw SQL (<c>SqlQuery($"... {memberId}")</c>) as the SQLite model stores it: EF Core
+    /// maps the parameters of raw SQL by their .NET type alone, without the model's conversions, and would send an id
+    /// as text, which never equals the stored blob. Parameters of LINQ queries arrive converted already.
+    /// </summary>
+    private sealed class SqliteRawParameters : DbCommandInterceptor
+    {
+        public static readonly SqliteRawParameters Instance = new();
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            Bind(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Bind(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+        {
+            Bind(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Bind(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+        {
+            Bind(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<object> result, CancellationToken cancellationToken = default)
+        {
+            Bind(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private static void Bind(DbCommand command)
+        {
+            foreach (DbParameter p in command.Parameters)
+            {
+                if (p is not SqliteParameter parameter) continue;
+                switch (parameter.Value)
+                {
+                    case Guid id:
+                        parameter.SqliteType = SqliteType.Blob;
+                        parameter.Value = TreueDb.StoredId(id);
+                        break;
+                    case DateTime time:
+                        parameter.SqliteType = SqliteType.Integer;
+                        parameter.Value = TreueDb.StoredTime(time);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Every SQLite connection runs in WAL mode with <c>synchronous=FULL</c> (unless configured otherwise): a commit is
     /// on disk before it is acknowledged, and readers never block the writer.
     /// </summary>
@@ -134,3 +241,6 @@ public static class StorageSetup
         }
     }
 }
+
+/// <summary>The database was made by another version of Treue, whose tables this version would misread.</summary>
+public sealed class IncompatibleDatabaseException(string message) : Exception(message);

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Treue.Domain.Earning;
 using Treue.Domain.Programmes;
@@ -42,6 +44,12 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     /// </summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>
+    /// Tables SQLite stores <c>WITHOUT ROWID</c> (see <see cref="CompactSqliteMigrations"/>): purchase lines are found by
+    /// their purchase, so the table ordered by (purchase, line) needs no index beside it.
+    /// </summary>
+    public static readonly IReadOnlySet<string> WithoutRowIdTables = new HashSet<string>(StringComparer.Ordinal) { "purchase_lines" };
+
     /// <summary>True when the database behind this context is SQLite.</summary>
     public bool IsSqlite => Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
 
@@ -77,45 +85,52 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.HasIndex(x => x.Token).IsUnique();
             e.HasIndex(x => new { x.ProgrammeId, x.MemberId });
         });
+        // Indexes of member data lead with the member, not the programme: a member belongs to one programme, so the
+        // programme adds nothing to the key but 16 bytes per entry. See "Storage model" in docs/operations.md.
         b.Entity<Purchase>(e =>
         {
-            // The partner's own receipt id is the natural idempotency key of a purchase.
-            e.HasIndex(x => new { x.ProgrammeId, x.PartnerId, x.ReceiptId }).IsUnique();
-            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.OccurredAt });
+            // The partner's own receipt id is the natural idempotency key of a purchase; a partner belongs to one programme.
+            e.HasIndex(x => new { x.PartnerId, x.ReceiptId }).IsUnique();
+            // A member's purchases by time; anonymous purchases are never looked up this way.
+            e.HasIndex(x => new { x.MemberId, x.OccurredAt }).HasFilter("\"member_id\" IS NOT NULL");
             e.HasMany(x => x.Lines).WithOne().HasForeignKey(x => x.PurchaseId);
-            e.Property(x => x.Bonuses).HasConversion(Json<List<Contribution>>(), ListComparer<Contribution>());
+            e.Property(x => x.Fingerprint).HasConversion(Sha256());
+            e.Property(x => x.Bonuses).HasConversion(Contributions(), ListComparer<Contribution>());
         });
         b.Entity<PurchaseLine>(e =>
         {
             e.HasKey(x => new { x.PurchaseId, x.LineNo });
             e.Property(x => x.Quantity).HasPrecision(18, 3);
             e.Property(x => x.ReturnedQuantity).HasPrecision(18, 3);
-            e.Property(x => x.Contributions).HasConversion(Json<List<Contribution>>(), ListComparer<Contribution>());
+            e.Property(x => x.Contributions).HasConversion(Contributions(), ListComparer<Contribution>());
         });
         b.Entity<PurchaseReturn>(e =>
         {
-            e.HasIndex(x => new { x.ProgrammeId, x.PurchaseId, x.ReturnId }).IsUnique();
+            e.HasIndex(x => new { x.PurchaseId, x.ReturnId }).IsUnique();
+            e.Property(x => x.Fingerprint).HasConversion(Sha256());
             e.Property(x => x.Lines).HasConversion(Json<List<ReturnedLine>>(), ListComparer<ReturnedLine>());
         });
         b.Entity<LedgerTransaction>(e =>
         {
-            e.HasIndex(x => new { x.ProgrammeId, x.IdempotencyKey }).IsUnique();
-            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Id });
+            // Most transactions (every purchase's earning) have no key of their own and take no entry here.
+            e.HasIndex(x => new { x.ProgrammeId, x.IdempotencyKey }).IsUnique().HasFilter("\"idempotency_key\" IS NOT NULL");
+            e.HasIndex(x => new { x.MemberId, x.Id });
             e.HasMany(x => x.Entries).WithOne().HasForeignKey(x => x.TransactionId);
             e.HasMany(x => x.Draws).WithOne().HasForeignKey(x => x.TransactionId);
-            e.Property(x => x.Explanation).HasConversion(Json<List<Contribution>>(), ListComparer<Contribution>());
+            e.Property(x => x.Explanation).HasConversion(Contributions(), ListComparer<Contribution>());
         });
-        b.Entity<LedgerEntry>(e =>
-        {
-            e.HasIndex(x => new { x.ProgrammeId, x.MemberId });
-            e.HasIndex(x => new { x.ProgrammeId, x.Account });
-        });
+        // Entries are read through their transaction (the foreign key's index); the reports that sum them by account
+        // or member read every entry of the programme anyway, so indexes by member or account would only cost.
+        b.Entity<LedgerEntry>();
         b.Entity<PointLot>(e =>
         {
-            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Status });
-            e.HasIndex(x => x.PurchaseId);
-            e.HasIndex(x => new { x.Status, x.AvailableAt });
-            e.HasIndex(x => new { x.Status, x.ExpiresAt });
+            e.HasIndex(x => new { x.MemberId, x.Status });
+            e.HasIndex(x => x.PurchaseId).HasFilter("\"purchase_id\" IS NOT NULL");
+            // The two jobs: pending lots that become available, and lots with points that expire. A partial index
+            // holds only the lots a job can still pick, not the closed history.
+            e.HasIndex(x => x.AvailableAt).HasFilter($"\"status\" = {(int)LotStatus.Pending}").HasDatabaseName("ix_point_lots_pending_due");
+            e.HasIndex(x => x.ExpiresAt).HasFilter($"\"status\" = {(int)LotStatus.Available} AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL")
+                .HasDatabaseName("ix_point_lots_expiring");
         });
         b.Entity<LotDrawRecord>(e => e.HasIndex(x => x.TransactionId));
         b.Entity<RewardOrder>(e => e.HasIndex(x => new { x.ProgrammeId, x.Status, x.PlacedAt }));
@@ -145,14 +160,12 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         b.Entity<WebSession>(e =>
         {
             e.HasIndex(x => new { x.ProgrammeId, x.SubjectId });
-            e.Property(x => x.Kind).HasMaxLength(16);
         });
         b.Entity<AuditEntry>(e =>
         {
             e.HasIndex(x => new { x.ProgrammeId, x.Id });
             e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Id });
             e.HasIndex(x => new { x.ProgrammeId, x.At });
-            e.Property(x => x.ActorKind).HasMaxLength(16);
             e.Property(x => x.Actor).HasMaxLength(320);
             e.Property(x => x.Address).HasMaxLength(64);
             e.Property(x => x.Action).HasMaxLength(64);
@@ -161,12 +174,17 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));
 
+        var sqlite = IsSqliteOptions(options);
+        b.HasDbFunction(typeof(TreueDb).GetMethod(nameof(UtcMonth))!).HasTranslation(args => UtcMonthSql(args[0], sqlite));
+
         foreach (var entity in b.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
             {
-                if (property.ClrType.IsEnum)
-                    property.SetProviderClrType(typeof(string));
+                // Small integers: a status or a kind costs one byte (SQLite) or two (PostgreSQL) instead of its name.
+                // The stored number is the member's position, so members of these enums are only ever appended.
+                var type = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+                if (type.IsEnum) property.SetProviderClrType(typeof(short));
             }
         }
         ApplySnakeCase(b);
@@ -174,10 +192,81 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
 
     protected override void ConfigureConventions(ModelConfigurationBuilder c)
     {
-        // Npgsql insists on UTC for timestamptz; SQLite stores ISO text. Either way, Treue's times are UTC.
-        c.Properties<DateTime>().HaveConversion<UtcConverter>();
-        c.Properties<DateTime?>().HaveConversion<UtcConverter>();
         c.Properties<string>().HaveMaxLength(2000);
+        if (IsSqliteOptions(options))
+        {
+            // SQLite has no types of its own for these: EF Core's defaults are 36 characters of text for an id and
+            // 27 for a time. A 16-byte blob and an 8-byte integer keep the same order (see the converters) at a third
+            // of the size, in every row and in every index entry. The default type mappings convert values that no
+            // property types (a function's argument); EF Core maps raw SQL parameters ({memberId} in an interpolated
+            // query) by their .NET type alone, so StorageSetup's command interceptor converts those.
+            c.Properties<Guid>().HaveConversion<GuidBytes>();
+            c.Properties<Guid?>().HaveConversion<GuidBytes>();
+            c.Properties<DateTime>().HaveConversion<UnixMicroseconds>();
+            c.Properties<DateTime?>().HaveConversion<UnixMicroseconds>();
+            c.DefaultTypeMapping<Guid>().HasConversion<GuidBytes>();
+            c.DefaultTypeMapping<DateTime>().HasConversion<UnixMicroseconds>();
+        }
+        else
+        {
+            // PostgreSQL keeps uuid and timestamptz; Npgsql insists on UTC for timestamptz, and Treue's times are UTC.
+            c.Properties<DateTime>().HaveConversion<UtcConverter>();
+            c.Properties<DateTime?>().HaveConversion<UtcConverter>();
+        }
+    }
+
+    /// <summary>True when the options configure the SQLite provider (the model is built per provider).</summary>
+    private static bool IsSqliteOptions(DbContextOptions options) =>
+        options.Extensions.Any(e => e is Microsoft.EntityFrameworkCore.Infrastructure.RelationalOptionsExtension
+            && e.GetType().Assembly.GetName().Name == "Microsoft.EntityFrameworkCore.Sqlite");
+
+    /// <summary>
+    /// The month of a UTC time as <c>yyyy-MM</c>, computed by the database, for reports that group by month. A time
+    /// stored as a number on SQLite has no date parts of its own, so <c>DateTime.Year</c> does not translate there.
+    /// </summary>
+    public static string UtcMonth(DateTime utc) => throw new InvalidOperationException($"{nameof(UtcMonth)} runs only in a query.");
+
+    private static readonly StringTypeMapping Text = new("TEXT", System.Data.DbType.String);
+
+    private static SqlExpression UtcMonthSql(SqlExpression time, bool sqlite)
+    {
+        SqlExpression Literal(string value) => new SqlConstantExpression(value, Text);
+        if (sqlite)
+        {
+            // strftime('%Y-%m', t / 1000000, 'unixepoch'): the stored microseconds as Unix seconds.
+            var seconds = new SqlBinaryExpression(System.Linq.Expressions.ExpressionType.Divide, time,
+                new SqlConstantExpression(1_000_000L, new LongTypeMapping("INTEGER")), typeof(long), new LongTypeMapping("INTEGER"));
+            return new SqlFunctionExpression("strftime", [Literal("%Y-%m"), seconds, Literal("unixepoch")], nullable: true,
+                argumentsPropagateNullability: [false, true, false], typeof(string), Text);
+        }
+        // to_char(timezone('UTC', t), 'YYYY-MM'): in UTC whatever the session's time zone.
+        var utc = new SqlFunctionExpression("timezone", [Literal("UTC"), time], nullable: true,
+            argumentsPropagateNullability: [false, true], typeof(DateTime), time.TypeMapping);
+        return new SqlFunctionExpression("to_char", [utc, Literal("YYYY-MM")], nullable: true,
+            argumentsPropagateNullability: [true, false], typeof(string), Text);
+    }
+
+    /// <summary>A SHA-256 in (lower-case) hex as its 32 bytes: half the size in every purchase and return.</summary>
+    private static ValueConverter<string, byte[]> Sha256() => new(
+        v => Convert.FromHexString(v),
+        v => Convert.ToHexStringLower(v));
+
+    private static ValueConverter<List<Contribution>, string> Contributions() => new(
+        v => StoredContributions.Write(v),
+        v => StoredContributions.Read(v));
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ChangeTracker.DetectChanges();
+        EarnExplanations.Compact(this);
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ChangeTracker.DetectChanges();
+        EarnExplanations.Compact(this);
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     private static ValueConverter<T, string> Json<T>() => new(
@@ -216,6 +305,32 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             else sb.Append(c);
         }
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// A <see cref="Guid"/> as its 16 bytes in big-endian (RFC 9562) order: a blob compares byte by byte, so
+    /// version-7 ids sort by their time, as they did as text, and as <c>uuid</c> sorts on PostgreSQL.
+    /// </summary>
+    private sealed class GuidBytes() : ValueConverter<Guid, byte[]>(v => StoredId(v), v => FromBytes(v))
+    {
+        private static Guid FromBytes(byte[] v) => new(v, bigEndian: true);
+    }
+
+    /// <summary>An id as SQLite stores it: 16 bytes, big-endian.</summary>
+    public static byte[] StoredId(Guid id) => id.ToByteArray(bigEndian: true);
+
+    /// <summary>A UTC time as SQLite stores it: whole microseconds since 1970-01-01 (earlier times round down).</summary>
+    public static long StoredTime(DateTime time) =>
+        Math.DivRem((time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime()).Ticks - DateTime.UnixEpoch.Ticks, 10, out var rest) - (rest < 0 ? 1 : 0);
+
+    /// <summary>
+    /// A UTC time as whole microseconds since 1970-01-01: the precision the API promises and PostgreSQL keeps, so
+    /// both databases return the same value. Unix time rather than .NET ticks so that SQLite's own date functions
+    /// read it (<c>datetime(x / 1000000, 'unixepoch')</c>); either takes 8 bytes.
+    /// </summary>
+    private sealed class UnixMicroseconds() : ValueConverter<DateTime, long>(v => StoredTime(v), v => FromMicroseconds(v))
+    {
+        private static DateTime FromMicroseconds(long v) => new(DateTime.UnixEpoch.Ticks + v * 10, DateTimeKind.Utc);
     }
 
     private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(

@@ -64,4 +64,38 @@ public sealed class CliTests
         Assert.Contains(Path.Combine(cli.DataFolder, "treue.db"), first.Out);
         Assert.Contains("The database is up to date", second.Out);
     }
+
+    [Theory]
+    [InlineData("db", "migrate")]
+    [InlineData("serve", "--urls", "http://127.0.0.1:0")]
+    public async Task A_database_made_by_an_earlier_build_is_refused_with_one_line_that_says_what_to_do(params string[] command)
+    {
+        using var cli = new TestCli();
+        Directory.CreateDirectory(cli.DataFolder);
+        // The history of a database of the builds before the migrations were made afresh.
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(cli.DataFolder, "treue.db")};Pooling=false"))
+        {
+            await c.OpenAsync(TestContext.Current.CancellationToken);
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE "__EFMigrationsHistory" ("MigrationId" TEXT NOT NULL PRIMARY KEY, "ProductVersion" TEXT NOT NULL);
+                INSERT INTO "__EFMigrationsHistory" VALUES ('20261123110720_Initial', '10.0.14');
+                """;
+            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        // A server that started anyway would run until stopped: the time limit turns that into a failure.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
+
+        var run = await cli.RunAsync(command, limit.Token);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Error.Trim().Split('\n'));
+        Assert.StartsWith("error: The database was made by another version of Treue", line);
+        Assert.Contains("20261123110720_Initial", line);
+        Assert.Contains("export its data with the version that made it", line);
+        Assert.Contains("move the data folder", line);
+        Assert.DoesNotContain("Applied", run.Out);
+    }
 }

@@ -17,6 +17,7 @@ internal static class DbCommand
             var db = services.GetRequiredService<TreueDb>();
             var connectionString = TreueApp.ConnectionString(services.GetRequiredService<IConfiguration>());
             cli.Terminal.Say("Database: " + Describe(connectionString));
+            await db.Database.EnsureKnownHistoryAsync(ct);
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
             if (pending.Count == 0)
             {
@@ -24,7 +25,7 @@ internal static class DbCommand
                 cli.Terminal.Say($"The database is up to date ({applied} migration{(applied == 1 ? "" : "s")} applied).");
                 return ExitCodes.Ok;
             }
-            await db.Database.MigrateAsync(ct);
+            await db.Database.MigrateTreueAsync(ct);
             foreach (var m in pending) cli.Terminal.Say("Applied " + m);
             cli.Terminal.Say($"{pending.Count} migration{(pending.Count == 1 ? "" : "s")} applied.");
             return ExitCodes.Ok;

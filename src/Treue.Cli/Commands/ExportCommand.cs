@@ -125,24 +125,32 @@ internal static class ExportCommand
     private static async Task<int> WriteLedgerAsync(TreueDb db, Programme p, CsvWriter csv, CancellationToken ct)
     {
         csv.WriteHeader(["transaction_id", "member_id", "kind", "occurred_at", "account", "amount", "explanation"]);
-        var entries =
-            from e in db.LedgerEntries.AsNoTracking()
-            join t in db.LedgerTransactions.AsNoTracking() on e.TransactionId equals t.Id
-            where e.ProgrammeId == p.Id
-            orderby t.Id, e.Id
-            select new { t.Id, t.MemberId, t.Kind, t.OccurredAt, e.Account, e.Amount, t.Explanation, t.Reason };
+        // By pages of transactions, so that the explanations of earnings, stored once with their purchases, are put
+        // back a page at a time.
         var rows = 0;
-        await foreach (var e in entries.AsAsyncEnumerable().WithCancellation(ct))
+        var last = 0L;
+        while (true)
         {
-            csv.WriteField(e.Id, default);
-            csv.WriteField(e.MemberId, default);
-            csv.WriteField(Lower(e.Kind));
-            csv.WriteField(e.OccurredAt, Time);
-            csv.WriteField(e.Account);
-            csv.WriteField(e.Amount, default);
-            csv.WriteField(Explain(e.Explanation, e.Reason));
-            await csv.EndRecordAsync(ct);
-            rows++;
+            var page = await db.LedgerTransactions.AsNoTracking().Where(t => t.ProgrammeId == p.Id && t.Id > last)
+                .OrderBy(t => t.Id).Take(1000).Include(t => t.Entries).ToListAsync(ct);
+            if (page.Count == 0) break;
+            await EarnExplanations.FillAsync(db, page, ct);
+            foreach (var t in page)
+            {
+                foreach (var e in t.Entries.OrderBy(e => e.Id))
+                {
+                    csv.WriteField(t.Id, default);
+                    csv.WriteField(t.MemberId, default);
+                    csv.WriteField(Lower(t.Kind));
+                    csv.WriteField(t.OccurredAt, Time);
+                    csv.WriteField(e.Account);
+                    csv.WriteField(e.Amount, default);
+                    csv.WriteField(Explain(t.Explanation, t.Reason));
+                    await csv.EndRecordAsync(ct);
+                    rows++;
+                }
+            }
+            last = page[^1].Id;
         }
         return rows;
     }

@@ -171,7 +171,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         MemberRef? Member, Written? Earning, Values? Values, bool OrderFree, ImportChunk? Chunk);
 
     /// <summary>The column values of a valid purchase and its lines, in the form they are stored.</summary>
-    private sealed record Values(string PurchaseId, string Occurred, DateTime AvailableAt, string Available, string? Expires,
+    private sealed record Values(byte[] PurchaseId, long Occurred, DateTime AvailableAt, long Available, long? Expires,
         long TotalMinor, (long Unit, long Discount, long Net, string Quantity)[] Lines)
     {
         public static Values Of(CompiledProgramme p, Basket basket, DateTime occurredAt)
@@ -189,8 +189,11 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         }
     }
 
-    /// <summary>An earning and its JSON as the database stores it.</summary>
-    private sealed record Written(EarningResult Result, string[] LineJson, string BonusJson, string ExplanationJson)
+    /// <summary>
+    /// An earning and its JSON as the database stores it. The earn transaction's explanation is stored empty: it is
+    /// the lines' contributions and the bonuses, which the purchase holds (see <see cref="EarnExplanations"/>).
+    /// </summary>
+    private sealed record Written(EarningResult Result, string[] LineJson, string BonusJson)
     {
         public long BonusPoints { get; } = Result.Bonuses.Sum(b => b.Points);
 
@@ -199,17 +202,12 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         public static Written Of(EarningResult e)
         {
             var lines = e.Lines.Count == 0 ? NoLines : new string[e.Lines.Count];
-            for (var i = 0; i < lines.Length; i++) lines[i] = Json(e.Lines[i].Contributions);
-            var explanation = e.Lines.SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" }))
-                .Concat(e.Bonuses).ToList();
-            return new Written(e, lines, Json(e.Bonuses), Json(explanation));
+            for (var i = 0; i < lines.Length; i++) lines[i] = StoredContributions.Write(e.Lines[i].Contributions);
+            return new Written(e, lines, StoredContributions.Write(e.Bonuses));
         }
 
         public static Written Empty(Basket basket) =>
             Of(new EarningResult(0, basket.Lines.Select(l => new LineEarning(l.LineNo, 0, [])).ToList(), []));
-
-        private static string Json(IReadOnlyList<Contribution> list) =>
-            list.Count == 0 ? "[]" : JsonSerializer.Serialize(list as List<Contribution> ?? [.. list], TreueJson.Options);
     }
 
     /// <summary>A member's state during the import: what the database holds plus what this batch adds.</summary>
@@ -258,16 +256,15 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
     {
         private readonly SqliteConnection _c;
         private readonly CompiledProgramme _p;
-        private readonly string _programme;
+        private readonly byte[] _programme;
         private readonly string _actor;
         private readonly Dictionary<Guid, MemberState> _members = [];
         private readonly List<MemberState> _dirty = [];
         private readonly BulkStatement _existing, _purchase, _line, _transaction, _entry, _lot, _card, _member, _enrol, _change, _joined, _maxTx;
-        private static readonly string[] _channels = Enum.GetNames<Channel>();
         private readonly Guid _partnerId;
-        private readonly string _partnerIdText;
+        private readonly byte[] _partnerIdBytes;
         private DateTime _recordedFor;
-        private string _recorded = "";
+        private long _recorded;
         private bool _open;
         private bool _hadPurchases;
         private long _nextTx;
@@ -277,9 +274,9 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             _c = connection;
             _p = programme;
             _programme = Id(programme.Settings.Id);
-            // Most files are one partner's: its id is written as text once.
+            // Most files are one partner's: its id is converted once.
             _partnerId = programme.Partners.Values.FirstOrDefault()?.Id ?? Guid.Empty;
-            _partnerIdText = Id(_partnerId);
+            _partnerIdBytes = Id(_partnerId);
             _actor = actor;
             _existing = Statement("SELECT fingerprint FROM purchases WHERE programme_id = $p AND partner_id = $partner AND receipt_id = $receipt", "$partner", "$receipt");
             _purchase = Statement("""
@@ -299,8 +296,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             _transaction = Statement("""
                 INSERT INTO ledger_transactions (id, programme_id, member_id, kind, occurred_at, recorded_at, idempotency_key, purchase_id,
                     return_id, reward_order_id, lot_id, reason, actor, explanation)
-                VALUES ($id, $p, $member, 'Earn', $occurred, $recorded, NULL, $purchase, NULL, NULL, NULL, NULL, $actor, $explanation)
-                """, "$id", "$member", "$occurred", "$recorded", "$purchase", "$actor", "$explanation");
+                VALUES ($id, $p, $member, $kind, $occurred, $recorded, NULL, $purchase, NULL, NULL, NULL, NULL, $actor, '[]')
+                """, "$id", "$member", "$kind", "$occurred", "$recorded", "$purchase", "$actor");
             _entry = Statement("INSERT INTO ledger_entries (transaction_id, programme_id, member_id, account, amount) VALUES ($tx, $p, $member, $account, $amount)",
                 "$tx", "$member", "$account", "$amount");
             _lot = Statement("""
@@ -313,8 +310,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             _enrol = Statement("""
                 INSERT INTO members (id, programme_id, external_ref, name, email, email_key, birthday, language, status, enrolled_at,
                     available, pending, purchase_count)
-                VALUES ($id, $p, $ref, $ref, NULL, NULL, NULL, 'en', 'Active', $joined, $available, $pending, $count)
-                """, "$id", "$ref", "$joined", "$available", "$pending", "$count");
+                VALUES ($id, $p, $ref, $ref, NULL, NULL, NULL, 'en', $active, $joined, $available, $pending, $count)
+                """, "$id", "$ref", "$active", "$joined", "$available", "$pending", "$count");
             _change = Statement("""
                 UPDATE members SET available = available + $available, pending = pending + $pending, purchase_count = purchase_count + $count
                 WHERE id = $id
@@ -335,10 +332,10 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             {
                 while (r.Read())
                 {
-                    var id = Guid.Parse(r.GetString(0));
+                    var id = new Guid(r.GetFieldValue<byte[]>(0), bigEndian: true);
                     var reference = r.GetString(1);
                     if (!refs.TryAdd(reference, new MemberRef(id, reference, Existing: true))) continue;
-                    _members[id] = new MemberState(id, Enum.Parse<MemberStatus>(r.GetString(2)), r.GetInt32(3), inDatabase: true);
+                    _members[id] = new MemberState(id, (MemberStatus)r.GetInt32(2), r.GetInt32(3), inDatabase: true);
                 }
             }
             using var any = Query("SELECT EXISTS (SELECT 1 FROM purchases WHERE programme_id = $p)");
@@ -421,13 +418,13 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 : item.Earning!;
             var v = item.Values!;
             var purchaseId = v.PurchaseId;
-            string? memberId = state is null ? null : Id(state.Id);
+            var memberId = state is null ? null : Id(state.Id);
             if (now != _recordedFor) (_recordedFor, _recorded) = (now, Time(now));
             var recorded = _recorded;
             var occurred = v.Occurred;
 
-            var inserted = _purchase.Run(purchaseId, memberId, cardNumber, check.Partner!.Id == _partnerId ? _partnerIdText : Id(check.Partner.Id), check.Partner.Code,
-                check.Store?.Code, _channels[(int)req.Channel], req.ReceiptId, item.Fingerprint, occurred, recorded,
+            var inserted = _purchase.Run(purchaseId, memberId, cardNumber, check.Partner!.Id == _partnerId ? _partnerIdBytes : Id(check.Partner.Id), check.Partner.Code,
+                check.Store?.Code, (long)req.Channel, req.ReceiptId, Convert.FromHexString(item.Fingerprint), occurred, recorded,
                 _p.Currency.Code, v.TotalMinor, earning.Result.Points, earning.BonusPoints, earning.BonusJson);
             if (inserted == 0)
             {
@@ -450,11 +447,11 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 {
                     var pending = v.AvailableAt > now;
                     var tx = _nextTx++;
-                    _transaction.Run(tx, memberId, occurred, recorded, purchaseId, _actor, earning.ExplanationJson);
+                    _transaction.Run(tx, memberId, (long)LedgerKind.Earn, occurred, recorded, purchaseId, _actor);
                     _entry.Run(tx, null, LedgerAccounts.PartnerIssued(check.Partner.Code), -points);
                     _entry.Run(tx, memberId, pending ? LedgerAccounts.MemberPending : LedgerAccounts.MemberAvailable, points);
                     _lot.Run(memberId, purchaseId, occurred, v.Available, v.Expires, points,
-                        pending ? nameof(LotStatus.Pending) : nameof(LotStatus.Available));
+                        (long)(pending ? LotStatus.Pending : LotStatus.Available));
                     if (pending) state.Pending += points;
                     else state.Available += points;
                     batch.Points += points;
@@ -474,8 +471,8 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         private bool Existing(Guid partnerId, string receiptId, string fingerprint, ImportedPurchase purchase, Tally batch)
         {
             var found = _existing.Rows(1, Id(partnerId), receiptId);
-            if (found.Count == 0 || found[0][0] is not string stored) return false;
-            if (stored == fingerprint) batch.Existing++;
+            if (found.Count == 0 || found[0][0] is not byte[] stored) return false;
+            if (Convert.ToHexStringLower(stored) == fingerprint) batch.Existing++;
             else Reject(purchase, batch, [("receiptId", "This receipt id was already recorded with different content.")]);
             return true;
         }
@@ -495,7 +492,9 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         {
             const string field = "cardNumber";
             if (number.Length > 64) return (null, (field, "is too long"));
-            string? memberId = null, found = null, status = null, replacedBy = null;
+            byte[]? memberId = null;
+            string? found = null, replacedBy = null;
+            long? status = null;
             if (!number.Any(char.IsControl))
             {
                 var token = number.StartsWith("treue:card:", StringComparison.Ordinal) ? number["treue:card:".Length..] : number;
@@ -503,7 +502,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 if (rows.Count > 1) throw new InvalidOperationException($"Card '{number}' matches more than one card.");
                 if (rows.Count == 1)
                 {
-                    (memberId, found, status, replacedBy) = ((string)rows[0][0]!, (string)rows[0][1]!, (string)rows[0][2]!, rows[0][3] as string);
+                    (memberId, found, status, replacedBy) = ((byte[])rows[0][0]!, (string)rows[0][1]!, (long)rows[0][2]!, rows[0][3] as string);
                 }
             }
             if (memberId is null)
@@ -511,9 +510,9 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 var reason = number.All(char.IsAsciiDigit) && !Treue.Domain.CardNumbers.IsValid(number) ? "has a wrong length or check digit" : "is not a card of this programme";
                 return (null, (field, $"The card {reason}."));
             }
-            if (status == nameof(CardStatus.Blocked))
+            if (status == (long)CardStatus.Blocked)
                 return (null, (field, "The card is blocked" + (replacedBy is null ? "." : "; it was replaced by another card.")));
-            return ((Guid.Parse(memberId), found!), null);
+            return ((new Guid(memberId, bigEndian: true), found!), null);
         }
 
         private MemberState StateOf(MemberRef named)
@@ -530,7 +529,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             if (_members.TryGetValue(memberId, out var state)) return state;
             var rows = _member.Rows(1, Id(memberId));
             if (rows.Count == 0) throw new InvalidOperationException($"The member {memberId} of a card does not exist.");
-            state = new MemberState(memberId, Enum.Parse<MemberStatus>((string)rows[0][0]!), checked((int)(long)rows[0][1]!), inDatabase: true);
+            state = new MemberState(memberId, (MemberStatus)(long)rows[0][0]!, checked((int)(long)rows[0][1]!), inDatabase: true);
             _members[memberId] = state;
             return state;
         }
@@ -550,7 +549,7 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 if (!m.InDatabase)
                 {
                     if (!m.Enrolled) continue;
-                    _enrol.Run(Id(m.Id), m.Reference!, Time(m.FirstSeen), m.Available, m.Pending, m.Purchases);
+                    _enrol.Run(Id(m.Id), m.Reference!, (long)MemberStatus.Active, Time(m.FirstSeen), m.Available, m.Pending, m.Purchases);
                     m.InDatabase = true;
                     m.WrittenJoined = m.FirstSeen;
                 }
@@ -589,10 +588,11 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
         }
     }
 
-    // The text forms EF Core's SQLite provider stores, so that rows written here read back exactly like rows it wrote.
-    private static string Id(Guid id) => id.ToString("D").ToUpperInvariant();
+    // The forms Treue's SQLite model stores (see TreueDb.ConfigureConventions), so that rows written here read back
+    // exactly like rows EF Core wrote: ids as 16 big-endian bytes, times as microseconds since 1970, enums as numbers.
+    private static byte[] Id(Guid id) => TreueDb.StoredId(id);
 
-    private static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+    private static long Time(DateTime utc) => TreueDb.StoredTime(utc);
 
     private static string Quantity(decimal value) => value.ToString("0.0###########################", CultureInfo.InvariantCulture);
 }

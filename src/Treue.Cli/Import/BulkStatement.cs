@@ -16,14 +16,14 @@ internal sealed class BulkStatement : IDisposable
 
     /// <param name="connection">An open connection.</param>
     /// <param name="sql">The statement, with named parameters (<c>$name</c>).</param>
-    /// <param name="programme">The value of <c>$p</c>, bound once, when the statement has it.</param>
+    /// <param name="programme">The value of <c>$p</c> (the programme's id as stored), bound once, when the statement has it.</param>
     /// <param name="names">The other parameters, in the order <see cref="Run"/> and the queries take their values.</param>
-    public BulkStatement(SqliteConnection connection, string sql, string programme, params string[] names)
+    public BulkStatement(SqliteConnection connection, string sql, byte[] programme, params string[] names)
     {
         _db = connection.Handle!;
         Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
         var p = raw.sqlite3_bind_parameter_index(_stmt, "$p");
-        if (p > 0) Check(raw.sqlite3_bind_text(_stmt, p, programme));
+        if (p > 0) Check(raw.sqlite3_bind_blob(_stmt, p, programme));
         _slots = new int[names.Length];
         for (var i = 0; i < names.Length; i++)
         {
@@ -49,7 +49,7 @@ internal sealed class BulkStatement : IDisposable
         }
     }
 
-    /// <summary>The rows the statement returns for these values (at most <paramref name="max"/>), as text or integers.</summary>
+    /// <summary>The rows the statement returns for these values (at most <paramref name="max"/>), as text, integers or bytes.</summary>
     public List<object?[]> Rows(int max, params object?[] values)
     {
         Bind(values);
@@ -67,6 +67,7 @@ internal sealed class BulkStatement : IDisposable
                     {
                         raw.SQLITE_NULL => null,
                         raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_stmt, i),
+                        raw.SQLITE_BLOB => raw.sqlite3_column_blob(_stmt, i).ToArray(),
                         _ => raw.sqlite3_column_text(_stmt, i).utf8_to_string(),
                     };
                 }
@@ -89,6 +90,7 @@ internal sealed class BulkStatement : IDisposable
             {
                 null or DBNull => raw.sqlite3_bind_null(_stmt, _slots[i]),
                 string s => raw.sqlite3_bind_text(_stmt, _slots[i], s),
+                byte[] b => raw.sqlite3_bind_blob(_stmt, _slots[i], b),
                 long l => raw.sqlite3_bind_int64(_stmt, _slots[i], l),
                 int n => raw.sqlite3_bind_int64(_stmt, _slots[i], n),
                 var other => throw new ArgumentException($"Cannot bind a {other.GetType().Name}.", nameof(values)),

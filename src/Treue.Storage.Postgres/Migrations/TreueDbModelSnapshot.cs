@@ -92,9 +92,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Role")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -132,10 +131,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("actor_id");
 
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                    b.Property<short>("ActorKind")
+                        .HasColumnType("smallint")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
@@ -200,9 +197,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("issued_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<Guid>("MemberId")
@@ -224,9 +220,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("replaced_by");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
@@ -341,12 +336,6 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasIndex("TransactionId")
                         .HasDatabaseName("ix_ledger_entries_transaction_id");
 
-                    b.HasIndex("ProgrammeId", "Account")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_account");
-
-                    b.HasIndex("ProgrammeId", "MemberId")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_member_id");
-
                     b.ToTable("ledger_entries");
                 });
 
@@ -374,9 +363,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("idempotency_key");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
@@ -419,12 +407,13 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_ledger_transactions");
 
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_ledger_transactions_member_id_id");
+
                     b.HasIndex("ProgrammeId", "IdempotencyKey")
                         .IsUnique()
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Id")
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_member_id_id");
+                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key")
+                        .HasFilter("\"idempotency_key\" IS NOT NULL");
 
                     b.ToTable("ledger_transactions");
                 });
@@ -525,9 +514,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("purchase_count");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -659,25 +647,27 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("source");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("AvailableAt")
+                        .HasDatabaseName("ix_point_lots_pending_due")
+                        .HasFilter("\"status\" = 0");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_point_lots_expiring")
+                        .HasFilter("\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
                     b.HasIndex("PurchaseId")
-                        .HasDatabaseName("ix_point_lots_purchase_id");
+                        .HasDatabaseName("ix_point_lots_purchase_id")
+                        .HasFilter("\"purchase_id\" IS NOT NULL");
 
-                    b.HasIndex("Status", "AvailableAt")
-                        .HasDatabaseName("ix_point_lots_status_available_at");
-
-                    b.HasIndex("Status", "ExpiresAt")
-                        .HasDatabaseName("ix_point_lots_status_expires_at");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Status")
-                        .HasDatabaseName("ix_point_lots_programme_id_member_id_status");
+                    b.HasIndex("MemberId", "Status")
+                        .HasDatabaseName("ix_point_lots_member_id_status");
 
                     b.ToTable("point_lots");
                 });
@@ -739,9 +729,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("numeric(18,6)")
                         .HasColumnName("point_value");
 
-                    b.Property<string>("Rounding")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Rounding")
+                        .HasColumnType("smallint")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
@@ -832,9 +821,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("card_number");
 
-                    b.Property<string>("Channel")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Channel")
+                        .HasColumnType("smallint")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
@@ -843,10 +831,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<Guid?>("MemberId")
@@ -925,12 +913,13 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purchases");
 
-                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
-                        .HasDatabaseName("ix_purchases_programme_id_member_id_occurred_at");
+                    b.HasIndex("MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_purchases_member_id_occurred_at")
+                        .HasFilter("\"member_id\" IS NOT NULL");
 
-                    b.HasIndex("ProgrammeId", "PartnerId", "ReceiptId")
+                    b.HasIndex("PartnerId", "ReceiptId")
                         .IsUnique()
-                        .HasDatabaseName("ix_purchases_programme_id_partner_id_receipt_id");
+                        .HasDatabaseName("ix_purchases_partner_id_receipt_id");
 
                     b.ToTable("purchases");
                 });
@@ -1016,10 +1005,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
@@ -1068,9 +1057,9 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_returns");
 
-                    b.HasIndex("ProgrammeId", "PurchaseId", "ReturnId")
+                    b.HasIndex("PurchaseId", "ReturnId")
                         .IsUnique()
-                        .HasDatabaseName("ix_returns_programme_id_purchase_id_return_id");
+                        .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
                 });
@@ -1201,9 +1190,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("reward_name");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1354,9 +1342,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Role")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1425,10 +1412,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<Guid>("ProgrammeId")

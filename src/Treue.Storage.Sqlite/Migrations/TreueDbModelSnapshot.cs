@@ -41,13 +41,13 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.ApiKey", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Hash")
@@ -56,8 +56,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("hash");
 
-                    b.Property<DateTime?>("LastUsedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_used_at");
 
                     b.Property<string>("Name")
@@ -77,17 +77,17 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("prefix");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime?>("RevokedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("revoked_at");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Role")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -119,14 +119,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("actor");
 
-                    b.Property<Guid?>("ActorId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ActorId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("actor_id");
 
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
+                    b.Property<short>("ActorKind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
@@ -134,8 +132,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("address");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("Details")
@@ -143,12 +141,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("details");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Target")
@@ -173,9 +172,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<string>("BlockReason")
@@ -183,21 +182,21 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("block_reason");
 
-                    b.Property<DateTime?>("BlockedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("BlockedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("blocked_at");
 
-                    b.Property<DateTime>("IssuedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("issued_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<string>("Number")
@@ -206,8 +205,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("number");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReplacedBy")
@@ -215,9 +215,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("replaced_by");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
@@ -244,8 +243,8 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
                 {
-                    b.Property<Guid>("Scope")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("Scope")
+                        .HasColumnType("BLOB")
                         .HasColumnName("scope");
 
                     b.Property<string>("Key")
@@ -263,8 +262,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("content_type");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Location")
@@ -272,8 +271,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("location");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("RequestHash")
@@ -312,12 +312,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("amount");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
@@ -329,12 +330,6 @@ namespace Treue.Storage.Sqlite.Migrations
 
                     b.HasIndex("TransactionId")
                         .HasDatabaseName("ix_ledger_entries_transaction_id");
-
-                    b.HasIndex("ProgrammeId", "Account")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_account");
-
-                    b.HasIndex("ProgrammeId", "MemberId")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_member_id");
 
                     b.ToTable("ledger_entries");
                 });
@@ -361,29 +356,29 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("idempotency_key");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("lot_id");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid?>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("Reason")
@@ -391,27 +386,28 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("reason");
 
-                    b.Property<DateTime>("RecordedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("recorded_at");
 
-                    b.Property<Guid?>("ReturnId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ReturnId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("return_id");
 
-                    b.Property<Guid?>("RewardOrderId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("RewardOrderId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("reward_order_id");
 
                     b.HasKey("Id")
                         .HasName("pk_ledger_transactions");
 
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_ledger_transactions_member_id_id");
+
                     b.HasIndex("ProgrammeId", "IdempotencyKey")
                         .IsUnique()
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Id")
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_member_id_id");
+                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key")
+                        .HasFilter("\"idempotency_key\" IS NOT NULL");
 
                     b.ToTable("ledger_transactions");
                 });
@@ -427,16 +423,18 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("lot_id");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<long>("Points")
                         .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
@@ -454,9 +452,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Member", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<long>("Available")
@@ -477,8 +475,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("email_key");
 
-                    b.Property<DateTime>("EnrolledAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("EnrolledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("enrolled_at");
 
                     b.Property<string>("ExternalRef")
@@ -502,17 +500,17 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("pending");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<int>("PurchaseCount")
                         .HasColumnType("INTEGER")
                         .HasColumnName("purchase_count");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -532,9 +530,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.MemberCredential", b =>
                 {
-                    b.Property<Guid>("MemberId")
+                    b.Property<byte[]>("MemberId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<string>("PasswordHash")
@@ -543,12 +541,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("MemberId")
@@ -562,9 +561,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -583,8 +582,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -608,28 +608,30 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("amount");
 
-                    b.Property<DateTime>("AvailableAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("AvailableAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("available_at");
 
-                    b.Property<DateTime>("EarnedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("EarnedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("earned_at");
 
-                    b.Property<DateTime?>("ExpiresAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid?>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<long>("Remaining")
@@ -642,34 +644,36 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("source");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("AvailableAt")
+                        .HasDatabaseName("ix_point_lots_pending_due")
+                        .HasFilter("\"status\" = 0");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_point_lots_expiring")
+                        .HasFilter("\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
                     b.HasIndex("PurchaseId")
-                        .HasDatabaseName("ix_point_lots_purchase_id");
+                        .HasDatabaseName("ix_point_lots_purchase_id")
+                        .HasFilter("\"purchase_id\" IS NOT NULL");
 
-                    b.HasIndex("Status", "AvailableAt")
-                        .HasDatabaseName("ix_point_lots_status_available_at");
-
-                    b.HasIndex("Status", "ExpiresAt")
-                        .HasDatabaseName("ix_point_lots_status_expires_at");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Status")
-                        .HasDatabaseName("ix_point_lots_programme_id_member_id_status");
+                    b.HasIndex("MemberId", "Status")
+                        .HasDatabaseName("ix_point_lots_member_id_status");
 
                     b.ToTable("point_lots");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Programme", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<decimal>("BaseRate")
@@ -687,8 +691,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("config_version");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Currency")
@@ -722,9 +726,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("point_value");
 
-                    b.Property<string>("Rounding")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Rounding")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
@@ -733,8 +736,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("time_zone");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -754,8 +757,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("Author")
@@ -769,8 +772,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("changes");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Summary")
@@ -794,9 +798,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Purchase", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<long>("BonusPoints")
@@ -813,9 +817,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("card_number");
 
-                    b.Property<string>("Channel")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Channel")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
@@ -824,22 +827,22 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<int?>("MemberPurchaseNo")
                         .HasColumnType("INTEGER")
                         .HasColumnName("member_purchase_no");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
@@ -852,8 +855,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("partner_code");
 
-                    b.Property<Guid>("PartnerId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("partner_id");
 
                     b.Property<long?>("PaymentTransactionId")
@@ -876,8 +880,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReceiptId")
@@ -886,8 +891,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("receipt_id");
 
-                    b.Property<DateTime>("RecordedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("recorded_at");
 
                     b.Property<long>("ReturnedMinor")
@@ -906,20 +911,21 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purchases");
 
-                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
-                        .HasDatabaseName("ix_purchases_programme_id_member_id_occurred_at");
+                    b.HasIndex("MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_purchases_member_id_occurred_at")
+                        .HasFilter("\"member_id\" IS NOT NULL");
 
-                    b.HasIndex("ProgrammeId", "PartnerId", "ReceiptId")
+                    b.HasIndex("PartnerId", "ReceiptId")
                         .IsUnique()
-                        .HasDatabaseName("ix_purchases_programme_id_partner_id_receipt_id");
+                        .HasDatabaseName("ix_purchases_partner_id_receipt_id");
 
                     b.ToTable("purchases");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseLine", b =>
                 {
-                    b.Property<Guid>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<int>("LineNo")
@@ -940,8 +946,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("discount_minor");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<long>("NetMinor")
@@ -956,8 +962,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<decimal>("Quantity")
@@ -992,15 +999,15 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseReturn", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
@@ -1008,12 +1015,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("lines");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
@@ -1028,12 +1035,14 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_unrecovered");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("ReturnId")
@@ -1049,18 +1058,18 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_returns");
 
-                    b.HasIndex("ProgrammeId", "PurchaseId", "ReturnId")
+                    b.HasIndex("PurchaseId", "ReturnId")
                         .IsUnique()
-                        .HasDatabaseName("ix_returns_programme_id_purchase_id_return_id");
+                        .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Reward", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -1097,8 +1106,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_price");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("StockIssued")
@@ -1109,12 +1119,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("stock_limit");
 
-                    b.Property<DateTime?>("ValidFrom")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("ValidFrom")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid_from");
 
-                    b.Property<DateTime?>("ValidTo")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("ValidTo")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid_to");
 
                     b.HasKey("Id")
@@ -1129,37 +1139,39 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.RewardOrder", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime?>("CancelledAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("cancelled_at");
 
                     b.Property<long>("CoPaymentMinor")
                         .HasColumnType("INTEGER")
                         .HasColumnName("co_payment_minor");
 
-                    b.Property<DateTime?>("FulfilledAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("FulfilledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("fulfilled_at");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("PlacedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("PlacedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("placed_at");
 
                     b.Property<long>("Points")
                         .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("RedeemTransactionId")
@@ -1172,8 +1184,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("reward_code");
 
-                    b.Property<Guid>("RewardId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("RewardId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("reward_id");
 
                     b.Property<string>("RewardName")
@@ -1182,9 +1195,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("reward_name");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1198,9 +1210,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Rule", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -1218,8 +1230,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("definition");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1234,9 +1247,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.SignInCode", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<int>("Attempts")
@@ -1249,12 +1262,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("code_hash");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("LinkHash")
@@ -1263,16 +1276,18 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("link_hash");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime?>("UsedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("used_at");
 
                     b.HasKey("Id")
@@ -1290,17 +1305,17 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.StaffUser", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
                         .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
@@ -1315,8 +1330,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("email_key");
 
-                    b.Property<DateTime?>("LastSignInAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("LastSignInAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sign_in_at");
 
                     b.Property<string>("Name")
@@ -1331,13 +1346,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Role")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1352,9 +1367,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Store", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -1373,12 +1388,14 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<Guid>("PartnerId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("partner_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1393,31 +1410,31 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("ended_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid>("SubjectId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("SubjectId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("subject_id");
 
                     b.HasKey("Id")

@@ -106,22 +106,22 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
                            where e.ProgrammeId == id && e.MemberId != null
                                  && (e.Account == LedgerAccounts.MemberAvailable || e.Account == LedgerAccounts.MemberPending)
                                  && t.Kind != LedgerKind.Post && t.Kind != LedgerKind.Transfer
-                           group e.Amount by new { t.OccurredAt.Year, t.OccurredAt.Month, t.Kind, Positive = e.Amount > 0 } into g
-                           select new { g.Key.Year, g.Key.Month, g.Key.Kind, g.Key.Positive, Sum = g.Sum() }).ToListAsync(ct);
+                           group e.Amount by new { Month = TreueDb.UtcMonth(t.OccurredAt), t.Kind, Positive = e.Amount > 0 } into g
+                           select new { g.Key.Month, g.Key.Kind, g.Key.Positive, Sum = g.Sum() }).ToListAsync(ct);
         var revenue = await db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null)
-            .GroupBy(p => new { p.OccurredAt.Year, p.OccurredAt.Month })
-            .Select(g => new { g.Key.Year, g.Key.Month, Minor = g.Sum(p => p.TotalMinor - p.ReturnedMinor) }).ToListAsync(ct);
-        var months = moves.Select(m => (m.Year, m.Month)).Concat(revenue.Select(r => (r.Year, r.Month))).Distinct().Order();
+            .GroupBy(p => TreueDb.UtcMonth(p.OccurredAt))
+            .Select(g => new { Month = g.Key, Minor = g.Sum(p => p.TotalMinor - p.ReturnedMinor) }).ToListAsync(ct);
+        var months = moves.Select(m => m.Month).Concat(revenue.Select(r => r.Month)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         return months.Select(ym =>
         {
             long Sum(Func<LedgerKind, bool> kind, bool positive) =>
-                moves.Where(x => x.Year == ym.Year && x.Month == ym.Month && kind(x.Kind) && x.Positive == positive).Sum(x => x.Sum);
+                moves.Where(x => x.Month == ym && kind(x.Kind) && x.Positive == positive).Sum(x => x.Sum);
             var issued = Sum(k => k is LedgerKind.Earn or LedgerKind.Adjust, true);
             var reversed = -Sum(k => k is LedgerKind.Reverse or LedgerKind.Adjust, false) - Sum(k => k == LedgerKind.Earn, false);
             var redeemed = -Sum(k => k == LedgerKind.Redeem, false) - Sum(k => k == LedgerKind.Refund, true);
             var expired = -Sum(k => k == LedgerKind.Expire, false);
-            var minor = revenue.Where(r => r.Year == ym.Year && r.Month == ym.Month).Sum(r => r.Minor);
-            return new PointsMonth(new DateOnly(ym.Year, ym.Month, 1), issued, reversed, redeemed, expired, minor);
+            var minor = revenue.Where(r => r.Month == ym).Sum(r => r.Minor);
+            return new PointsMonth(DateOnly.ParseExact(ym + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), issued, reversed, redeemed, expired, minor);
         }).ToList();
     }
 

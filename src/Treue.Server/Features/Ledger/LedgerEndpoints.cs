@@ -94,6 +94,7 @@ public static class LedgerEndpoints
             q = q.Where(t => t.Id < afterId);
         }
         var rows = await q.OrderByDescending(t => t.Id).Take(take + 1).Include(t => t.Entries).ToListAsync(ct);
+        await EarnExplanations.FillAsync(db, rows, ct);
         var items = rows.Select(t => new HistoryEntry(t.Id, t.Kind, t.OccurredAt, t.RecordedAt,
             t.Entries.Where(e => e.MemberId == memberId && e.Account == LedgerAccounts.MemberAvailable).Sum(e => e.Amount),
             t.Entries.Where(e => e.MemberId == memberId && e.Account == LedgerAccounts.MemberPending).Sum(e => e.Amount),

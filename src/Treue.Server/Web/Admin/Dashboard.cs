@@ -20,32 +20,33 @@ public sealed class Dashboard(TreueDb db)
     {
         var (start, end) = Range(from, to);
         var enrolled = await db.Members.AsNoTracking().Where(m => m.ProgrammeId == programmeId && m.EnrolledAt >= start && m.EnrolledAt < end)
-            .GroupBy(m => new { m.EnrolledAt.Year, m.EnrolledAt.Month }).Select(g => new { g.Key.Year, g.Key.Month, N = (long)g.Count() }).ToListAsync(ct);
+            .GroupBy(m => TreueDb.UtcMonth(m.EnrolledAt)).Select(g => new { Month = g.Key, N = (long)g.Count() }).ToListAsync(ct);
         var active = await db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.MemberId != null && p.OccurredAt >= start && p.OccurredAt < end)
-            .GroupBy(p => new { p.OccurredAt.Year, p.OccurredAt.Month }).Select(g => new { g.Key.Year, g.Key.Month, N = (long)g.Select(p => p.MemberId).Distinct().Count() })
+            .GroupBy(p => TreueDb.UtcMonth(p.OccurredAt)).Select(g => new { Month = g.Key, N = (long)g.Select(p => p.MemberId).Distinct().Count() })
             .ToListAsync(ct);
         var kinds = new[] { LedgerKind.Earn, LedgerKind.Redeem, LedgerKind.Refund, LedgerKind.Expire };
         var moves = await (from e in db.LedgerEntries.AsNoTracking()
                            join t in db.LedgerTransactions.AsNoTracking() on e.TransactionId equals t.Id
                            where e.ProgrammeId == programmeId && e.MemberId != null && t.OccurredAt >= start && t.OccurredAt < end && kinds.Contains(t.Kind)
                                  && (e.Account == LedgerAccounts.MemberAvailable || e.Account == LedgerAccounts.MemberPending)
-                           group e.Amount by new { t.OccurredAt.Year, t.OccurredAt.Month, t.Kind } into g
-                           select new { g.Key.Year, g.Key.Month, g.Key.Kind, Sum = g.Sum() }).ToListAsync(ct);
+                           group e.Amount by new { Month = TreueDb.UtcMonth(t.OccurredAt), t.Kind } into g
+                           select new { g.Key.Month, g.Key.Kind, Sum = g.Sum() }).ToListAsync(ct);
         var pending = await db.PointLots.AsNoTracking()
             .Where(l => l.ProgrammeId == programmeId && l.Status == LotStatus.Pending && l.EarnedAt >= start && l.EarnedAt < end)
-            .GroupBy(l => new { l.EarnedAt.Year, l.EarnedAt.Month }).Select(g => new { g.Key.Year, g.Key.Month, N = g.Sum(l => l.Remaining) }).ToListAsync(ct);
+            .GroupBy(l => TreueDb.UtcMonth(l.EarnedAt)).Select(g => new { Month = g.Key, N = g.Sum(l => l.Remaining) }).ToListAsync(ct);
 
         var result = new List<MonthFigures>();
         for (var m = new DateOnly(from.Year, from.Month, 1); m <= to; m = m.AddMonths(1))
         {
-            long Moved(LedgerKind k) => moves.Where(x => x.Year == m.Year && x.Month == m.Month && x.Kind == k).Sum(x => x.Sum);
+            var key = m.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+            long Moved(LedgerKind k) => moves.Where(x => x.Month == key && x.Kind == k).Sum(x => x.Sum);
             result.Add(new MonthFigures(m,
-                enrolled.Where(x => x.Year == m.Year && x.Month == m.Month).Sum(x => x.N),
-                active.Where(x => x.Year == m.Year && x.Month == m.Month).Sum(x => x.N),
+                enrolled.Where(x => x.Month == key).Sum(x => x.N),
+                active.Where(x => x.Month == key).Sum(x => x.N),
                 Moved(LedgerKind.Earn),
                 -(Moved(LedgerKind.Redeem) + Moved(LedgerKind.Refund)),
                 -Moved(LedgerKind.Expire),
-                pending.Where(x => x.Year == m.Year && x.Month == m.Month).Sum(x => x.N)));
+                pending.Where(x => x.Month == key).Sum(x => x.N)));
         }
         return result;
     }

@@ -11,8 +11,8 @@ using Treue.Storage;
 namespace Treue.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(TreueDb))]
-    [Migration("20261202044648_DataProtectionKeys")]
-    partial class DataProtectionKeys
+    [Migration("20261202081920_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -44,13 +44,13 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.ApiKey", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Hash")
@@ -59,8 +59,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("hash");
 
-                    b.Property<DateTime?>("LastUsedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_used_at");
 
                     b.Property<string>("Name")
@@ -80,17 +80,17 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("prefix");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime?>("RevokedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("revoked_at");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Role")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -122,14 +122,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("actor");
 
-                    b.Property<Guid?>("ActorId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ActorId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("actor_id");
 
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
+                    b.Property<short>("ActorKind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
@@ -137,8 +135,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("address");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("Details")
@@ -146,12 +144,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("details");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Target")
@@ -176,9 +175,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<string>("BlockReason")
@@ -186,21 +185,21 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("block_reason");
 
-                    b.Property<DateTime?>("BlockedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("BlockedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("blocked_at");
 
-                    b.Property<DateTime>("IssuedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("issued_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<string>("Number")
@@ -209,8 +208,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("number");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReplacedBy")
@@ -218,9 +218,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("replaced_by");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
@@ -247,8 +246,8 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
                 {
-                    b.Property<Guid>("Scope")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("Scope")
+                        .HasColumnType("BLOB")
                         .HasColumnName("scope");
 
                     b.Property<string>("Key")
@@ -266,8 +265,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("content_type");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Location")
@@ -275,8 +274,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("location");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("RequestHash")
@@ -315,12 +315,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("amount");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
@@ -332,12 +333,6 @@ namespace Treue.Storage.Sqlite.Migrations
 
                     b.HasIndex("TransactionId")
                         .HasDatabaseName("ix_ledger_entries_transaction_id");
-
-                    b.HasIndex("ProgrammeId", "Account")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_account");
-
-                    b.HasIndex("ProgrammeId", "MemberId")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_member_id");
 
                     b.ToTable("ledger_entries");
                 });
@@ -364,29 +359,29 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("idempotency_key");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("lot_id");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid?>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("Reason")
@@ -394,27 +389,28 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("reason");
 
-                    b.Property<DateTime>("RecordedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("recorded_at");
 
-                    b.Property<Guid?>("ReturnId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ReturnId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("return_id");
 
-                    b.Property<Guid?>("RewardOrderId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("RewardOrderId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("reward_order_id");
 
                     b.HasKey("Id")
                         .HasName("pk_ledger_transactions");
 
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_ledger_transactions_member_id_id");
+
                     b.HasIndex("ProgrammeId", "IdempotencyKey")
                         .IsUnique()
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Id")
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_member_id_id");
+                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key")
+                        .HasFilter("\"idempotency_key\" IS NOT NULL");
 
                     b.ToTable("ledger_transactions");
                 });
@@ -430,16 +426,18 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("lot_id");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<long>("Points")
                         .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("TransactionId")
@@ -457,9 +455,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Member", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<long>("Available")
@@ -480,8 +478,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("email_key");
 
-                    b.Property<DateTime>("EnrolledAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("EnrolledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("enrolled_at");
 
                     b.Property<string>("ExternalRef")
@@ -505,17 +503,17 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("pending");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<int>("PurchaseCount")
                         .HasColumnType("INTEGER")
                         .HasColumnName("purchase_count");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -535,9 +533,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.MemberCredential", b =>
                 {
-                    b.Property<Guid>("MemberId")
+                    b.Property<byte[]>("MemberId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<string>("PasswordHash")
@@ -546,12 +544,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("MemberId")
@@ -565,9 +564,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -586,8 +585,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -611,28 +611,30 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("amount");
 
-                    b.Property<DateTime>("AvailableAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("AvailableAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("available_at");
 
-                    b.Property<DateTime>("EarnedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("EarnedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("earned_at");
 
-                    b.Property<DateTime?>("ExpiresAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid?>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<long>("Remaining")
@@ -645,34 +647,36 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("source");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("AvailableAt")
+                        .HasDatabaseName("ix_point_lots_pending_due")
+                        .HasFilter("\"status\" = 0");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_point_lots_expiring")
+                        .HasFilter("\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
                     b.HasIndex("PurchaseId")
-                        .HasDatabaseName("ix_point_lots_purchase_id");
+                        .HasDatabaseName("ix_point_lots_purchase_id")
+                        .HasFilter("\"purchase_id\" IS NOT NULL");
 
-                    b.HasIndex("Status", "AvailableAt")
-                        .HasDatabaseName("ix_point_lots_status_available_at");
-
-                    b.HasIndex("Status", "ExpiresAt")
-                        .HasDatabaseName("ix_point_lots_status_expires_at");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Status")
-                        .HasDatabaseName("ix_point_lots_programme_id_member_id_status");
+                    b.HasIndex("MemberId", "Status")
+                        .HasDatabaseName("ix_point_lots_member_id_status");
 
                     b.ToTable("point_lots");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Programme", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<decimal>("BaseRate")
@@ -690,8 +694,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("config_version");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Currency")
@@ -725,9 +729,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("point_value");
 
-                    b.Property<string>("Rounding")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Rounding")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
@@ -736,8 +739,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("time_zone");
 
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -757,8 +760,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("Author")
@@ -772,8 +775,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("changes");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("Summary")
@@ -797,9 +801,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Purchase", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<long>("BonusPoints")
@@ -816,9 +820,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("card_number");
 
-                    b.Property<string>("Channel")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Channel")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
@@ -827,18 +830,22 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT")
+                    b.Property<int?>("MemberPurchaseNo")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("member_purchase_no");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
@@ -851,8 +858,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("partner_code");
 
-                    b.Property<Guid>("PartnerId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("partner_id");
 
                     b.Property<long?>("PaymentTransactionId")
@@ -875,8 +883,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<string>("ReceiptId")
@@ -885,8 +894,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("receipt_id");
 
-                    b.Property<DateTime>("RecordedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("recorded_at");
 
                     b.Property<long>("ReturnedMinor")
@@ -905,20 +914,21 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purchases");
 
-                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
-                        .HasDatabaseName("ix_purchases_programme_id_member_id_occurred_at");
+                    b.HasIndex("MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_purchases_member_id_occurred_at")
+                        .HasFilter("\"member_id\" IS NOT NULL");
 
-                    b.HasIndex("ProgrammeId", "PartnerId", "ReceiptId")
+                    b.HasIndex("PartnerId", "ReceiptId")
                         .IsUnique()
-                        .HasDatabaseName("ix_purchases_programme_id_partner_id_receipt_id");
+                        .HasDatabaseName("ix_purchases_partner_id_receipt_id");
 
                     b.ToTable("purchases");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseLine", b =>
                 {
-                    b.Property<Guid>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<int>("LineNo")
@@ -939,8 +949,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("discount_minor");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
                     b.Property<long>("NetMinor")
@@ -955,8 +965,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_reversed");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<decimal>("Quantity")
@@ -991,15 +1002,15 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseReturn", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
@@ -1007,12 +1018,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("lines");
 
-                    b.Property<Guid?>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<long>("PaidPointsRefunded")
@@ -1027,12 +1038,14 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_unrecovered");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid>("PurchaseId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PurchaseId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("purchase_id");
 
                     b.Property<string>("ReturnId")
@@ -1048,18 +1061,18 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_returns");
 
-                    b.HasIndex("ProgrammeId", "PurchaseId", "ReturnId")
+                    b.HasIndex("PurchaseId", "ReturnId")
                         .IsUnique()
-                        .HasDatabaseName("ix_returns_programme_id_purchase_id_return_id");
+                        .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Reward", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -1096,8 +1109,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("points_price");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("StockIssued")
@@ -1108,12 +1122,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("stock_limit");
 
-                    b.Property<DateTime?>("ValidFrom")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("ValidFrom")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid_from");
 
-                    b.Property<DateTime?>("ValidTo")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("ValidTo")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid_to");
 
                     b.HasKey("Id")
@@ -1128,37 +1142,39 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.RewardOrder", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime?>("CancelledAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("cancelled_at");
 
                     b.Property<long>("CoPaymentMinor")
                         .HasColumnType("INTEGER")
                         .HasColumnName("co_payment_minor");
 
-                    b.Property<DateTime?>("FulfilledAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("FulfilledAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("fulfilled_at");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<DateTime>("PlacedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("PlacedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("placed_at");
 
                     b.Property<long>("Points")
                         .HasColumnType("INTEGER")
                         .HasColumnName("points");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.Property<long>("RedeemTransactionId")
@@ -1171,8 +1187,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("reward_code");
 
-                    b.Property<Guid>("RewardId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("RewardId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("reward_id");
 
                     b.Property<string>("RewardName")
@@ -1181,9 +1198,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("reward_name");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1197,9 +1213,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Rule", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -1217,8 +1233,9 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("definition");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1233,9 +1250,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.SignInCode", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<int>("Attempts")
@@ -1248,12 +1265,12 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("code_hash");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("LinkHash")
@@ -1262,16 +1279,18 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("link_hash");
 
-                    b.Property<Guid>("MemberId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("member_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<DateTime?>("UsedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("used_at");
 
                     b.HasKey("Id")
@@ -1289,17 +1308,17 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.StaffUser", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
                         .HasColumnType("INTEGER")
                         .HasColumnName("active");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
@@ -1314,8 +1333,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("email_key");
 
-                    b.Property<DateTime?>("LastSignInAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("LastSignInAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sign_in_at");
 
                     b.Property<string>("Name")
@@ -1330,13 +1349,13 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("password_hash");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Role")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1351,9 +1370,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.Store", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
                     b.Property<bool>("Active")
@@ -1372,12 +1391,14 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<Guid>("PartnerId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("partner_id");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
                     b.HasKey("Id")
@@ -1392,31 +1413,31 @@ namespace Treue.Storage.Sqlite.Migrations
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("BLOB")
                         .HasColumnName("id");
 
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("TEXT")
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("ended_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("kind");
 
-                    b.Property<Guid>("ProgrammeId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("programme_id");
 
-                    b.Property<Guid>("SubjectId")
-                        .HasColumnType("TEXT")
+                    b.Property<byte[]>("SubjectId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
                         .HasColumnName("subject_id");
 
                     b.HasKey("Id")

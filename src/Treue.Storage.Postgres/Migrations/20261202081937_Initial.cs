@@ -19,7 +19,7 @@ namespace Treue.Storage.Postgres.Migrations
                     id = table.Column<Guid>(type: "uuid", nullable: false),
                     programme_id = table.Column<Guid>(type: "uuid", nullable: false),
                     name = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    role = table.Column<string>(type: "text", nullable: false),
+                    role = table.Column<short>(type: "smallint", nullable: false),
                     partner_code = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     prefix = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     hash = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
@@ -33,6 +33,28 @@ namespace Treue.Storage.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "audit_entries",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    programme_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    member_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    actor_kind = table.Column<short>(type: "smallint", nullable: false),
+                    actor_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    actor = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
+                    address = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    target = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    details = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_audit_entries", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "cards",
                 columns: table => new
                 {
@@ -41,8 +63,8 @@ namespace Treue.Storage.Postgres.Migrations
                     member_id = table.Column<Guid>(type: "uuid", nullable: false),
                     number = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     token = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    kind = table.Column<string>(type: "text", nullable: false),
-                    status = table.Column<string>(type: "text", nullable: false),
+                    kind = table.Column<short>(type: "smallint", nullable: false),
+                    status = table.Column<short>(type: "smallint", nullable: false),
                     issued_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     blocked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     block_reason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
@@ -51,6 +73,20 @@ namespace Treue.Storage.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_cards", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    friendly_name = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -80,7 +116,7 @@ namespace Treue.Storage.Postgres.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     programme_id = table.Column<Guid>(type: "uuid", nullable: false),
                     member_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    kind = table.Column<string>(type: "text", nullable: false),
+                    kind = table.Column<short>(type: "smallint", nullable: false),
                     occurred_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     recorded_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     idempotency_key = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
@@ -98,6 +134,20 @@ namespace Treue.Storage.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "member_credentials",
+                columns: table => new
+                {
+                    member_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    programme_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    password_hash = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_member_credentials", x => x.member_id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "members",
                 columns: table => new
                 {
@@ -109,7 +159,7 @@ namespace Treue.Storage.Postgres.Migrations
                     email_key = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     birthday = table.Column<DateOnly>(type: "date", nullable: true),
                     language = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    status = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<short>(type: "smallint", nullable: false),
                     enrolled_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     available = table.Column<long>(type: "bigint", nullable: false),
                     pending = table.Column<long>(type: "bigint", nullable: false),
@@ -150,11 +200,29 @@ namespace Treue.Storage.Postgres.Migrations
                     expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     amount = table.Column<long>(type: "bigint", nullable: false),
                     remaining = table.Column<long>(type: "bigint", nullable: false),
-                    status = table.Column<string>(type: "text", nullable: false)
+                    status = table.Column<short>(type: "smallint", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_point_lots", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "programme_changes",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    programme_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    author = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    summary = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    changes = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_programme_changes", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -167,7 +235,7 @@ namespace Treue.Storage.Postgres.Migrations
                     currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
                     point_value = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
                     base_rate = table.Column<decimal>(type: "numeric(18,6)", precision: 18, scale: 6, nullable: false),
-                    rounding = table.Column<string>(type: "text", nullable: false),
+                    rounding = table.Column<short>(type: "smallint", nullable: false),
                     time_zone = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     pending_days = table.Column<int>(type: "integer", nullable: false),
                     expiry = table.Column<string>(type: "text", nullable: false),
@@ -192,9 +260,10 @@ namespace Treue.Storage.Postgres.Migrations
                     partner_id = table.Column<Guid>(type: "uuid", nullable: false),
                     partner_code = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     store_code = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    channel = table.Column<string>(type: "text", nullable: false),
+                    channel = table.Column<short>(type: "smallint", nullable: false),
+                    member_purchase_no = table.Column<int>(type: "integer", nullable: true),
                     receipt_id = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    fingerprint = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    fingerprint = table.Column<byte[]>(type: "bytea", maxLength: 2000, nullable: false),
                     occurred_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     recorded_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     currency = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
@@ -223,7 +292,7 @@ namespace Treue.Storage.Postgres.Migrations
                     purchase_id = table.Column<Guid>(type: "uuid", nullable: false),
                     member_id = table.Column<Guid>(type: "uuid", nullable: true),
                     return_id = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    fingerprint = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    fingerprint = table.Column<byte[]>(type: "bytea", maxLength: 2000, nullable: false),
                     occurred_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     value_minor = table.Column<long>(type: "bigint", nullable: false),
                     points_reversed = table.Column<long>(type: "bigint", nullable: false),
@@ -248,7 +317,7 @@ namespace Treue.Storage.Postgres.Migrations
                     reward_name = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     points = table.Column<long>(type: "bigint", nullable: false),
                     co_payment_minor = table.Column<long>(type: "bigint", nullable: false),
-                    status = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<short>(type: "smallint", nullable: false),
                     placed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     fulfilled_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     cancelled_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
@@ -298,6 +367,45 @@ namespace Treue.Storage.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "sign_in_codes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    programme_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    member_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    code_hash = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    link_hash = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    used_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    attempts = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sign_in_codes", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "staff_users",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    programme_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    email = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    email_key = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    name = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    role = table.Column<short>(type: "smallint", nullable: false),
+                    password_hash = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    active = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    last_sign_in_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_staff_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "stores",
                 columns: table => new
                 {
@@ -311,6 +419,22 @@ namespace Treue.Storage.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_stores", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "web_sessions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    programme_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    kind = table.Column<short>(type: "smallint", nullable: false),
+                    subject_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ended_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_web_sessions", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -397,6 +521,21 @@ namespace Treue.Storage.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_programme_id_at",
+                table: "audit_entries",
+                columns: new[] { "programme_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_programme_id_id",
+                table: "audit_entries",
+                columns: new[] { "programme_id", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_programme_id_member_id_id",
+                table: "audit_entries",
+                columns: new[] { "programme_id", "member_id", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_cards_programme_id_member_id",
                 table: "cards",
                 columns: new[] { "programme_id", "member_id" });
@@ -419,35 +558,31 @@ namespace Treue.Storage.Postgres.Migrations
                 column: "created_at");
 
             migrationBuilder.CreateIndex(
-                name: "ix_ledger_entries_programme_id_account",
-                table: "ledger_entries",
-                columns: new[] { "programme_id", "account" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_ledger_entries_programme_id_member_id",
-                table: "ledger_entries",
-                columns: new[] { "programme_id", "member_id" });
-
-            migrationBuilder.CreateIndex(
                 name: "ix_ledger_entries_transaction_id",
                 table: "ledger_entries",
                 column: "transaction_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_ledger_transactions_member_id_id",
+                table: "ledger_transactions",
+                columns: new[] { "member_id", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_ledger_transactions_programme_id_idempotency_key",
                 table: "ledger_transactions",
                 columns: new[] { "programme_id", "idempotency_key" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_ledger_transactions_programme_id_member_id_id",
-                table: "ledger_transactions",
-                columns: new[] { "programme_id", "member_id", "id" });
+                unique: true,
+                filter: "\"idempotency_key\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_lot_draws_transaction_id",
                 table: "lot_draws",
                 column: "transaction_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_member_credentials_programme_id",
+                table: "member_credentials",
+                column: "programme_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_members_programme_id_email_key",
@@ -471,24 +606,32 @@ namespace Treue.Storage.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_point_lots_programme_id_member_id_status",
+                name: "ix_point_lots_expiring",
                 table: "point_lots",
-                columns: new[] { "programme_id", "member_id", "status" });
+                column: "expires_at",
+                filter: "\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_point_lots_member_id_status",
+                table: "point_lots",
+                columns: new[] { "member_id", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_point_lots_pending_due",
+                table: "point_lots",
+                column: "available_at",
+                filter: "\"status\" = 0");
 
             migrationBuilder.CreateIndex(
                 name: "ix_point_lots_purchase_id",
                 table: "point_lots",
-                column: "purchase_id");
+                column: "purchase_id",
+                filter: "\"purchase_id\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
-                name: "ix_point_lots_status_available_at",
-                table: "point_lots",
-                columns: new[] { "status", "available_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_point_lots_status_expires_at",
-                table: "point_lots",
-                columns: new[] { "status", "expires_at" });
+                name: "ix_programme_changes_programme_id_id",
+                table: "programme_changes",
+                columns: new[] { "programme_id", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_programmes_code",
@@ -497,20 +640,21 @@ namespace Treue.Storage.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_purchases_programme_id_member_id_occurred_at",
+                name: "ix_purchases_member_id_occurred_at",
                 table: "purchases",
-                columns: new[] { "programme_id", "member_id", "occurred_at" });
+                columns: new[] { "member_id", "occurred_at" },
+                filter: "\"member_id\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
-                name: "ix_purchases_programme_id_partner_id_receipt_id",
+                name: "ix_purchases_partner_id_receipt_id",
                 table: "purchases",
-                columns: new[] { "programme_id", "partner_id", "receipt_id" },
+                columns: new[] { "partner_id", "receipt_id" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_returns_programme_id_purchase_id_return_id",
+                name: "ix_returns_purchase_id_return_id",
                 table: "returns",
-                columns: new[] { "programme_id", "purchase_id", "return_id" },
+                columns: new[] { "purchase_id", "return_id" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -531,10 +675,32 @@ namespace Treue.Storage.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_sign_in_codes_link_hash",
+                table: "sign_in_codes",
+                column: "link_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sign_in_codes_programme_id_member_id_created_at",
+                table: "sign_in_codes",
+                columns: new[] { "programme_id", "member_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_staff_users_programme_id_email_key",
+                table: "staff_users",
+                columns: new[] { "programme_id", "email_key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_stores_programme_id_code",
                 table: "stores",
                 columns: new[] { "programme_id", "code" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_web_sessions_programme_id_subject_id",
+                table: "web_sessions",
+                columns: new[] { "programme_id", "subject_id" });
         }
 
         /// <inheritdoc />
@@ -544,7 +710,13 @@ namespace Treue.Storage.Postgres.Migrations
                 name: "api_keys");
 
             migrationBuilder.DropTable(
+                name: "audit_entries");
+
+            migrationBuilder.DropTable(
                 name: "cards");
+
+            migrationBuilder.DropTable(
+                name: "data_protection_keys");
 
             migrationBuilder.DropTable(
                 name: "idempotency_records");
@@ -556,6 +728,9 @@ namespace Treue.Storage.Postgres.Migrations
                 name: "lot_draws");
 
             migrationBuilder.DropTable(
+                name: "member_credentials");
+
+            migrationBuilder.DropTable(
                 name: "members");
 
             migrationBuilder.DropTable(
@@ -563,6 +738,9 @@ namespace Treue.Storage.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "point_lots");
+
+            migrationBuilder.DropTable(
+                name: "programme_changes");
 
             migrationBuilder.DropTable(
                 name: "programmes");
@@ -583,7 +761,16 @@ namespace Treue.Storage.Postgres.Migrations
                 name: "rules");
 
             migrationBuilder.DropTable(
+                name: "sign_in_codes");
+
+            migrationBuilder.DropTable(
+                name: "staff_users");
+
+            migrationBuilder.DropTable(
                 name: "stores");
+
+            migrationBuilder.DropTable(
+                name: "web_sessions");
 
             migrationBuilder.DropTable(
                 name: "ledger_transactions");

@@ -15,16 +15,16 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "api_keys",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    role = table.Column<string>(type: "TEXT", nullable: false),
+                    role = table.Column<short>(type: "INTEGER", nullable: false),
                     partner_code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     prefix = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    revoked_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    last_used_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    revoked_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    last_used_at = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -32,18 +32,40 @@ namespace Treue.Storage.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "audit_entries",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    at = table.Column<long>(type: "INTEGER", nullable: false),
+                    actor_kind = table.Column<short>(type: "INTEGER", nullable: false),
+                    actor_id = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    actor = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    address = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    target = table.Column<string>(type: "TEXT", maxLength: 320, nullable: true),
+                    details = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_audit_entries", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "cards",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     number = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     token = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    kind = table.Column<string>(type: "TEXT", nullable: false),
-                    status = table.Column<string>(type: "TEXT", nullable: false),
-                    issued_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    blocked_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    kind = table.Column<short>(type: "INTEGER", nullable: false),
+                    status = table.Column<short>(type: "INTEGER", nullable: false),
+                    issued_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    blocked_at = table.Column<long>(type: "INTEGER", nullable: true),
                     block_reason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     replaced_by = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
                 },
@@ -53,18 +75,32 @@ namespace Treue.Storage.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    friendly_name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "idempotency_records",
                 columns: table => new
                 {
-                    scope = table.Column<Guid>(type: "TEXT", nullable: false),
+                    scope = table.Column<byte[]>(type: "BLOB", nullable: false),
                     key = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     request_hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     status_code = table.Column<int>(type: "INTEGER", nullable: false),
                     content_type = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     location = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     body = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -77,15 +113,15 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    kind = table.Column<string>(type: "TEXT", nullable: false),
-                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    recorded_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    kind = table.Column<short>(type: "INTEGER", nullable: false),
+                    occurred_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    recorded_at = table.Column<long>(type: "INTEGER", nullable: false),
                     idempotency_key = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    purchase_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    return_id = table.Column<Guid>(type: "TEXT", nullable: true),
-                    reward_order_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    purchase_id = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    return_id = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    reward_order_id = table.Column<byte[]>(type: "BLOB", nullable: true),
                     lot_id = table.Column<long>(type: "INTEGER", nullable: true),
                     reason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     actor = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
@@ -97,19 +133,33 @@ namespace Treue.Storage.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "member_credentials",
+                columns: table => new
+                {
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    password_hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_member_credentials", x => x.member_id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "members",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     external_ref = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     email = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     email_key = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     birthday = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     language = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    status = table.Column<string>(type: "TEXT", nullable: false),
-                    enrolled_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    status = table.Column<short>(type: "INTEGER", nullable: false),
+                    enrolled_at = table.Column<long>(type: "INTEGER", nullable: false),
                     available = table.Column<long>(type: "INTEGER", nullable: false),
                     pending = table.Column<long>(type: "INTEGER", nullable: false),
                     purchase_count = table.Column<int>(type: "INTEGER", nullable: false)
@@ -123,8 +173,8 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "partners",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     active = table.Column<bool>(type: "INTEGER", nullable: false)
@@ -140,16 +190,16 @@ namespace Treue.Storage.Sqlite.Migrations
                 {
                     id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    purchase_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    purchase_id = table.Column<byte[]>(type: "BLOB", nullable: true),
                     source = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    earned_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    available_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    expires_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    earned_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    available_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: true),
                     amount = table.Column<long>(type: "INTEGER", nullable: false),
                     remaining = table.Column<long>(type: "INTEGER", nullable: false),
-                    status = table.Column<string>(type: "TEXT", nullable: false)
+                    status = table.Column<short>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -157,23 +207,41 @@ namespace Treue.Storage.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "programme_changes",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false),
+                    at = table.Column<long>(type: "INTEGER", nullable: false),
+                    author = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    summary = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    changes = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_programme_changes", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "programmes",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     code = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
                     point_value = table.Column<decimal>(type: "TEXT", precision: 18, scale: 6, nullable: false),
                     base_rate = table.Column<decimal>(type: "TEXT", precision: 18, scale: 6, nullable: false),
-                    rounding = table.Column<string>(type: "TEXT", nullable: false),
+                    rounding = table.Column<short>(type: "INTEGER", nullable: false),
                     time_zone = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     pending_days = table.Column<int>(type: "INTEGER", nullable: false),
                     expiry = table.Column<string>(type: "TEXT", nullable: false),
                     pay_with_points = table.Column<string>(type: "TEXT", nullable: false),
                     config_version = table.Column<int>(type: "INTEGER", nullable: false),
-                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -184,18 +252,19 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "purchases",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: true),
                     card_number = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    partner_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    partner_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     partner_code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     store_code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    channel = table.Column<string>(type: "TEXT", nullable: false),
+                    channel = table.Column<short>(type: "INTEGER", nullable: false),
+                    member_purchase_no = table.Column<int>(type: "INTEGER", nullable: true),
                     receipt_id = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    fingerprint = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    recorded_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    fingerprint = table.Column<byte[]>(type: "BLOB", maxLength: 2000, nullable: false),
+                    occurred_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    recorded_at = table.Column<long>(type: "INTEGER", nullable: false),
                     currency = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     total_minor = table.Column<long>(type: "INTEGER", nullable: false),
                     points_earned = table.Column<long>(type: "INTEGER", nullable: false),
@@ -217,13 +286,13 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "returns",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    purchase_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    purchase_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: true),
                     return_id = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    fingerprint = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    occurred_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    fingerprint = table.Column<byte[]>(type: "BLOB", maxLength: 2000, nullable: false),
+                    occurred_at = table.Column<long>(type: "INTEGER", nullable: false),
                     value_minor = table.Column<long>(type: "INTEGER", nullable: false),
                     points_reversed = table.Column<long>(type: "INTEGER", nullable: false),
                     points_unrecovered = table.Column<long>(type: "INTEGER", nullable: false),
@@ -239,18 +308,18 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "reward_orders",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    reward_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    reward_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     reward_code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     reward_name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     points = table.Column<long>(type: "INTEGER", nullable: false),
                     co_payment_minor = table.Column<long>(type: "INTEGER", nullable: false),
-                    status = table.Column<string>(type: "TEXT", nullable: false),
-                    placed_at = table.Column<DateTime>(type: "TEXT", nullable: false),
-                    fulfilled_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    cancelled_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    status = table.Column<short>(type: "INTEGER", nullable: false),
+                    placed_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    fulfilled_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    cancelled_at = table.Column<long>(type: "INTEGER", nullable: true),
                     redeem_transaction_id = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -262,8 +331,8 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "rewards",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     description = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
@@ -272,8 +341,8 @@ namespace Treue.Storage.Sqlite.Migrations
                     co_payment_minor = table.Column<long>(type: "INTEGER", nullable: false),
                     stock_limit = table.Column<long>(type: "INTEGER", nullable: true),
                     stock_issued = table.Column<long>(type: "INTEGER", nullable: false),
-                    valid_from = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    valid_to = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    valid_from = table.Column<long>(type: "INTEGER", nullable: true),
+                    valid_to = table.Column<long>(type: "INTEGER", nullable: true),
                     active = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -285,8 +354,8 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "rules",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     definition = table.Column<string>(type: "TEXT", nullable: false),
                     active = table.Column<bool>(type: "INTEGER", nullable: false)
@@ -297,12 +366,51 @@ namespace Treue.Storage.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "sign_in_codes",
+                columns: table => new
+                {
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    code_hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    link_hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    used_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sign_in_codes", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "staff_users",
+                columns: table => new
+                {
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    email = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    email_key = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    role = table.Column<short>(type: "INTEGER", nullable: false),
+                    password_hash = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    last_sign_in_at = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_staff_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "stores",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    partner_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    partner_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     code = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     name = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     active = table.Column<bool>(type: "INTEGER", nullable: false)
@@ -313,14 +421,30 @@ namespace Treue.Storage.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "web_sessions",
+                columns: table => new
+                {
+                    id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    kind = table.Column<short>(type: "INTEGER", nullable: false),
+                    subject_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    ended_at = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_web_sessions", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ledger_entries",
                 columns: table => new
                 {
                     id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     transaction_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: true),
                     account = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     amount = table.Column<long>(type: "INTEGER", nullable: false)
                 },
@@ -343,8 +467,8 @@ namespace Treue.Storage.Sqlite.Migrations
                         .Annotation("Sqlite:Autoincrement", true),
                     transaction_id = table.Column<long>(type: "INTEGER", nullable: false),
                     lot_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     points = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -362,10 +486,10 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "purchase_lines",
                 columns: table => new
                 {
-                    purchase_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    purchase_id = table.Column<byte[]>(type: "BLOB", nullable: false),
                     line_no = table.Column<int>(type: "INTEGER", nullable: false),
-                    programme_id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    member_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    programme_id = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    member_id = table.Column<byte[]>(type: "BLOB", nullable: true),
                     sku = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     category = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     quantity = table.Column<decimal>(type: "TEXT", precision: 18, scale: 3, nullable: false),
@@ -396,6 +520,21 @@ namespace Treue.Storage.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_programme_id_at",
+                table: "audit_entries",
+                columns: new[] { "programme_id", "at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_programme_id_id",
+                table: "audit_entries",
+                columns: new[] { "programme_id", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_entries_programme_id_member_id_id",
+                table: "audit_entries",
+                columns: new[] { "programme_id", "member_id", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_cards_programme_id_member_id",
                 table: "cards",
                 columns: new[] { "programme_id", "member_id" });
@@ -418,35 +557,31 @@ namespace Treue.Storage.Sqlite.Migrations
                 column: "created_at");
 
             migrationBuilder.CreateIndex(
-                name: "ix_ledger_entries_programme_id_account",
-                table: "ledger_entries",
-                columns: new[] { "programme_id", "account" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_ledger_entries_programme_id_member_id",
-                table: "ledger_entries",
-                columns: new[] { "programme_id", "member_id" });
-
-            migrationBuilder.CreateIndex(
                 name: "ix_ledger_entries_transaction_id",
                 table: "ledger_entries",
                 column: "transaction_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_ledger_transactions_member_id_id",
+                table: "ledger_transactions",
+                columns: new[] { "member_id", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_ledger_transactions_programme_id_idempotency_key",
                 table: "ledger_transactions",
                 columns: new[] { "programme_id", "idempotency_key" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_ledger_transactions_programme_id_member_id_id",
-                table: "ledger_transactions",
-                columns: new[] { "programme_id", "member_id", "id" });
+                unique: true,
+                filter: "\"idempotency_key\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_lot_draws_transaction_id",
                 table: "lot_draws",
                 column: "transaction_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_member_credentials_programme_id",
+                table: "member_credentials",
+                column: "programme_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_members_programme_id_email_key",
@@ -470,24 +605,32 @@ namespace Treue.Storage.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_point_lots_programme_id_member_id_status",
+                name: "ix_point_lots_expiring",
                 table: "point_lots",
-                columns: new[] { "programme_id", "member_id", "status" });
+                column: "expires_at",
+                filter: "\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_point_lots_member_id_status",
+                table: "point_lots",
+                columns: new[] { "member_id", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_point_lots_pending_due",
+                table: "point_lots",
+                column: "available_at",
+                filter: "\"status\" = 0");
 
             migrationBuilder.CreateIndex(
                 name: "ix_point_lots_purchase_id",
                 table: "point_lots",
-                column: "purchase_id");
+                column: "purchase_id",
+                filter: "\"purchase_id\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
-                name: "ix_point_lots_status_available_at",
-                table: "point_lots",
-                columns: new[] { "status", "available_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_point_lots_status_expires_at",
-                table: "point_lots",
-                columns: new[] { "status", "expires_at" });
+                name: "ix_programme_changes_programme_id_id",
+                table: "programme_changes",
+                columns: new[] { "programme_id", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_programmes_code",
@@ -496,20 +639,21 @@ namespace Treue.Storage.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_purchases_programme_id_member_id_occurred_at",
+                name: "ix_purchases_member_id_occurred_at",
                 table: "purchases",
-                columns: new[] { "programme_id", "member_id", "occurred_at" });
+                columns: new[] { "member_id", "occurred_at" },
+                filter: "\"member_id\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
-                name: "ix_purchases_programme_id_partner_id_receipt_id",
+                name: "ix_purchases_partner_id_receipt_id",
                 table: "purchases",
-                columns: new[] { "programme_id", "partner_id", "receipt_id" },
+                columns: new[] { "partner_id", "receipt_id" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_returns_programme_id_purchase_id_return_id",
+                name: "ix_returns_purchase_id_return_id",
                 table: "returns",
-                columns: new[] { "programme_id", "purchase_id", "return_id" },
+                columns: new[] { "purchase_id", "return_id" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -530,10 +674,32 @@ namespace Treue.Storage.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_sign_in_codes_link_hash",
+                table: "sign_in_codes",
+                column: "link_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sign_in_codes_programme_id_member_id_created_at",
+                table: "sign_in_codes",
+                columns: new[] { "programme_id", "member_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_staff_users_programme_id_email_key",
+                table: "staff_users",
+                columns: new[] { "programme_id", "email_key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_stores_programme_id_code",
                 table: "stores",
                 columns: new[] { "programme_id", "code" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_web_sessions_programme_id_subject_id",
+                table: "web_sessions",
+                columns: new[] { "programme_id", "subject_id" });
         }
 
         /// <inheritdoc />
@@ -543,7 +709,13 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "api_keys");
 
             migrationBuilder.DropTable(
+                name: "audit_entries");
+
+            migrationBuilder.DropTable(
                 name: "cards");
+
+            migrationBuilder.DropTable(
+                name: "data_protection_keys");
 
             migrationBuilder.DropTable(
                 name: "idempotency_records");
@@ -555,6 +727,9 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "lot_draws");
 
             migrationBuilder.DropTable(
+                name: "member_credentials");
+
+            migrationBuilder.DropTable(
                 name: "members");
 
             migrationBuilder.DropTable(
@@ -562,6 +737,9 @@ namespace Treue.Storage.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "point_lots");
+
+            migrationBuilder.DropTable(
+                name: "programme_changes");
 
             migrationBuilder.DropTable(
                 name: "programmes");
@@ -582,7 +760,16 @@ namespace Treue.Storage.Sqlite.Migrations
                 name: "rules");
 
             migrationBuilder.DropTable(
+                name: "sign_in_codes");
+
+            migrationBuilder.DropTable(
+                name: "staff_users");
+
+            migrationBuilder.DropTable(
                 name: "stores");
+
+            migrationBuilder.DropTable(
+                name: "web_sessions");
 
             migrationBuilder.DropTable(
                 name: "ledger_transactions");

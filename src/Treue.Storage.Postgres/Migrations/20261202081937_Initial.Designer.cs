@@ -12,8 +12,8 @@ using Treue.Storage;
 namespace Treue.Storage.Postgres.Migrations
 {
     [DbContext(typeof(TreueDb))]
-    [Migration("20261202034842_SessionsAndAudit")]
-    partial class SessionsAndAudit
+    [Migration("20261202081937_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -24,6 +24,30 @@ namespace Treue.Storage.Postgres.Migrations
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys");
+                });
 
             modelBuilder.Entity("Treue.Storage.Entities.ApiKey", b =>
                 {
@@ -71,9 +95,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Role")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -111,10 +134,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("actor_id");
 
-                    b.Property<string>("ActorKind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                    b.Property<short>("ActorKind")
+                        .HasColumnType("smallint")
                         .HasColumnName("actor_kind");
 
                     b.Property<string>("Address")
@@ -179,9 +200,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("issued_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<Guid>("MemberId")
@@ -203,9 +223,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("replaced_by");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.Property<string>("Token")
@@ -320,12 +339,6 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasIndex("TransactionId")
                         .HasDatabaseName("ix_ledger_entries_transaction_id");
 
-                    b.HasIndex("ProgrammeId", "Account")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_account");
-
-                    b.HasIndex("ProgrammeId", "MemberId")
-                        .HasDatabaseName("ix_ledger_entries_programme_id_member_id");
-
                     b.ToTable("ledger_entries");
                 });
 
@@ -353,9 +366,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("idempotency_key");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<long?>("LotId")
@@ -398,12 +410,13 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_ledger_transactions");
 
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_ledger_transactions_member_id_id");
+
                     b.HasIndex("ProgrammeId", "IdempotencyKey")
                         .IsUnique()
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Id")
-                        .HasDatabaseName("ix_ledger_transactions_programme_id_member_id_id");
+                        .HasDatabaseName("ix_ledger_transactions_programme_id_idempotency_key")
+                        .HasFilter("\"idempotency_key\" IS NOT NULL");
 
                     b.ToTable("ledger_transactions");
                 });
@@ -504,9 +517,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("purchase_count");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -638,25 +650,27 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("source");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
                         .HasName("pk_point_lots");
 
+                    b.HasIndex("AvailableAt")
+                        .HasDatabaseName("ix_point_lots_pending_due")
+                        .HasFilter("\"status\" = 0");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_point_lots_expiring")
+                        .HasFilter("\"status\" = 1 AND \"remaining\" > 0 AND \"expires_at\" IS NOT NULL");
+
                     b.HasIndex("PurchaseId")
-                        .HasDatabaseName("ix_point_lots_purchase_id");
+                        .HasDatabaseName("ix_point_lots_purchase_id")
+                        .HasFilter("\"purchase_id\" IS NOT NULL");
 
-                    b.HasIndex("Status", "AvailableAt")
-                        .HasDatabaseName("ix_point_lots_status_available_at");
-
-                    b.HasIndex("Status", "ExpiresAt")
-                        .HasDatabaseName("ix_point_lots_status_expires_at");
-
-                    b.HasIndex("ProgrammeId", "MemberId", "Status")
-                        .HasDatabaseName("ix_point_lots_programme_id_member_id_status");
+                    b.HasIndex("MemberId", "Status")
+                        .HasDatabaseName("ix_point_lots_member_id_status");
 
                     b.ToTable("point_lots");
                 });
@@ -718,9 +732,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("numeric(18,6)")
                         .HasColumnName("point_value");
 
-                    b.Property<string>("Rounding")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Rounding")
+                        .HasColumnType("smallint")
                         .HasColumnName("rounding");
 
                     b.Property<string>("TimeZone")
@@ -811,9 +824,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("card_number");
 
-                    b.Property<string>("Channel")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Channel")
+                        .HasColumnType("smallint")
                         .HasColumnName("channel");
 
                     b.Property<string>("Currency")
@@ -822,15 +834,19 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("currency");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<Guid?>("MemberId")
                         .HasColumnType("uuid")
                         .HasColumnName("member_id");
+
+                    b.Property<int?>("MemberPurchaseNo")
+                        .HasColumnType("integer")
+                        .HasColumnName("member_purchase_no");
 
                     b.Property<DateTime>("OccurredAt")
                         .HasColumnType("timestamp with time zone")
@@ -900,12 +916,13 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purchases");
 
-                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
-                        .HasDatabaseName("ix_purchases_programme_id_member_id_occurred_at");
+                    b.HasIndex("MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_purchases_member_id_occurred_at")
+                        .HasFilter("\"member_id\" IS NOT NULL");
 
-                    b.HasIndex("ProgrammeId", "PartnerId", "ReceiptId")
+                    b.HasIndex("PartnerId", "ReceiptId")
                         .IsUnique()
-                        .HasDatabaseName("ix_purchases_programme_id_partner_id_receipt_id");
+                        .HasDatabaseName("ix_purchases_partner_id_receipt_id");
 
                     b.ToTable("purchases");
                 });
@@ -991,10 +1008,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<string>("Fingerprint")
+                    b.Property<byte[]>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("bytea")
                         .HasColumnName("fingerprint");
 
                     b.Property<string>("Lines")
@@ -1043,9 +1060,9 @@ namespace Treue.Storage.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_returns");
 
-                    b.HasIndex("ProgrammeId", "PurchaseId", "ReturnId")
+                    b.HasIndex("PurchaseId", "ReturnId")
                         .IsUnique()
-                        .HasDatabaseName("ix_returns_programme_id_purchase_id_return_id");
+                        .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
                 });
@@ -1176,9 +1193,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("reward_name");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
                         .HasColumnName("status");
 
                     b.HasKey("Id")
@@ -1329,9 +1345,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("programme_id");
 
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasColumnType("text")
+                    b.Property<short>("Role")
+                        .HasColumnType("smallint")
                         .HasColumnName("role");
 
                     b.HasKey("Id")
@@ -1400,10 +1415,8 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
                         .HasColumnName("kind");
 
                     b.Property<Guid>("ProgrammeId")
