@@ -292,49 +292,62 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                 card = resolved.Card!;
                 state = await StateOfAsync(card.MemberId, ct);
             }
-            if (state is not null && state.Row.Status != MemberStatus.Active)
+            for (var attempt = 1; ; attempt++)
             {
-                Reject(purchase, batch, [(req.CardNumber is null ? "memberId" : "cardNumber", $"The member's account is {state.Row.Status.ToString().ToLowerInvariant()}.")]);
-                return;
-            }
+                if (state is not null && state.Row.Status != MemberStatus.Active)
+                {
+                    Reject(purchase, batch, [(req.CardNumber is null ? "memberId" : "cardNumber", $"The member's account is {state.Row.Status.ToString().ToLowerInvariant()}.")]);
+                    return;
+                }
 
-            // Decide, as the recorder does, on the member's state after every purchase recorded before this one.
-            var occurredAt = req.OccurredAt is { } given ? PurchaseRecorder.ToMicroseconds(given.UtcDateTime) : now;
-            var (decision, refusal) = PurchaseDecider.Decide(new PurchaseInput(check.Basket!, occurredAt, req.PointsPayment?.Points, Anonymous: state is null),
-                state?.Snapshot(), p.Terms, now);
-            if (refusal is not null)
-            {
-                Reject(purchase, batch, [(refusal.Field ?? "", refusal.Message)]);
-                return;
-            }
+                // Decide, as the recorder does, on the member's state after every purchase recorded before this one.
+                var occurredAt = req.OccurredAt is { } given ? PurchaseRecorder.ToMicroseconds(given.UtcDateTime) : now;
+                var (decision, refusal) = PurchaseDecider.Decide(new PurchaseInput(check.Basket!, occurredAt, req.PointsPayment?.Points, Anonymous: state is null),
+                    state?.Snapshot(), p.Terms, now);
+                if (refusal is not null)
+                {
+                    Reject(purchase, batch, [(refusal.Field ?? "", refusal.Message)]);
+                    return;
+                }
 
-            db.ChangeTracker.Clear();
-            if (state is { InDatabase: false })
-            {
-                // Named by the file and not in the database: enrolled with their first recorded purchase, in its transaction.
-                state.Row.EnrolledAt = state.FirstSeen;
-                db.Members.Add(state.Row);
-                await db.SaveChangesAsync(ct);
                 db.ChangeTracker.Clear();
-                state.InDatabase = true;
-                state.EnrolledHere = true;
-                batch.Enrolled++;
-            }
+                if (state is { InDatabase: false })
+                {
+                    // Named by the file and not in the database: enrolled with their first recorded purchase, in its transaction.
+                    state.Row.EnrolledAt = state.FirstSeen;
+                    db.Members.Add(state.Row);
+                    await db.SaveChangesAsync(ct);
+                    db.ChangeTracker.Clear();
+                    state.InDatabase = true;
+                    state.EnrolledHere = true;
+                    batch.Enrolled++;
+                }
 
-            var write = PurchaseRecorder.Write(Guid.CreateVersion7(), _programmeId, state?.Row, card, check.Partner!, check.Store, req, item.Fingerprint,
-                occurredAt, now, p.Currency, decision!, actor, claim: null);
-            var written = await store.WriteAsync(db, write, ct);
-            db.ChangeTracker.Clear();
-            // The import holds the write lock and checked the receipt: a write that is not kept means its own state is wrong.
-            if (written.Status != WriteStatus.Written)
-                throw new InvalidOperationException($"Receipt {req.ReceiptId} could not be written ({written.Status}).");
-            if (receiptHash != 0) _written.Add(receiptHash);
-            if (state is not null)
-            {
-                state.Row.PurchaseCount++;
-                if (written.Balance is { } balance) (state.Row.Available, state.Row.Pending) = (balance.Available, balance.Pending);
-                batch.Points += written.Purchase!.PointsEarned;
+                var write = PurchaseRecorder.Write(Guid.CreateVersion7(), _programmeId, state?.Row, card, check.Partner!, check.Store, req, item.Fingerprint,
+                    occurredAt, now, p.Currency, decision!, actor, claim: null);
+                var written = await store.WriteAsync(db, write, ct);
+                db.ChangeTracker.Clear();
+                if (written.Status == WriteStatus.Written)
+                {
+                    if (state is not null)
+                    {
+                        state.Row.PurchaseCount++;
+                        if (written.Balance is { } balance) (state.Row.Available, state.Row.Pending) = (balance.Available, balance.Pending);
+                        batch.Points += written.Purchase!.PointsEarned;
+                    }
+                    break;
+                }
+                // Stale: the server recorded a purchase of this member between two batches (within a batch the import holds
+                // the write lock). The guard failed before anything was written; the member is read again and the
+                // purchase decided again, as the recorder does. Anything else means the import's own state is wrong.
+                if (written.Status != WriteStatus.Stale || state is null || attempt >= PurchaseRecorder.MaxDecisions)
+                    throw new InvalidOperationException($"Receipt {req.ReceiptId} could not be written ({written.Status}).");
+                _members.Remove(state.Row.Id);
+                var fresh = await StateOfAsync(state.Row.Id, ct);
+                (fresh.FirstSeen, fresh.EnrolledHere) = (state.FirstSeen, state.EnrolledHere);
+                state = fresh;
             }
+            if (receiptHash != 0) _written.Add(receiptHash);
             batch.Created++;
         }
 
