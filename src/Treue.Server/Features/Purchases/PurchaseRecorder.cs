@@ -453,7 +453,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     /// <summary>A quantity without trailing zeros (2, not 2.000), whichever database it came from.</summary>
     private static decimal Plain(decimal quantity) => quantity / 1.0000000000000000000000000000m;
 
-    private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
+    /// <summary>A time cut to whole microseconds, the precision both databases keep; the bulk import decides at the same times.</summary>
+    public static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
 
     private static long ShareMinor(long netMinor, decimal part, decimal whole) =>
         part >= whole ? netMinor : (long)decimal.Round(netMinor * part / whole, 0, MidpointRounding.AwayFromZero);
