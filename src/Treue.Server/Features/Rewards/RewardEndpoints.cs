@@ -95,10 +95,14 @@ public static class RewardEndpoints
         var v = new Validation();
         if (!v.Text(req.Reward, "reward", 64)) return v.Problem();
         var caller = Caller.From(http.User);
+        var p = await programmes.GetAsync(db, caller.ProgrammeId, ct);
+        // The balance after it is read in the redemption's own transaction, while the member's row is still locked, so
+        // that the answer is the balance this redemption left, not one a later purchase has changed.
+        await using var work = await Work.BeginAsync(db, ct);
         var (order, problem) = await PlaceAsync(db, ledger, caller.ProgrammeId, memberId, req.Reward, caller.Actor, clock.GetUtcNow().UtcDateTime, ct);
         if (problem is not null) return problem;
-        var p = await programmes.GetAsync(db, caller.ProgrammeId, ct);
         var after = await db.Members.AsNoTracking().Where(m => m.Id == memberId).Select(m => m.Available).SingleAsync(ct);
+        await work.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/reward-orders/{order!.Id}", View(order, p.Currency, after));
     }
 
