@@ -78,7 +78,8 @@ public sealed class GroupCommit : IHostedService, IAsyncDisposable
     private readonly int _maxBatch;
     private long _batches, _requests, _retries;
     private volatile bool _running;
-    private int _stopped, _disposed;
+    private Task? _stop;
+    private int _disposed;
 
     /// <summary>How often a write that lost a lock conflict with another writer's transaction is run again, in a later transaction.</summary>
     public const int MaxRetries = 3;
@@ -122,9 +123,14 @@ public sealed class GroupCommit : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Stops the writers; writes still queued are cancelled (none of them was acknowledged).</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <remarks>The host stops it and the container disposes it, possibly at the same time: both wait for the one stop.</remarks>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        lock (_queue) return _stop ??= StopWritersAsync();
+    }
+
+    private async Task StopWritersAsync()
+    {
         _running = false;
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
