@@ -115,7 +115,8 @@ public static class ErrorHandling
     }
 
     /// <summary>True for a PostgreSQL deadlock or serialization failure: the request was rolled back and can simply be retried.</summary>
-    private static bool Contended(Exception? error)
+    /// <summary>A deadlock or serialization failure (PostgreSQL): the transaction was rolled back and may run again.</summary>
+    internal static bool Contended(Exception? error)
     {
         for (var e = error; e is not null; e = e.InnerException)
         {

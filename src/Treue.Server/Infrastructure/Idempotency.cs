@@ -107,7 +107,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         var keyed = writes && http.Request.Headers.ContainsKey(Header);
         if (!keyed)
         {
-            await next(http);
+            if (writes) await RunAgainOnContentionAsync(http, db, null, () => next(http));
+            else await next(http);
             return;
         }
         var key = http.Request.Headers[Header].ToString();
@@ -130,7 +131,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         {
             if (group.Running && endpoint?.Metadata.GetMetadata<GroupCommitted>() is not null)
                 await RunGroupedAsync(http, db, clock, group, request);
-            else await RunAloneAsync(http, db, clock, request);
+            else await RunAgainOnContentionAsync(http, db, captured, () => RunAloneAsync(http, db, clock, request));
         }
         finally
         {
@@ -138,6 +139,41 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         captured.Position = 0;
         await captured.CopyToAsync(original, http.RequestAborted);
+    }
+
+    /// <summary>How often a write that runs in its own transaction runs again after PostgreSQL rolled it back in a deadlock.</summary>
+    public const int MaxContentionRetries = 3;
+
+    /// <summary>
+    /// Runs a write that has its own transaction and, when PostgreSQL rolls it back because it deadlocked with another
+    /// transaction (a purchase's group, a redemption), runs it again with its body read afresh, up to
+    /// <see cref="MaxContentionRetries"/> times, instead of answering <c>503 contended</c>. Nothing of the lost attempt
+    /// was kept, so running it again is safe.
+    /// </summary>
+    private static async Task RunAgainOnContentionAsync(HttpContext http, TreueDb db, MemoryStream? captured, Func<Task> run)
+    {
+        if (!db.IsSqlite) http.Request.EnableBuffering();
+        // What the response held before the request ran (headers of the edge), to start each attempt from.
+        var status = http.Response.StatusCode;
+        var headers = http.Response.Headers.ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await run();
+                return;
+            }
+            catch (Exception e) when (!db.IsSqlite && attempt < MaxContentionRetries && ErrorHandling.Contended(e) && !http.Response.HasStarted)
+            {
+                db.ChangeTracker.Clear();
+                http.Request.Body.Position = 0;
+                captured?.SetLength(0);
+                http.Response.StatusCode = status;
+                http.Response.Headers.Clear();
+                foreach (var (name, value) in headers) http.Response.Headers[name] = value;
+                await Task.Delay(Random.Shared.Next(5, 25 * attempt), http.RequestAborted);
+            }
+        }
     }
 
     /// <summary>The request runs in its own transaction, and its response is stored in it.</summary>
