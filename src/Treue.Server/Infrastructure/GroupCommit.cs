@@ -230,7 +230,7 @@ public sealed class GroupCommit : IHostedService, IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    if (IsLockConflict(e) && job.Attempts < MaxRetries) retry[i] = true;
+                    if (ErrorHandling.Contended(e) && job.Attempts < MaxRetries) retry[i] = true;
                     else failures[i] = e;
                     keep = false;
                 }
@@ -272,17 +272,6 @@ public sealed class GroupCommit : IHostedService, IAsyncDisposable
             else if (failures[i] is { } error) job.Done.TrySetException(error);
             else job.Done.TrySetResult();
         }
-    }
-
-    /// <summary>A deadlock or lock timeout between two writers' transactions (PostgreSQL): worth running again.</summary>
-    private static bool IsLockConflict(Exception e)
-    {
-        for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            if (x is Npgsql.PostgresException pg)
-                return pg.SqlState is Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure;
-        }
-        return false;
     }
 
     public async ValueTask DisposeAsync()

@@ -371,12 +371,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     private static bool IsLockTimeout(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.LockNotAvailable;
 
-    internal static bool IsUniqueViolation(Exception e) => (e is DbUpdateException ? e.InnerException : e) switch
-    {
-        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
-        Microsoft.Data.Sqlite.SqliteException sq => sq.SqliteErrorCode == 19,
-        _ => false,
-    };
+    internal static bool IsUniqueViolation(Exception e) => Storage.Purchases.PurchaseStore.UniqueViolation(e) is not null;
 }
 
 /// <summary>Deletes stored idempotent responses older than the retention period, once an hour, on every node.</summary>
