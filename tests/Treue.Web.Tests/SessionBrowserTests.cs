@@ -53,9 +53,11 @@ public sealed class SessionBrowserTests(WebServer server)
             Assert.Equal((AuditActorKind.Staff, WebServer.AdminEmail), (disabled.ActorKind, disabled.Actor));
         }
 
-        // The cookie it still holds is refused on the next request.
-        await support.GotoAsync($"/admin/members/{server.Ana.Id}");
-        await support.WaitForURLAsync("**/admin/signin**");
+        // The cookie it still holds is refused on the next request. A new tab of the same browser sends it; the old tab's
+        // live connection may already be navigating to the sign-in page on its own, which would interrupt a navigation there.
+        var again = await support.Context.NewPageAsync();
+        await again.GotoAsync($"/admin/members/{server.Ana.Id}");
+        await again.WaitForURLAsync("**/admin/signin**");
     }
 
     private static async Task<IEnumerable<Cookie>> CookiesOfAsync(IPage page) =>
