@@ -61,7 +61,7 @@ public sealed class ServerSecret
 
     private static byte[] FromFile(string path)
     {
-        if (File.Exists(path)) return Parse(File.ReadAllText(path), path);
+        if (File.Exists(path)) return ReadWritten(path);
         var key = RandomNumberGenerator.GetBytes(MinKeyBytes);
         PrivateFiles.CreateFolder(Path.GetDirectoryName(path)!);
         try
@@ -70,12 +70,31 @@ public sealed class ServerSecret
             using var stream = PrivateFiles.Open(path, FileMode.CreateNew);
             using var writer = new StreamWriter(stream);
             writer.Write(Convert.ToBase64String(key));
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
             return key;
         }
         catch (IOException) when (File.Exists(path))
         {
-            Thread.Sleep(100);
-            return Parse(File.ReadAllText(path), path);
+            return ReadWritten(path);
         }
     }
+
+    /// <summary>
+    /// Reads the key file, waiting while it is still being written: a process that created it a moment ago may not have
+    /// written the key yet, and a partly written key must not be taken for a whole one (it would be another key).
+    /// </summary>
+    private static byte[] ReadWritten(string path)
+    {
+        var text = File.ReadAllText(path);
+        for (var waited = 0; text.Trim().Length < KeyTextLength && waited < 100; waited++)
+        {
+            Thread.Sleep(50);
+            text = File.ReadAllText(path);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>The length of a generated key as base64.</summary>
+    private static readonly int KeyTextLength = (MinKeyBytes + 2) / 3 * 4;
 }
