@@ -27,7 +27,7 @@ public sealed record Caller(Guid ProgrammeId, Guid KeyId, ApiRole Role, string? 
 /// <summary>API keys: <c>Authorization: Bearer trk_...</c> or <c>X-Api-Key: trk_...</c>. Keys are stored as SHA-256 hashes.</summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    TreueDb db, TimeProvider clock, ApiKeyCache cache)
+    TimeProvider clock, ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -65,7 +65,7 @@ public sealed class ApiKeyAuthentication(
         var found = cache.Get(hash, now);
         if (found is null)
         {
-            found = await FindKeyAsync(db, hash, Context.RequestAborted);
+            found = await FindKeyAsync(Db, hash, Context.RequestAborted);
             if (found is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
             cache.Put(hash, found, now);
         }
@@ -74,7 +74,7 @@ public sealed class ApiKeyAuthentication(
         if (found.LastUsedAt is null || now - found.LastUsedAt > TimeSpan.FromMinutes(5))
         {
             var id = found.Id;
-            await db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            await Db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
             cache.Put(hash, found with { LastUsedAt = now }, now);
         }
 
@@ -87,6 +87,10 @@ public sealed class ApiKeyAuthentication(
         if (found.PartnerCode is not null) claims.Add(new Claim(PartnerClaim, found.PartnerCode));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
+
+    // Taken from the request's services only when needed: most requests find their key in the cache, and a request
+    // that never touches the database (a health check) then makes no database context at all.
+    private TreueDb Db => Context.RequestServices.GetRequiredService<TreueDb>();
 
     private static async Task<VerifiedKey?> FindKeyAsync(TreueDb db, string hash, CancellationToken ct)
     {
