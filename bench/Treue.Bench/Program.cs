@@ -8,6 +8,7 @@ using Treue.Server;
 using Treue.Server.Features.ApiKeys;
 using Treue.Server.Features.Members;
 using Treue.Server.Features.Programmes;
+using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
 
@@ -39,7 +40,12 @@ if (scenario is "earn" or "all")
     var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
     // Second baseline: what the database itself allows for an earn, one durable transaction per request.
     var minimal = await Measure("POST /api/v1/bench/minimal-earn (baseline: key insert + guarded update, one transaction per request)", MinimalEarn);
+    var groupsBefore = app.Services.GetRequiredService<GroupCommit>().Counts;
     var earn = await Measure("POST /api/v1/purchases, group commit (3 lines, Idempotency-Key)", Purchase);
+    var groupsAfter = app.Services.GetRequiredService<GroupCommit>().Counts;
+    // How many purchases shared a transaction: near the number of clients when the writer is the bottleneck, near 1 when it waits for requests.
+    var meanGroup = (groupsAfter.Requests - groupsBefore.Requests) / (double)Math.Max(1, groupsAfter.Batches - groupsBefore.Batches);
+    Console.WriteLine($"  mean group size: {meanGroup:F1} purchases per transaction ({groupsAfter.Batches - groupsBefore.Batches} transactions)");
     Console.WriteLine($"  earn / baseline throughput: {earn.Throughput / trivial.Throughput:P1}");
     Console.WriteLine($"  earn / minimal earn: {earn.Throughput / minimal.Throughput:F2}x");
     Console.WriteLine($"  group commit / one transaction per request: {earn.Throughput / single.Throughput:F2}x");
@@ -49,6 +55,7 @@ if (scenario is "earn" or "all")
     summary.Add($"full earn (group commit) / minimal earn:       {earn.Throughput / minimal.Throughput:F2} ({earn.Throughput:F0} / {minimal.Throughput:F0} req/s)");
     summary.Add($"full earn, one transaction per request / minimal earn: {single.Throughput / minimal.Throughput:F2} ({single.Throughput:F0} / {minimal.Throughput:F0} req/s)");
     summary.Add($"full earn, group commit / one transaction per request: {earn.Throughput / single.Throughput:F2}");
+    summary.Add($"mean group size (group commit): {meanGroup:F1} purchases per transaction");
     summary.Add($"full earn at half of peak ({earn.Throughput / 2:F0} req/s offered): p50 {half.P50:F1} ms, p99 {half.P99:F1} ms");
     if (scenario is "earn") await StopAsync();
 }

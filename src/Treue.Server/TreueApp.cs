@@ -73,7 +73,8 @@ public static class TreueApp
         builder.Services.AddSingleton<IPurchaseStore, PurchaseStore>();
         builder.Services.AddSingleton(new IdempotentResources().AddPurchases());
         var synchronous = builder.Configuration.GetValue(StorageSetup.SqliteSynchronousSetting, SqliteSynchronous.Full);
-        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString, synchronous));
+        // The options are built once: building them per request (per scope) parsed the connection string every time.
+        builder.Services.AddDbContext<TreueDb>(o => o.UseTreueDatabase(connectionString, synchronous), optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProgrammeCache>();
         builder.Services.AddSingleton<ApiKeyCache>();

@@ -32,6 +32,31 @@ public abstract class PurchaseTests(TreueServer server)
     }
 
     [Fact]
+    public async Task A_member_with_a_birthday_earns_by_the_QR_payload_of_a_digital_card_and_by_member_id()
+    {
+        var p = await server.NewProgrammeAsync();
+        var res = await p.Pos.PostAsJsonAsync("/api/v1/members",
+            new { name = "Grace Hopper", email = "Grace@Example.org", birthday = "1990-12-09", language = "de", issueCard = "digital" }, TestProgramme.Json);
+        Assert.Equal(HttpStatusCode.Created, res.StatusCode);
+        var created = (await res.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!;
+        var member = Guid.Parse((string)created["id"]!);
+        var qr = (string)created["cards"]![0]!["qrPayload"]!;
+        Assert.StartsWith("treue:card:", qr, StringComparison.Ordinal);
+
+        var byCard = await p.BuyAsync(TestProgramme.Purchase("r-qr", qr, ("tv", "electronics", 1, 40m)));
+        Assert.Equal(member, Guid.Parse((string)byCard["memberId"]!));
+        Assert.Equal(40, (long)byCard["balance"]!["available"]!);
+        var byId = await p.BuyAsync(new
+        {
+            receiptId = "r-id", partner = "shop", store = "s1", channel = "store", currency = "EUR", memberId = member, total = 2m,
+            lines = new[] { new { sku = "pen", category = "office", quantity = 1m, unitPrice = 2m } },
+        });
+        Assert.Equal(42, (long)byId["balance"]!["available"]!);
+        Assert.Equal(42, await p.AvailableAsync(member));
+        await p.AssertLedgerInvariantsAsync();
+    }
+
+    [Fact]
     public async Task Replayed_purchase_with_the_same_idempotency_key_never_earns_twice()
     {
         var p = await server.NewProgrammeAsync();

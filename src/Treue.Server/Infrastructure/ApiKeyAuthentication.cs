@@ -27,7 +27,7 @@ public sealed record Caller(Guid ProgrammeId, Guid KeyId, ApiRole Role, string? 
 /// <summary>API keys: <c>Authorization: Bearer trk_...</c> or <c>X-Api-Key: trk_...</c>. Keys are stored as SHA-256 hashes.</summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    TreueDb db, TimeProvider clock, ApiKeyCache cache)
+    TimeProvider clock, ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -65,7 +65,7 @@ public sealed class ApiKeyAuthentication(
         var found = cache.Get(hash, now);
         if (found is null)
         {
-            found = await FindKey.For(db)(db, hash);
+            found = await FindKeyAsync(Db, hash, Context.RequestAborted);
             if (found is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
             cache.Put(hash, found, now);
         }
@@ -74,7 +74,7 @@ public sealed class ApiKeyAuthentication(
         if (found.LastUsedAt is null || now - found.LastUsedAt > TimeSpan.FromMinutes(5))
         {
             var id = found.Id;
-            await db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            await Db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
             cache.Put(hash, found with { LastUsedAt = now }, now);
         }
 
@@ -88,9 +88,20 @@ public sealed class ApiKeyAuthentication(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 
-    private static readonly ProviderCompiled<Func<TreueDb, string, Task<VerifiedKey?>>> FindKey = new(() => EF.CompileAsyncQuery(
-        (TreueDb db, string hash) => db.ApiKeys.Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Select(k => new VerifiedKey(k.Id, k.ProgrammeId, k.Role, k.PartnerCode, k.LastUsedAt)).SingleOrDefault()));
+    // Taken from the request's services only when needed: most requests find their key in the cache, and a request
+    // that never touches the database (a health check) then makes no database context at all.
+    private TreueDb Db => Context.RequestServices.GetRequiredService<TreueDb>();
+
+    private static async Task<VerifiedKey?> FindKeyAsync(TreueDb db, string hash, CancellationToken ct)
+    {
+        await using var q = await DirectQuery.OpenAsync(db,
+            "SELECT id, programme_id, role, partner_code, last_used_at FROM api_keys WHERE hash = @hash AND revoked_at IS NULL", ct);
+        await using var r = await q.Text("@hash", hash).ReadAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        var key = new VerifiedKey(r.GetId(0), r.GetId(1), r.GetEnum<ApiRole>(2), r.GetTextOrNull(3), r.GetUtcOrNull(4));
+        // The hash is unique; a second row would be a broken database, as it was for the query this replaced.
+        return await r.ReadAsync(ct) ? throw new InvalidOperationException("Two API keys have the same hash.") : key;
+    }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteProblem(401, "unauthorized", "A valid API key is required: send 'Authorization: Bearer <key>'.");

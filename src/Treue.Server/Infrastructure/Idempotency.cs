@@ -252,8 +252,19 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         await ReplayAsync(http, winner, request.Hash);
     }
 
-    private static Task<IdempotencyRecord?> FindAsync(TreueDb db, Keyed request, CancellationToken ct) =>
-        db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.Scope == request.Caller.KeyId && r.Key == request.Key, ct);
+    /// <summary>The stored record of the request's key, if any: one read by the primary key.</summary>
+    private static async Task<IdempotencyRecord?> FindAsync(TreueDb db, Keyed request, CancellationToken ct)
+    {
+        await using var q = await DirectQuery.OpenAsync(db,
+            "SELECT programme_id, request_hash, status_code, content_type, location, body, created_at FROM idempotency_records WHERE scope = @scope AND \"key\" = @key", ct);
+        await using var r = await q.Id("@scope", request.Caller.KeyId).Text("@key", request.Key).ReadAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new IdempotencyRecord
+        {
+            Scope = request.Caller.KeyId, Key = request.Key, ProgrammeId = r.GetId(0), RequestHash = r.GetString(1), StatusCode = r.GetInt32(2),
+            ContentType = r.GetTextOrNull(3), Location = r.GetTextOrNull(4), Body = (byte[])r.GetValue(5), CreatedAt = r.GetUtc(6),
+        };
+    }
 
     /// <summary>
     /// Looks the key up and claims it with a new record. Returns the record when the request is to run; no record
@@ -263,8 +274,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     private static async Task<(IdempotencyRecord? Record, bool Conflict)> ClaimAsync(HttpContext http, TreueDb db, TimeProvider clock, Keyed request, int attempt)
     {
         var ct = http.RequestAborted;
-        var existing = await db.IdempotencyRecords.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Scope == request.Caller.KeyId && r.Key == request.Key, ct);
+        var existing = await FindAsync(db, request, ct);
         if (existing is not null)
         {
             await ReplayAsync(http, existing, request.Hash);

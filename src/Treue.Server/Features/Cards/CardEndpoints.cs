@@ -52,16 +52,31 @@ public static class CardEndpoints
     /// </summary>
     public static async Task<(Card? Card, ProblemHttpResult? Problem)> ResolveActiveAsync(TreueDb db, Guid programmeId, string number, string field, CancellationToken ct)
     {
-        if (number.Length > 64) return (null, Problems.Problem("validation_failed", "is too long", field, 400));
-        var card = number.Any(char.IsControl) ? null : await FindActive.For(db)(db, programmeId, number, Token(number));
+        var (card, _, problem) = await ResolveActiveAsync(db, programmeId, number, field, withMember: false, ct);
+        return (card, problem);
+    }
+
+    /// <summary>
+    /// Like <see cref="ResolveActiveAsync(TreueDb, Guid, string, string, CancellationToken)"/>, and reads the card's member
+    /// in the same query (null if the member is not of the programme).
+    /// </summary>
+    public static Task<(Card? Card, Member? Member, ProblemHttpResult? Problem)> ResolveActiveWithMemberAsync(TreueDb db, Guid programmeId, string number,
+        string field, CancellationToken ct) =>
+        ResolveActiveAsync(db, programmeId, number, field, withMember: true, ct);
+
+    private static async Task<(Card? Card, Member? Member, ProblemHttpResult? Problem)> ResolveActiveAsync(TreueDb db, Guid programmeId, string number,
+        string field, bool withMember, CancellationToken ct)
+    {
+        if (number.Length > 64) return (null, null, Problems.Problem("validation_failed", "is too long", field, 400));
+        var (card, member) = number.Any(char.IsControl) ? (null, null) : await FindActiveAsync(db, programmeId, number, Token(number), withMember, ct);
         if (card is null)
         {
             var reason = number.All(char.IsAsciiDigit) && !CardNumbers.IsValid(number) ? "has a wrong length or check digit" : "is not a card of this programme";
-            return (null, Problems.Problem("card_not_found", $"The card {reason}.", field, 404));
+            return (null, null, Problems.Problem("card_not_found", $"The card {reason}.", field, 404));
         }
         if (card.Status == CardStatus.Blocked)
-            return (null, Problems.Problem("card_blocked", "The card is blocked" + (card.ReplacedBy is null ? "." : "; it was replaced by another card."), field));
-        return (card, null);
+            return (null, null, Problems.Problem("card_blocked", "The card is blocked" + (card.ReplacedBy is null ? "." : "; it was replaced by another card."), field));
+        return (card, member, null);
     }
 
     private static Task<Card?> FindAsync(TreueDb db, Guid programmeId, string numberOrToken, CancellationToken ct)
@@ -75,10 +90,27 @@ public static class CardEndpoints
     private static string Token(string numberOrToken) =>
         numberOrToken.StartsWith("treue:card:", StringComparison.Ordinal) ? numberOrToken["treue:card:".Length..] : numberOrToken;
 
-    // The till's look-up on every purchase, compiled once and not tracked.
-    private static readonly ProviderCompiled<Func<TreueDb, Guid, string, string, Task<Card?>>> FindActive = new(() => EF.CompileAsyncQuery(
-        (TreueDb db, Guid programmeId, string number, string token) =>
-            db.Cards.AsNoTracking().SingleOrDefault(c => c.ProgrammeId == programmeId && (c.Number == number || c.Token == token))));
+    private static readonly string FindActiveSql =
+        $"SELECT {DirectRows.CardColumns("c")} FROM cards c WHERE c.programme_id = @programme AND (c.number = @number OR c.token = @token)";
+
+    private static readonly string FindActiveWithMemberSql =
+        $"SELECT {DirectRows.CardColumns("c")}, {DirectRows.MemberColumns("m")} FROM cards c " +
+        "LEFT JOIN members m ON m.id = c.member_id AND m.programme_id = @programme " +
+        "WHERE c.programme_id = @programme AND (c.number = @number OR c.token = @token)";
+
+    // The till's look-up on every purchase: one indexed read, with the card's member when asked for.
+    private static async Task<(Card? Card, Member? Member)> FindActiveAsync(TreueDb db, Guid programmeId, string number, string token, bool withMember,
+        CancellationToken ct)
+    {
+        await using var q = await DirectQuery.OpenAsync(db, withMember ? FindActiveWithMemberSql : FindActiveSql, ct);
+        await using var r = await q.Id("@programme", programmeId).Text("@number", number).Text("@token", token).ReadAsync(ct);
+        if (!await r.ReadAsync(ct)) return (null, null);
+        var card = DirectRows.Card(r, 0);
+        var member = withMember && !r.IsDBNull(DirectRows.CardWidth) ? DirectRows.Member(r, DirectRows.CardWidth) : null;
+        // A number that is also another card's token matches twice; the look-up this replaced refused that too.
+        if (await r.ReadAsync(ct)) throw new InvalidOperationException("Sequence contains more than one element.");
+        return (card, member);
+    }
 
     private static async Task<Results<Created<CardView>, ProblemHttpResult>> Issue(Guid memberId, IssueCardRequest req, HttpContext http,
         TreueDb db, TimeProvider clock, CancellationToken ct)

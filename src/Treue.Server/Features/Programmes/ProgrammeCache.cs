@@ -35,9 +35,6 @@ public sealed class ProgrammeCache
     private readonly ConcurrentDictionary<Guid, CompiledProgramme> _compiled = new();
     private readonly ConcurrentDictionary<Guid, DbTransaction> _checkedIn = new();
 
-    private static readonly ProviderCompiled<Func<TreueDb, Guid, Task<int>>> Version = new(() => EF.CompileAsyncQuery((TreueDb db, Guid id) =>
-        db.Programmes.Where(p => p.Id == id).Select(p => p.ConfigVersion).Single()));
-
     /// <summary>
     /// The current compiled configuration of a programme. The version is read once per transaction: requests that share
     /// a group commit's transaction (none of which changes a configuration) check it once for all of them.
@@ -48,14 +45,31 @@ public sealed class ProgrammeCache
         if (tx is not null && _checkedIn.TryGetValue(programmeId, out var checkedIn) && ReferenceEquals(checkedIn, tx)
             && _compiled.TryGetValue(programmeId, out var current))
             return current;
-        var version = await Version.For(db)(db, programmeId);
+        var cached = await GetAsync(db, programmeId, await VersionAsync(db, programmeId, ct), ct);
+        if (tx is not null) _checkedIn[programmeId] = tx;
+        return cached;
+    }
+
+    /// <summary>
+    /// The compiled configuration of a programme whose current version the caller has just read (with a query of its
+    /// own, to spare a round trip): compiled again only when the version changed.
+    /// </summary>
+    public async Task<CompiledProgramme> GetAsync(TreueDb db, Guid programmeId, int version, CancellationToken ct)
+    {
         if (!_compiled.TryGetValue(programmeId, out var cached) || cached.Settings.ConfigVersion != version)
         {
             cached = await CompileAsync(db, programmeId, ct);
             _compiled[programmeId] = cached;
         }
-        if (tx is not null) _checkedIn[programmeId] = tx;
         return cached;
+    }
+
+    /// <summary>The programme's configuration version: one read by the primary key.</summary>
+    private static async Task<int> VersionAsync(TreueDb db, Guid programmeId, CancellationToken ct)
+    {
+        await using var q = await DirectQuery.OpenAsync(db, "SELECT config_version FROM programmes WHERE id = @id", ct);
+        await using var r = await q.Id("@id", programmeId).ReadAsync(ct);
+        return await r.ReadAsync(ct) ? r.GetInt32(0) : throw new InvalidOperationException("The programme does not exist.");
     }
 
     /// <summary>Reads and compiles a programme's configuration.</summary>
