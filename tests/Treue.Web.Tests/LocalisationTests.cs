@@ -32,4 +32,42 @@ public sealed partial class LocalisationTests
         foreach (var segment in Enum.GetValues<Treue.Analytics.Segments.RfmSegment>())
             Assert.True(german.ContainsKey(Treue.Server.Web.Admin.Analytics.Charts.SegmentName(segment)), segment.ToString());
     }
+
+    [Fact]
+    public void Every_text_of_the_programme_member_order_and_key_pages_has_a_German_translation()
+    {
+        var folder = Path.Combine(Infrastructure.WebServer.RepositoryRoot(), "src", "Treue.Server", "Web");
+        var files = new[]
+        {
+            "Admin/RuleEditor.razor", "Admin/RewardEditor.razor", "Admin/ProgrammePage.razor", "Admin/QuotePreview.razor", "Admin/MemberPage.razor",
+            "Admin/OrdersPage.razor", "Admin/ApiKeysPage.razor", "Shared/FormErrorSummary.razor", "Shared/MoneyField.razor", "Shared/Confirmation.cs",
+        }.Select(f => Path.Combine(folder, f)).ToList();
+        var german = German();
+        var missing = files.SelectMany(f => Text().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Replace(@"\\", @"\", StringComparison.Ordinal)))
+            .Distinct().Where(t => !german.ContainsKey(t)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
+    }
+
+    [Fact]
+    public void Every_message_of_the_programme_validation_has_a_German_translation()
+    {
+        var bad = Infrastructure.WebServer.Document with
+        {
+            Code = "Bad Code", Name = "", Currency = "XXX", TimeZone = "Nowhere/Else", PointValue = 0, BaseRate = -1, PendingDays = 400,
+            Partners = [new("p", "P", [new("s", "S")]), new("p", "", [])],
+            Rules =
+            [
+                new("Base", "", 5000, Treue.Domain.Earning.Stacking.Stack,
+                    new Treue.Domain.Earning.RuleConditions { Partners = ["nobody"], Stores = ["nowhere"], From = new DateOnly(1800, 1, 1), To = new DateOnly(1799, 1, 1), MinBasket = -1 },
+                    new Treue.Domain.Earning.RuleEffect(Treue.Domain.Earning.EffectKind.Multiplier, 500)),
+            ],
+            Rewards = [new("Mug", "", 0, CoPayment: -1m, Stock: -1), new("mug", "Mug", 10, CoPayment: 1.001m)],
+        };
+        var invalid = Treue.Server.Features.Programmes.ProgrammeApplier.Validate(bad);
+        Assert.NotNull(invalid);
+        Assert.True(invalid.Errors.Count >= 15, $"only {invalid.Errors.Count} errors");
+        var german = German();
+        var missing = invalid.Errors.Select(e => e.Template).Distinct().Where(t => !german.ContainsKey(t)).ToList();
+        Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
+    }
 }

@@ -124,10 +124,20 @@ public static class Problems
     }
 }
 
+/// <summary>
+/// One field error: the field's path, the message as a template with its arguments (so that the console can show it in
+/// the reader's language and number format), and the message in English as the API answers it.
+/// </summary>
+public sealed record FieldError(string Field, string Template, IReadOnlyList<object?> Arguments)
+{
+    /// <summary>The message in English with invariant number formats, as problem details carry it.</summary>
+    public string Message => Arguments.Count == 0 ? Template : string.Format(System.Globalization.CultureInfo.InvariantCulture, Template, [.. Arguments]);
+}
+
 /// <summary>Collects field errors of a request; field paths use the JSON names (<c>lines[0].quantity</c>).</summary>
 public sealed class Validation
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly List<FieldError> _errors = [];
 
     /// <summary>True when at least one field is invalid.</summary>
     public bool Failed => _errors.Count > 0;
@@ -139,26 +149,37 @@ public sealed class Validation
         return ok;
     }
 
-    /// <summary>Records an error.</summary>
-    public void Add(string field, string message)
+    /// <summary>
+    /// Records an error when <paramref name="ok"/> is false, with a message template (<c>{0}</c>, <c>{1:N0}</c>) filled
+    /// by <paramref name="arguments"/>. Returns <paramref name="ok"/>.
+    /// </summary>
+    public bool Check(bool ok, string field, string template, params object?[] arguments)
     {
-        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
-        list.Add(message);
+        if (!ok) _errors.Add(new FieldError(field, template, arguments));
+        return ok;
     }
+
+    /// <summary>Records an error.</summary>
+    public void Add(string field, string message) => _errors.Add(new FieldError(field, message, []));
 
     /// <summary>Checks a required, bounded text.</summary>
     public bool Text(string? value, string field, int max, bool required = true)
     {
         if (string.IsNullOrWhiteSpace(value))
             return !required || Check(false, field, "is required");
-        if (value.Length > max) return Check(false, field, $"must be at most {max} characters");
+        if (value.Length > max) return Check(false, field, "must be at most {0} characters", max);
         if (value.Any(char.IsControl)) return Check(false, field, "must not contain control characters");
         return true;
     }
 
+    /// <summary>The recorded errors in the order they were found.</summary>
+    public IReadOnlyList<FieldError> Errors => _errors;
+
     /// <summary>The recorded errors, field by field in the order the fields were first met.</summary>
-    public List<(string Field, string Message)> All() => [.. _errors.SelectMany(e => e.Value.Select(m => (e.Key, m)))];
+    public List<(string Field, string Message)> All() =>
+        [.. _errors.GroupBy(e => e.Field, StringComparer.Ordinal).SelectMany(g => g.Select(e => (g.Key, e.Message)))];
 
     /// <summary>The 400 problem for the recorded errors.</summary>
-    public ProblemHttpResult Problem() => Problems.Validation(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    public ProblemHttpResult Problem() => Problems.Validation(_errors.GroupBy(e => e.Field, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal));
 }

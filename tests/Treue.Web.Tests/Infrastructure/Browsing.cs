@@ -56,3 +56,17 @@ public static class SignInAttempts
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 }
+
+public static class LanguageNeutralSignIn
+{
+    /// <summary>Signs a staff user in by the form's ids, whatever the language of the page.</summary>
+    public static async Task StaffSignInByIdAsync(this IPage page, string email, string password = WebServer.Password)
+    {
+        await page.GotoAsync("/admin/signin");
+        await page.Locator("#email").FillAsync(email);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("#password").PressAsync("Enter");
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForReadyAsync();
+    }
+}

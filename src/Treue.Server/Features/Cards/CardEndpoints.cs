@@ -170,14 +170,17 @@ public static class CardEndpoints
     {
         if (req?.Number is not null && !CardNumbers.IsValid(req.Number))
             return Problems.Problem("validation_failed", $"must be {CardNumbers.Length} digits with a valid check digit", "number", 400);
-        var (card, problem) = await ReplaceAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Kind, req?.Number, AuditActor.Api(http),
+        var (card, problem) = await ReplaceAsync(db, Caller.From(http.User).ProgrammeId, number, req?.Kind, req?.Number, null, AuditActor.Api(http),
             clock.GetUtcNow().UtcDateTime, ct);
         return problem is not null ? problem : TypedResults.Created($"/api/v1/cards/{card!.Number}", CardView.From(card));
     }
 
-    /// <summary>Blocks a card and issues its replacement. Used by the API and the admin console.</summary>
+    /// <summary>
+    /// Blocks a card and issues its replacement. Used by the API and the admin console; <paramref name="reason"/> (why
+    /// the card is replaced: lost, damaged) is kept on the old card and in the audit log.
+    /// </summary>
     internal static async Task<(Card? Card, ProblemHttpResult? Problem)> ReplaceAsync(TreueDb db, Guid programmeId, string number, CardKind? kind,
-        string? newNumber, AuditActor actor, DateTime now, CancellationToken ct)
+        string? newNumber, string? reason, AuditActor actor, DateTime now, CancellationToken ct)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var old = await FindAsync(db, programmeId, number, ct);
@@ -192,10 +195,10 @@ public static class CardEndpoints
         var card = NewCard(member, newKind, newNumber, now);
         old.Status = CardStatus.Blocked;
         old.BlockedAt ??= now;
-        old.BlockReason ??= "replaced";
+        old.BlockReason ??= reason ?? "replaced";
         old.ReplacedBy = card.Number;
         db.Cards.Add(card);
-        AuditLog.Add(db, programmeId, actor, AuditActions.CardReplaced, now, old.Number, "replaced by " + card.Number, member.Id);
+        AuditLog.Add(db, programmeId, actor, AuditActions.CardReplaced, now, old.Number, MemberHistory.ReplacedDetails(card.Number, reason), member.Id);
         await work.CommitAsync(ct);
         return (card, null);
     }

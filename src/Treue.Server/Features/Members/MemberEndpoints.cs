@@ -155,7 +155,7 @@ public static partial class MemberEndpoints
         if (statusChanged)
         {
             AuditLog.Add(db, m.ProgrammeId, AuditActor.Api(http), AuditActions.MemberStatusChanged, clock.GetUtcNow().UtcDateTime,
-                m.Id.ToString(), $"{m.Status.ToString().ToLowerInvariant()} -> {req.Status!.Value.ToString().ToLowerInvariant()}", m.Id);
+                m.Id.ToString(), MemberHistory.StatusDetails(m.Status, req.Status!.Value, null), m.Id);
             m.Status = req.Status.Value;
         }
         // Balances are never written through the tracked entity: only the ledger's guarded updates touch them.
@@ -168,16 +168,19 @@ public static partial class MemberEndpoints
         return TypedResults.Ok(MemberView.From(m, cards));
     }
 
-    /// <summary>Sets a member's status from the console: only the status column (balances change through the ledger alone).</summary>
-    internal static async Task SetStatusAsync(TreueDb db, WebSessions sessions, Guid programmeId, Guid memberId, MemberStatus status, AuditActor actor,
-        DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Sets a member's status from the console: only the status column (balances change through the ledger alone). The
+    /// audit entry keeps who did it and <paramref name="reason"/>, which the member page shows in the member's history.
+    /// </summary>
+    internal static async Task SetStatusAsync(TreueDb db, WebSessions sessions, Guid programmeId, Guid memberId, MemberStatus status, string? reason,
+        AuditActor actor, DateTime now, CancellationToken ct)
     {
         await using var work = await Work.BeginAsync(db, ct);
         var old = await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).Select(m => (MemberStatus?)m.Status).SingleOrDefaultAsync(ct);
         if (old is null || old == status) return;
         await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), ct);
         AuditLog.Add(db, programmeId, actor, AuditActions.MemberStatusChanged, now, memberId.ToString(),
-            $"{old.Value.ToString().ToLowerInvariant()} -> {status.ToString().ToLowerInvariant()}", memberId);
+            MemberHistory.StatusDetails(old.Value, status, reason), memberId);
         await work.CommitAsync(ct);
         sessions.Forget();
     }

@@ -37,10 +37,10 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
         v.Check(d.PayWithPoints.MaxShareOfBasket is > 0 and <= 1, "payWithPoints.maxShareOfBasket", "must be greater than 0 and at most 1");
 
         // Every rule is evaluated on every purchase line and every part is compared on each apply: the counts are bounded too.
-        var counted = v.Check(d.Partners.Count <= InputBounds.MaxPartners, "partners", $"at most {InputBounds.MaxPartners:N0} partners are allowed")
-            & v.Check(d.Partners.Sum(p => p.Stores?.Count ?? 0) <= InputBounds.MaxStores, "stores", $"at most {InputBounds.MaxStores:N0} stores are allowed")
-            & v.Check(d.Rules.Count <= InputBounds.MaxRules, "rules", $"at most {InputBounds.MaxRules:N0} rules are allowed")
-            & v.Check(d.Rewards.Count <= InputBounds.MaxRewards, "rewards", $"at most {InputBounds.MaxRewards:N0} rewards are allowed");
+        var counted = v.Check(d.Partners.Count <= InputBounds.MaxPartners, "partners", "at most {0:N0} partners are allowed", InputBounds.MaxPartners)
+            & v.Check(d.Partners.Sum(p => p.Stores?.Count ?? 0) <= InputBounds.MaxStores, "stores", "at most {0:N0} stores are allowed", InputBounds.MaxStores)
+            & v.Check(d.Rules.Count <= InputBounds.MaxRules, "rules", "at most {0:N0} rules are allowed", InputBounds.MaxRules)
+            & v.Check(d.Rewards.Count <= InputBounds.MaxRewards, "rewards", "at most {0:N0} rewards are allowed", InputBounds.MaxRewards);
         // Over a bound, the parts are not checked one by one: that would list thousands of errors.
         if (!counted) return v;
         Unique(v, d.Partners.Select(p => p.Code), "partners");
@@ -71,8 +71,8 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
             v.Check(r.Priority is >= -1000 and <= 1000, at + ".priority", "must be between -1000 and 1000");
             var c = r.Conditions ?? new RuleConditions();
             // JSON can put null for any list or element; null lists read as empty, null elements are errors.
-            foreach (var p in c.Partners ?? []) v.Check(p is not null && partnerCodes.Contains(p), at + ".conditions.partners", $"'{p}' is not a partner of the programme");
-            foreach (var s in c.Stores ?? []) v.Check(s is not null && storeCodes.Contains(s), at + ".conditions.stores", $"'{s}' is not a store of the programme");
+            foreach (var p in c.Partners ?? []) v.Check(p is not null && partnerCodes.Contains(p), at + ".conditions.partners", "'{0}' is not a partner of the programme", p);
+            foreach (var s in c.Stores ?? []) v.Check(s is not null && storeCodes.Contains(s), at + ".conditions.stores", "'{0}' is not a store of the programme", s);
             v.Check(c.Skus is null || c.Skus.Count <= 10_000 && c.Skus.All(s => s is { Length: > 0 and <= 64 }), at + ".conditions.skus", "must be at most 10,000 SKUs of 1 to 64 characters");
             v.Check(c.Categories is null || c.Categories.Count <= 1000 && c.Categories.All(s => s is { Length: > 0 and <= 64 }), at + ".conditions.categories", "must be at most 1,000 categories of 1 to 64 characters");
             v.Date(c.From, at + ".conditions.from");
@@ -284,7 +284,7 @@ public sealed partial class ProgrammeApplier(TreueDb db, TimeProvider clock)
     private static void Unique(Validation v, IEnumerable<string> codes, string field)
     {
         foreach (var dup in codes.Where(c => c is not null).GroupBy(c => c, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
-            v.Add(field, $"code '{dup.Key}' is declared more than once");
+            v.Check(false, field, "code '{0}' is declared more than once", dup.Key);
     }
 
     private static void Set<T>(T current, T wanted, Action<T> set, string what, List<string> changes)

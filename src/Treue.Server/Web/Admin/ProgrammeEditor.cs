@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Treue.Domain.Earning;
 using Treue.Server.Features.Audit;
 using Treue.Server.Features.Programmes;
+using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
 
@@ -10,8 +11,12 @@ namespace Treue.Server.Web.Admin;
 /// <summary>A programme document as the console loaded it, with the configuration version it was read at.</summary>
 public sealed record LoadedProgramme(ProgrammeDocument Document, int Version, TimeZoneInfo TimeZone);
 
-/// <summary>What saving a change did: the new version and the change lines, or the reasons it was refused.</summary>
-public sealed record SaveResult(bool Saved, int Version, IReadOnlyList<string> Changes, IReadOnlyList<string> Errors);
+/// <summary>
+/// What saving a change did: the new version and the change lines, or why it was refused: the field errors of the
+/// programme validation (<see cref="Invalid"/>), or other reasons (<see cref="Errors"/>, English texts the console
+/// translates).
+/// </summary>
+public sealed record SaveResult(bool Saved, int Version, IReadOnlyList<string> Changes, IReadOnlyList<string> Errors, Validation? Invalid = null);
 
 /// <summary>
 /// Changes a programme from the console through the same <see cref="ProgrammeApplier"/> the API and the CLI use:
@@ -38,12 +43,8 @@ public sealed class ProgrammeEditor(TreueDb db, ProgrammeApplier applier)
         if (current.Code != changed.Code) return new SaveResult(false, current.ConfigVersion, [], ["The programme code cannot be changed."]);
         if (current.ConfigVersion != loadedVersion)
             return new SaveResult(false, current.ConfigVersion, [], ["Someone else changed the programme meanwhile. Reload the page and make your change again."]);
-        if (ProgrammeApplier.Validate(changed) is { } invalid)
-        {
-            var problem = invalid.Problem().ProblemDetails as Microsoft.AspNetCore.Http.HttpValidationProblemDetails;
-            var errors = problem?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")).ToList() ?? ["The change is not valid."];
-            return new SaveResult(false, current.ConfigVersion, [], errors);
-        }
+        // The validation the API applies to the same document; the console shows its errors at its fields.
+        if (ProgrammeApplier.Validate(changed) is { } invalid) return new SaveResult(false, current.ConfigVersion, [], [], invalid);
         var (result, refusal) = await applier.ApplyAsync(changed, ct, author.Name, summary, author);
         if (refusal is not null) return new SaveResult(false, current.ConfigVersion, [], [refusal.Message]);
         return new SaveResult(true, result!.Version, result.Changes, []);
