@@ -196,14 +196,14 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
     private static void MemberUpdateSql(StringBuilder sql, Values v, PurchaseWrite w)
     {
         var (available, pending, paid) = PurchaseRows.BalanceChange(w);
-        var p = new string[6];
+        var p = new object?[6];
         p[0] = v.Add(NpgsqlDbType.Bigint, available);
         p[1] = v.Add(NpgsqlDbType.Bigint, paid);
         p[2] = v.Add(NpgsqlDbType.Bigint, pending);
         p[3] = v.Add(NpgsqlDbType.Uuid, w.MemberId!.Value);
         p[4] = v.Add(NpgsqlDbType.Uuid, w.ProgrammeId);
         p[5] = v.Add(NpgsqlDbType.Integer, w.SeenPurchaseCount);
-        sql.AppendFormat(System.Globalization.CultureInfo.InvariantCulture, MemberUpdate, p);
+        sql.AppendFormat(System.Globalization.CultureInfo.InvariantCulture, MemberUpdate, new ReadOnlySpan<object?>(p));
     }
 
     /// <summary>A transaction (named <paramref name="name"/>, returning its id) and its two entries, as parts of a <c>WITH</c>.</summary>
