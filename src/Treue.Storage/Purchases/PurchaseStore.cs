@@ -71,8 +71,11 @@ public sealed record PurchaseWritten(WriteStatus Status, Purchase? Purchase = nu
 
 /// <summary>
 /// Writes decided purchases. The HTTP path (inside a group-commit transaction or its own), the importer and the demo
-/// all write through it, so a purchase is stored the same way whoever records it. Every method runs inside the caller's
-/// transaction or savepoint; when a write is not <see cref="WriteStatus.Written"/>, the caller rolls that back.
+/// all write through it, so a purchase is stored the same way whoever records it. Each database provider has its own
+/// (<see cref="SqlitePurchaseStore"/>, <see cref="PostgresPurchaseStore"/>; <see cref="PurchaseStores.For"/> picks one),
+/// with its own SQL and the same rows. Every method runs inside the caller's transaction or savepoint and checks the
+/// guards before it writes anything; when a write is not <see cref="WriteStatus.Written"/>, the caller rolls back to
+/// before it (a unique index fails only after the rows before it were written).
 /// </summary>
 public interface IPurchaseStore
 {
