@@ -35,7 +35,14 @@ public sealed class SqlitePurchaseStore(TimeProvider clock) : IPurchaseStore
         ct.ThrowIfCancellationRequested();
         if (db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction { Connection: { } connection } tx)
             throw new InvalidOperationException("The purchase store writes inside the caller's transaction, and none is open.");
-        var s = Prepared.GetValue(connection, c => new Statements(c));
+        // A connection that was closed and opened again (a request's, unlike the writers') may have another SQLite handle
+        // from the pool; statements prepared on the one it had would run on whichever connection holds that one now.
+        if (!Prepared.TryGetValue(connection, out var s) || s.Handle != connection.Handle)
+        {
+            s?.Dispose();
+            s = new Statements(connection);
+            Prepared.AddOrUpdate(connection, s);
+        }
         try
         {
             return Task.FromResult(Write(s, tx, write));
@@ -148,9 +155,18 @@ public sealed class SqlitePurchaseStore(TimeProvider clock) : IPurchaseStore
     private static DateTime FromStored(long microseconds) => new(DateTime.UnixEpoch.Ticks + microseconds * 10, DateTimeKind.Utc);
 
     /// <summary>The statements of one connection, prepared on first use.</summary>
-    private sealed class Statements(SqliteConnection connection)
+    private sealed class Statements(SqliteConnection connection) : IDisposable
     {
         private readonly Statement?[] _lines = new Statement?[LinesPerInsert + 1];
+
+        /// <summary>The SQLite handle the statements were prepared on.</summary>
+        public SQLitePCL.sqlite3 Handle { get; } = connection.Handle!;
+
+        public void Dispose()
+        {
+            foreach (var statement in new[] { Member, Lots, Draw, DrawRecord, Purchase, Transaction, Entries, Lot, Claim }.Concat(_lines.OfType<Statement>()))
+                statement.Command.Dispose();
+        }
 
         public Statement Member { get; } = new(connection, """
             UPDATE "members" SET "available" = "available" + $p0 - $p1, "pending" = "pending" + $p2, "purchase_count" = "purchase_count" + 1
