@@ -70,7 +70,12 @@ public static class TreueApp
         builder.Services.Configure<GroupCommitOptions>(builder.Configuration.GetSection("Treue:GroupCommit"));
         builder.Services.AddSingleton<GroupCommit>();
         builder.Services.AddHostedService(s => s.GetRequiredService<GroupCommit>());
-        builder.Services.AddSingleton<IPurchaseStore, PurchaseStore>();
+        // One store per database provider; the provider is the context's (tests and the CLI may configure it after this).
+        builder.Services.AddSingleton(s =>
+        {
+            using var scope = s.CreateScope();
+            return PurchaseStores.For(scope.ServiceProvider.GetRequiredService<TreueDb>(), s.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddSingleton(new IdempotentResources().AddPurchases());
         var synchronous = builder.Configuration.GetValue(StorageSetup.SqliteSynchronousSetting, SqliteSynchronous.Full);
         // The options are built once: building them per request (per scope) parsed the connection string every time.

@@ -18,7 +18,7 @@ namespace Treue.Cli.Import;
 /// built into a write by <see cref="PurchaseRecorder.Write"/> and written by the <see cref="IPurchaseStore"/>, so it is
 /// stored exactly as a till's purchase. What makes it a bulk import is around that: the file is streamed and parsed on a
 /// thread beside the writer, members and cards are kept in memory (the member's snapshot is updated after each written
-/// purchase instead of read again), and one connection writes large transactions with prepared inserts.
+/// purchase instead of read again), and one connection writes large transactions, on which the store's statements are prepared once.
 /// </summary>
 /// <remarks>
 /// It needs a receipt's rows to stand together in the file (the caller checks this first), reads the members of the
@@ -45,11 +45,10 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
             pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-524288;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
-        SqliteInserts.Register(connection);
         // Nothing of a batch is kept when a purchase fails (the import stops), so EF's savepoint around each save would only cost statements.
         db.Database.AutoSavepointsEnabled = false;
 
-        var writer = new Writer(db, programme, new PurchaseStore(clock), actor);
+        var writer = new Writer(db, programme, PurchaseStores.For(db, clock), actor);
         var refs = await writer.LoadMembersAsync(ct);
         var now = PurchaseRecorder.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
 

@@ -302,7 +302,6 @@ public sealed class GroupCommit : IHostedService, IAsyncDisposable
                 await using var pragma = _connection.CreateCommand();
                 pragma.CommandText = "PRAGMA cache_size = -32768";
                 await pragma.ExecuteNonQueryAsync(owner._stopping.Token);
-                SqliteInserts.Register(_connection);
             }
             return _connection;
         }

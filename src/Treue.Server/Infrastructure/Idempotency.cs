@@ -232,7 +232,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
                 d.IdempotencyRecords.Add(record);
                 try
                 {
-                    await SqliteInserts.SaveAsync(d, c);
+                    await d.SaveChangesAsync(c);
                     return (true, true);
                 }
                 catch (DbUpdateException e) when (IsUniqueViolation(e))
@@ -381,7 +381,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     private static bool IsLockTimeout(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.LockNotAvailable;
 
-    internal static bool IsUniqueViolation(Exception e) => Storage.Purchases.PurchaseStore.UniqueViolation(e) is not null;
+    internal static bool IsUniqueViolation(Exception e) => Storage.Purchases.StoreErrors.UniqueViolation(e) is not null;
 }
 
 /// <summary>Deletes stored idempotent responses older than the retention period, once an hour, on every node.</summary>

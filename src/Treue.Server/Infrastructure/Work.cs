@@ -38,7 +38,7 @@ public sealed class Work : IAsyncDisposable
     /// <summary>Saves tracked changes and commits the unit.</summary>
     public async Task CommitAsync(CancellationToken ct)
     {
-        await SqliteInserts.SaveAsync(_db, ct);
+        await _db.SaveChangesAsync(ct);
         if (_own is not null) await _own.CommitAsync(ct);
         else await _db.Database.CurrentTransaction!.ReleaseSavepointAsync(_savepoint!, ct);
         _done = true;

@@ -11,8 +11,11 @@ namespace Treue.Storage.Purchases;
 /// <param name="AvailableAt">When they become spendable (UTC).</param>
 /// <param name="ExpiresAt">When they expire (UTC), or null if never.</param>
 /// <param name="Pending">Whether the lot starts pending, as decided.</param>
-/// <param name="Explanation">Why, rule by rule.</param>
-public sealed record PurchaseCredit(string FromAccount, long Points, DateTime AvailableAt, DateTime? ExpiresAt, bool Pending, List<Contribution> Explanation);
+/// <param name="Explanation">
+/// Why, rule by rule; null when it is the purchase's own (its lines' contributions, named with their line, then its
+/// bonuses), which the earn transaction then does not store a second time (see <see cref="EarnExplanations"/>).
+/// </param>
+public sealed record PurchaseCredit(string FromAccount, long Points, DateTime AvailableAt, DateTime? ExpiresAt, bool Pending, List<Contribution>? Explanation);
 
 /// <summary>Points a decided purchase takes from the member's available balance as payment.</summary>
 /// <param name="ToAccount">Where the points go.</param>
@@ -26,7 +29,10 @@ public sealed record PurchaseDebit(string ToAccount, long Points, long DiscountM
 /// was made by the decision, and the store only checks that the decision's guards still hold.
 /// </summary>
 /// <param name="ProgrammeId">The programme.</param>
-/// <param name="NewPurchase">Makes the purchase row with its lines (called again if the write is run again).</param>
+/// <param name="Purchase">
+/// The purchase row with its lines, as the decision priced and earned it, points paid included. The store fills in
+/// <see cref="Entities.Purchase.PaymentTransactionId"/> (the database makes that id); everything else it writes as given.
+/// </param>
 /// <param name="MemberId">The member, or null for an anonymous purchase.</param>
 /// <param name="SeenPurchaseCount">The member's purchase count the decision was made on.</param>
 /// <param name="Credit">The points earned, if a member earns.</param>
@@ -35,7 +41,7 @@ public sealed record PurchaseDebit(string ToAccount, long Points, long DiscountM
 /// <param name="Claim">The request's idempotency key, recorded with the purchase as its outcome, if the request had one.</param>
 public sealed record PurchaseWrite(
     Guid ProgrammeId,
-    Func<Purchase> NewPurchase,
+    Purchase Purchase,
     Guid? MemberId,
     int SeenPurchaseCount,
     PurchaseCredit? Credit,
@@ -65,8 +71,11 @@ public sealed record PurchaseWritten(WriteStatus Status, Purchase? Purchase = nu
 
 /// <summary>
 /// Writes decided purchases. The HTTP path (inside a group-commit transaction or its own), the importer and the demo
-/// all write through it, so a purchase is stored the same way whoever records it. Every method runs inside the caller's
-/// transaction or savepoint; when a write is not <see cref="WriteStatus.Written"/>, the caller rolls that back.
+/// all write through it, so a purchase is stored the same way whoever records it. Each database provider has its own
+/// (<see cref="SqlitePurchaseStore"/>, <see cref="PostgresPurchaseStore"/>; <see cref="PurchaseStores.For"/> picks one),
+/// with its own SQL and the same rows. Every method runs inside the caller's transaction or savepoint and checks the
+/// guards before it writes anything; when a write is not <see cref="WriteStatus.Written"/>, the caller rolls back to
+/// before it (a unique index fails only after the rows before it were written).
 /// </summary>
 public interface IPurchaseStore
 {
@@ -74,56 +83,21 @@ public interface IPurchaseStore
     Task<PurchaseWritten> WriteAsync(TreueDb db, PurchaseWrite write, CancellationToken ct);
 }
 
-/// <summary>
-/// The store of purchases on SQLite and PostgreSQL. The guards are single statements that both databases evaluate on the
-/// row as it is at that moment (PostgreSQL re-checks them after waiting for a concurrent writer's lock), so a stale
-/// decision is never written: the count guard catches a concurrent purchase of the member, the balance guard a
-/// concurrent spend, the unique receipt index a concurrent copy of the receipt.
-/// </summary>
-public sealed class PurchaseStore(TimeProvider clock) : IPurchaseStore
+/// <summary>The purchase store of each database provider.</summary>
+public static class PurchaseStores
 {
-    /// <inheritdoc />
-    public async Task<PurchaseWritten> WriteAsync(TreueDb db, PurchaseWrite write, CancellationToken ct)
-    {
-        var ledger = new PointsLedger(db, clock);
-        var purchase = write.NewPurchase();
-        db.Purchases.Add(purchase);
-        try
-        {
-            if (write.Debit is { } debit)
-            {
-                var (tx, insufficient) = await ledger.SpendAsync(write.ProgrammeId, write.MemberId!.Value, debit.ToAccount, debit.Points,
-                    new Movement(LedgerKind.Redeem, purchase.OccurredAt, debit.Explanation) { PurchaseId = purchase.Id, Actor = write.Actor },
-                    "pointsPayment.points", ct);
-                if (insufficient is not null) return new PurchaseWritten(WriteStatus.Stale);
-                // The transaction's id is the database's, and the purchase row keeps it for refunds.
-                await SqliteInserts.SaveAsync(db, ct);
-                purchase.PointsPaid = debit.Points;
-                purchase.PointsDiscountMinor = debit.DiscountMinor;
-                purchase.PaymentTransactionId = tx!.Id;
-            }
-            MemberBalance? balance = null;
-            PointLot? lot = null;
-            if (write.MemberId is { } memberId)
-            {
-                var credit = write.Credit;
-                (balance, lot) = await ledger.CreditPurchaseAsync(write.ProgrammeId, memberId, write.SeenPurchaseCount, credit?.FromAccount ?? "",
-                    credit?.Points ?? 0, credit?.AvailableAt ?? purchase.OccurredAt, credit?.ExpiresAt, credit?.Pending ?? false,
-                    new Movement(LedgerKind.Earn, purchase.OccurredAt, credit?.Explanation ?? []) { PurchaseId = purchase.Id, Actor = write.Actor }, ct);
-                if (balance is null) return new PurchaseWritten(WriteStatus.Stale);
-            }
-            if (write.Claim is { } claim) db.IdempotencyRecords.Add(claim);
-            await SqliteInserts.SaveAsync(db, ct);
-            return new PurchaseWritten(WriteStatus.Written, purchase, balance, lot);
-        }
-        catch (DbUpdateException e) when (UniqueViolation(e) is { } table)
-        {
-            db.ChangeTracker.Clear();
-            return new PurchaseWritten(table == "idempotency_records" ? WriteStatus.KeyTaken : WriteStatus.DuplicateReceipt);
-        }
-    }
+    /// <summary>The store for the database behind <paramref name="db"/>.</summary>
+    public static IPurchaseStore For(TreueDb db, TimeProvider clock) =>
+        db.IsSqlite ? new SqlitePurchaseStore(clock) : new PostgresPurchaseStore(clock);
+}
 
-    /// <summary>The table whose unique index <paramref name="e"/> violated, or null when it is another error.</summary>
+/// <summary>Errors of the database that writers answer rather than fail on.</summary>
+public static class StoreErrors
+{
+    /// <summary>
+    /// The table whose unique index <paramref name="e"/> violated (empty when the database did not say), or null when it
+    /// is another error. Understands the errors of both providers, raw or wrapped by EF Core's <c>SaveChanges</c>.
+    /// </summary>
     public static string? UniqueViolation(Exception e)
     {
         switch (e is DbUpdateException ? e.InnerException : e)
@@ -141,4 +115,8 @@ public sealed class PurchaseStore(TimeProvider clock) : IPurchaseStore
                 return null;
         }
     }
+
+    /// <summary>How a write that violated a unique index ended: the key was taken, or the receipt was recorded.</summary>
+    internal static WriteStatus Duplicate(string table) =>
+        table == "idempotency_records" ? WriteStatus.KeyTaken : WriteStatus.DuplicateReceipt;
 }

@@ -48,7 +48,7 @@ public sealed class ModelDatabase : IAsyncDisposable
         // Not started here, so the recorder writes in its own transaction, as a command of the CLI does.
         services.AddLogging();
         services.AddSingleton<GroupCommit>();
-        services.AddScoped<IPurchaseStore, PurchaseStore>();
+        services.AddScoped(s => PurchaseStores.For(s.GetRequiredService<TreueDb>(), s.GetRequiredService<TimeProvider>()));
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await using (var scope = provider.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<TreueDb>().Database.MigrateAsync();

@@ -155,15 +155,16 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     {
         var earned = decision.Earned;
         var paid = decision.Payment;
-        return new PurchaseWrite(programmeId, () => NewPurchase(id, programmeId, member, card, partner, store, req, fingerprint, occurredAt, now, currency, decision),
+        // The earning's explanation is the purchase's own (its lines' contributions and its bonuses): the credit says so with null.
+        return new PurchaseWrite(programmeId, NewPurchase(id, programmeId, member, card, partner, store, req, fingerprint, occurredAt, now, currency, decision),
             member?.Id, member?.PurchaseCount ?? 0,
-            earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, [.. earned.Explanation()]),
+            earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, null),
             paid is null ? null : new PurchaseDebit(LedgerAccounts.PaidAtCheckout, paid.Points, currency.ToMinor(paid.Discount),
                 [new Contribution("checkout", $"Paid {paid.Discount} {currency.Code} at {partner.Name}", -paid.Points)]),
             actor, claim);
     }
 
-    /// <summary>The purchase row with its lines, as the decision priced and earned it.</summary>
+    /// <summary>The purchase row with its lines, as the decision priced, earned and paid it.</summary>
     private static Purchase NewPurchase(Guid id, Guid programmeId, Member? member, Card? card, Partner partner, Store? store, PurchaseRequest req,
         string fingerprint, DateTime occurredAt, DateTime now, Currency currency, PurchaseDecision decision)
     {
@@ -174,6 +175,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             PartnerId = partner.Id, PartnerCode = partner.Code, StoreCode = store?.Code, Channel = req.Channel, ReceiptId = req.ReceiptId,
             Fingerprint = fingerprint, OccurredAt = occurredAt, RecordedAt = now, Currency = currency.Code, TotalMinor = currency.ToMinor(decision.Basket.Total),
             PointsEarned = earned?.Points ?? 0, BonusPoints = earned?.BonusPoints ?? 0, Bonuses = earned is null ? [] : [.. earned.Bonuses],
+            PointsPaid = decision.Payment?.Points ?? 0, PointsDiscountMinor = decision.Payment is { } paid ? currency.ToMinor(paid.Discount) : 0,
         };
         var lines = decision.Basket.Lines;
         for (var i = 0; i < lines.Count; i++)
