@@ -86,7 +86,7 @@ public static class DirectColumns
 
     /// <summary>A UTC time column.</summary>
     public static DateTime GetUtc(this DbDataReader r, int i) => r is SqliteDataReader
-        ? new DateTime(DateTime.UnixEpoch.Ticks + r.GetInt64(i) * 10, DateTimeKind.Utc)
+        ? TreueDb.FromStoredTime(r.GetInt64(i))
         : DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);
 
     /// <summary>A nullable UTC time column.</summary>

@@ -76,8 +76,7 @@ public static class EarnExplanations
             purchases ??= [.. db.ChangeTracker.Entries<Purchase>().Select(p => p.Entity)];
             var purchase = purchases.Find(p => p.Id == purchaseId);
             if (purchase is null) continue;
-            var derived = Of(purchase.Lines.Select(l => (l.LineNo, (IReadOnlyList<Contribution>)l.Contributions)), purchase.Bonuses);
-            if (derived.SequenceEqual(tx.Explanation)) tx.Explanation = [];
+            if (IsDerived(purchase, tx.Explanation)) tx.Explanation = [];
         }
     }
 
@@ -88,39 +87,8 @@ public static class EarnExplanations
     public static string Stored(Purchase purchase, IReadOnlyList<Contribution>? explanation) =>
         explanation is null || IsDerived(purchase, explanation) ? "[]" : StoredContributions.Write(explanation);
 
-    /// <summary>Whether <paramref name="explanation"/> equals <see cref="Of"/> of the purchase's lines and bonuses (compared without building it).</summary>
-    private static bool IsDerived(Purchase purchase, IReadOnlyList<Contribution> explanation)
-    {
-        var i = 0;
-        var lines = purchase.Lines;
-        var ordered = true;
-        for (var k = 1; k < lines.Count && ordered; k++) ordered = lines[k - 1].LineNo <= lines[k].LineNo;
-        foreach (var line in ordered ? lines : lines.OrderBy(l => l.LineNo).ToList())
-        {
-            foreach (var c in line.Contributions)
-            {
-                if (i == explanation.Count) return false;
-                var e = explanation[i++];
-                if (e.Points != c.Points || e.Rule != c.Rule || !IsLineName(e.Name, c.Name, line.LineNo)) return false;
-            }
-        }
-        foreach (var b in purchase.Bonuses)
-        {
-            if (i == explanation.Count || !explanation[i++].Equals(b)) return false;
-        }
-        return i == explanation.Count;
-    }
-
-    // named == $"{name} (line {lineNo})"
-    private static bool IsLineName(string named, string name, int lineNo)
-    {
-        if (!named.StartsWith(name, StringComparison.Ordinal)) return false;
-        var rest = named.AsSpan(name.Length);
-        if (!rest.StartsWith(" (line ", StringComparison.Ordinal) || !rest.EndsWith(")", StringComparison.Ordinal)) return false;
-        Span<char> digits = stackalloc char[12];
-        return lineNo.TryFormat(digits, out var n, provider: System.Globalization.CultureInfo.InvariantCulture)
-            && rest[7..^1].SequenceEqual(digits[..n]);
-    }
+    private static bool IsDerived(Purchase purchase, IReadOnlyList<Contribution> explanation) =>
+        Of(purchase.Lines.Select(l => (l.LineNo, (IReadOnlyList<Contribution>)l.Contributions)), purchase.Bonuses).SequenceEqual(explanation);
 
     /// <summary>Puts back the explanations of earn transactions that were stored empty, from their purchases.</summary>
     public static async Task FillAsync(TreueDb db, IEnumerable<LedgerTransaction> transactions, CancellationToken ct)

@@ -323,15 +323,15 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public static long StoredTime(DateTime time) =>
         Math.DivRem((time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime()).Ticks - DateTime.UnixEpoch.Ticks, 10, out var rest) - (rest < 0 ? 1 : 0);
 
+    /// <summary>The UTC time that SQLite stores as <paramref name="microseconds"/> since 1970-01-01 (see <see cref="StoredTime"/>).</summary>
+    public static DateTime FromStoredTime(long microseconds) => new(DateTime.UnixEpoch.Ticks + microseconds * 10, DateTimeKind.Utc);
+
     /// <summary>
     /// A UTC time as whole microseconds since 1970-01-01: the precision the API promises and PostgreSQL keeps, so
     /// both databases return the same value. Unix time rather than .NET ticks so that SQLite's own date functions
     /// read it (<c>datetime(x / 1000000, 'unixepoch')</c>); either takes 8 bytes.
     /// </summary>
-    private sealed class UnixMicroseconds() : ValueConverter<DateTime, long>(v => StoredTime(v), v => FromMicroseconds(v))
-    {
-        private static DateTime FromMicroseconds(long v) => new(DateTime.UnixEpoch.Ticks + v * 10, DateTimeKind.Utc);
-    }
+    private sealed class UnixMicroseconds() : ValueConverter<DateTime, long>(v => StoredTime(v), v => FromStoredTime(v));
 
     private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),

@@ -222,8 +222,30 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
 
     private static string Columns(string[] columns) => "(\"" + string.Join("\", \"", columns) + "\")";
 
+    /// <summary>The values of a row with the PostgreSQL type of each column, given to <see cref="Put"/> in column order.</summary>
+    private abstract class TypedValues : IRowValues
+    {
+        protected abstract void Put(NpgsqlDbType type, object? value);
+
+        public void Id(Guid value) => Put(NpgsqlDbType.Uuid, value);
+        public void Id(Guid? value) => Put(NpgsqlDbType.Uuid, value);
+        public void Time(DateTime value) => Put(NpgsqlDbType.TimestampTz, Utc(value));
+        public void Time(DateTime? value) => Put(NpgsqlDbType.TimestampTz, value is { } t ? Utc(t) : null);
+        public void Long(long value) => Put(NpgsqlDbType.Bigint, value);
+        public void Long(long? value) => Put(NpgsqlDbType.Bigint, value);
+        public void Int(int value) => Put(NpgsqlDbType.Integer, value);
+        public void Int(int? value) => Put(NpgsqlDbType.Integer, value);
+        public void Small(short value) => Put(NpgsqlDbType.Smallint, value);
+        public void Text(string? value) => Put(NpgsqlDbType.Text, value);
+        public void Bytes(byte[] value) => Put(NpgsqlDbType.Bytea, value);
+        public void Hex(string value) => Put(NpgsqlDbType.Bytea, Convert.FromHexString(value));
+        public void Decimal(decimal value) => Put(NpgsqlDbType.Numeric, value);
+
+        private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : t.ToUniversalTime();
+    }
+
     /// <summary>Parameters in order (<c>$1</c>, <c>$2</c>, ...), each with its PostgreSQL type so that a prepared statement never changes.</summary>
-    private sealed class Values : IRowValues
+    private sealed class Values : TypedValues
     {
         private readonly List<NpgsqlParameter> _parameters = [];
         private StringBuilder? _sql;
@@ -257,21 +279,7 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
             foreach (var p in _parameters) target.Add(p);
         }
 
-        public void Id(Guid value) => Add(NpgsqlDbType.Uuid, value);
-        public void Id(Guid? value) => Add(NpgsqlDbType.Uuid, value);
-        public void Time(DateTime value) => Add(NpgsqlDbType.TimestampTz, Utc(value));
-        public void Time(DateTime? value) => Add(NpgsqlDbType.TimestampTz, value is { } t ? Utc(t) : null);
-        public void Long(long value) => Add(NpgsqlDbType.Bigint, value);
-        public void Long(long? value) => Add(NpgsqlDbType.Bigint, value);
-        public void Int(int value) => Add(NpgsqlDbType.Integer, value);
-        public void Int(int? value) => Add(NpgsqlDbType.Integer, value);
-        public void Small(short value) => Add(NpgsqlDbType.Smallint, value);
-        public void Text(string? value) => Add(NpgsqlDbType.Text, value);
-        public void Bytes(byte[] value) => Add(NpgsqlDbType.Bytea, value);
-        public void Hex(string value) => Add(NpgsqlDbType.Bytea, Convert.FromHexString(value));
-        public void Decimal(decimal value) => Add(NpgsqlDbType.Numeric, value);
-
-        internal static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : t.ToUniversalTime();
+        protected override void Put(NpgsqlDbType type, object? value) => Add(type, value);
 
         internal static string TypeName(NpgsqlDbType type) => (type & ~NpgsqlDbType.Array) switch
         {
@@ -288,13 +296,13 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
     }
 
     /// <summary>Rows gathered column by column into arrays, which <c>unnest</c> turns back into rows: one parameter per column whatever the row count.</summary>
-    private sealed class Arrays(int columns) : IRowValues
+    private sealed class Arrays(int columns) : TypedValues
     {
         private readonly List<object?>[] _values = Enumerable.Range(0, columns).Select(_ => new List<object?>()).ToArray();
         private readonly NpgsqlDbType[] _types = new NpgsqlDbType[columns];
         private int _next;
 
-        private void Add(NpgsqlDbType type, object? value)
+        protected override void Put(NpgsqlDbType type, object? value)
         {
             _types[_next] = type;
             _values[_next].Add(value);
@@ -320,19 +328,5 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
             NpgsqlDbType.Bytea => values.Select(x => (byte[]?)x).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
-
-        public void Id(Guid value) => Add(NpgsqlDbType.Uuid, value);
-        public void Id(Guid? value) => Add(NpgsqlDbType.Uuid, value);
-        public void Time(DateTime value) => Add(NpgsqlDbType.TimestampTz, Values.Utc(value));
-        public void Time(DateTime? value) => Add(NpgsqlDbType.TimestampTz, value is { } t ? Values.Utc(t) : null);
-        public void Long(long value) => Add(NpgsqlDbType.Bigint, value);
-        public void Long(long? value) => Add(NpgsqlDbType.Bigint, value);
-        public void Int(int value) => Add(NpgsqlDbType.Integer, value);
-        public void Int(int? value) => Add(NpgsqlDbType.Integer, value);
-        public void Small(short value) => Add(NpgsqlDbType.Smallint, value);
-        public void Text(string? value) => Add(NpgsqlDbType.Text, value);
-        public void Bytes(byte[] value) => Add(NpgsqlDbType.Bytea, value);
-        public void Hex(string value) => Add(NpgsqlDbType.Bytea, Convert.FromHexString(value));
-        public void Decimal(decimal value) => Add(NpgsqlDbType.Numeric, value);
     }
 }

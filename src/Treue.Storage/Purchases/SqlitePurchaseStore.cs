@@ -114,8 +114,7 @@ public sealed class SqlitePurchaseStore(TimeProvider clock) : IPurchaseStore
         {
             while (reader.Read())
             {
-                lots.Add(new LotState(reader.GetInt64(0), FromStored(reader.GetInt64(1)),
-                    reader.IsDBNull(2) ? null : FromStored(reader.GetInt64(2)), reader.GetInt64(3)));
+                lots.Add(new LotState(reader.GetInt64(0), reader.GetUtc(1), reader.GetUtcOrNull(2), reader.GetInt64(3)));
             }
         }
         var draws = PointLots.DrawOldestFirst(lots, debit.Points)
@@ -151,8 +150,6 @@ public sealed class SqlitePurchaseStore(TimeProvider clock) : IPurchaseStore
         insert.Command.ExecuteNonQuery();
         return id;
     }
-
-    private static DateTime FromStored(long microseconds) => new(DateTime.UnixEpoch.Ticks + microseconds * 10, DateTimeKind.Utc);
 
     /// <summary>The statements of one connection, prepared on first use.</summary>
     private sealed class Statements(SqliteConnection connection) : IDisposable
