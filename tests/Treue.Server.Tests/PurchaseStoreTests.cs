@@ -92,6 +92,30 @@ public abstract class PurchaseStoreTests(TreueServer server)
             await db.Members.AsNoTracking().SingleAsync(m => m.Id == member, Ct)));
 
     [Fact]
+    public async Task A_member_who_joins_with_a_purchase_is_inserted_by_its_write_and_a_stale_one_is_not()
+    {
+        var s = await SetupAsync();
+        var joiner = new Member
+        {
+            Id = Guid.CreateVersion7(), ProgrammeId = s.Programme, ExternalRef = "ext-7", Name = "ext-7", Status = MemberStatus.Active,
+            EnrolledAt = new DateTime(2025, 3, 4, 5, 6, 7, DateTimeKind.Utc), Birthday = new DateOnly(1990, 12, 31), Language = "de",
+        };
+        var written = await WriteAsync(Write(s.Programme, s.Partner, joiner.Id, 0, "j1", earn: 7) with { Enrol = joiner });
+
+        Assert.Equal(WriteStatus.Written, written.Status);
+        var state = await StateAsync(joiner.Id);
+        Assert.Equal((1, 3, 1, 2, 1), (state.Purchases, state.Lines, state.Transactions, state.Entries, state.Lots));
+        Assert.Equal((7L, 0L, 1), (state.Member.Available, state.Member.Pending, state.Member.PurchaseCount));
+        Assert.Equal(("ext-7", joiner.EnrolledAt, new DateOnly(1990, 12, 31), "de", MemberStatus.Active),
+            (state.Member.ExternalRef, state.Member.EnrolledAt, state.Member.Birthday, state.Member.Language, state.Member.Status));
+
+        // A write whose member cannot be inserted (the id is taken) fails, and none of it stays.
+        var again = Write(s.Programme, s.Partner, joiner.Id, 1, "j2", earn: 3) with { Enrol = joiner };
+        await Assert.ThrowsAnyAsync<Exception>(() => WriteAsync(again));
+        Assert.Equal(1, (await StateAsync(joiner.Id)).Purchases);
+    }
+
+    [Fact]
     public async Task A_purchase_that_earns_writes_its_rows_and_returns_the_balance_it_left()
     {
         var s = await SetupAsync();

@@ -309,25 +309,24 @@ internal sealed class BulkPurchaseImporter(TreueDb db, TimeProvider clock)
                     return;
                 }
 
-                db.ChangeTracker.Clear();
-                if (state is { InDatabase: false })
-                {
-                    // Named by the file and not in the database: enrolled with their first recorded purchase, in its transaction.
-                    state.Row.EnrolledAt = state.FirstSeen;
-                    db.Members.Add(state.Row);
-                    await db.SaveChangesAsync(ct);
-                    db.ChangeTracker.Clear();
-                    state.InDatabase = true;
-                    state.EnrolledHere = true;
-                    batch.Enrolled++;
-                }
-
                 var write = PurchaseRecorder.Write(Guid.CreateVersion7(), _programmeId, state?.Row, card, check.Partner!, check.Store, req, item.Fingerprint,
                     occurredAt, now, p.Currency, decision!, actor, claim: null);
+                var joining = state is { InDatabase: false };
+                if (joining)
+                {
+                    // Named by the file and not in the database: enrolled with their first recorded purchase, by its write.
+                    state!.Row.EnrolledAt = state.FirstSeen;
+                    write = write with { Enrol = state.Row };
+                }
                 var written = await store.WriteAsync(db, write, ct);
-                db.ChangeTracker.Clear();
                 if (written.Status == WriteStatus.Written)
                 {
+                    if (joining)
+                    {
+                        state!.InDatabase = true;
+                        state.EnrolledHere = true;
+                        batch.Enrolled++;
+                    }
                     if (state is not null)
                     {
                         state.Row.PurchaseCount++;

@@ -43,9 +43,9 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
         {
             return await WriteAsync(connection, tx, write, ct);
         }
-        catch (PostgresException e) when (StoreErrors.UniqueViolation(e) is { } table)
+        catch (PostgresException e) when (StoreErrors.UniqueViolation(e) is { } table && StoreErrors.Duplicate(table) is { } status)
         {
-            return new PurchaseWritten(StoreErrors.Duplicate(table));
+            return new PurchaseWritten(status);
         }
     }
 
@@ -55,6 +55,17 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
         var purchase = w.Purchase;
         MemberBalance? balance = null;
         var guarded = w.MemberId is not null;
+        if (w.Enrol is { } joining)
+        {
+            // Its own statement: the parts of one statement see the same snapshot, so the member update would not see it.
+            var values = new Values();
+            var insert = new StringBuilder("INSERT INTO \"members\" ").Append(Columns(PurchaseRows.MemberColumns)).Append(" VALUES (");
+            values.Into(insert, () => PurchaseRows.Member(values, joining));
+            insert.Append(')');
+            await using var enrol = new NpgsqlCommand(insert.ToString(), connection, tx);
+            values.AddTo(enrol.Parameters);
+            await enrol.ExecuteNonQueryAsync(ct);
+        }
         if (w.MemberId is { } memberId && w.Debit is { } debit)
         {
             var (paymentId, paidBalance) = await PayAsync(connection, tx, w, debit, memberId, now, ct);
@@ -240,6 +251,7 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
         public void Bytes(byte[] value) => Put(NpgsqlDbType.Bytea, value);
         public void Hex(string value) => Put(NpgsqlDbType.Bytea, Convert.FromHexString(value));
         public void Decimal(decimal value) => Put(NpgsqlDbType.Numeric, value);
+        public void Date(DateOnly? value) => Put(NpgsqlDbType.Date, value);
 
         private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : t.ToUniversalTime();
     }
@@ -291,6 +303,7 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
             NpgsqlDbType.Text => "text",
             NpgsqlDbType.Bytea => "bytea",
             NpgsqlDbType.Numeric => "numeric",
+            NpgsqlDbType.Date => "date",
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         } + ((type & NpgsqlDbType.Array) != 0 ? "[]" : "");
     }
@@ -326,6 +339,7 @@ public sealed class PostgresPurchaseStore(TimeProvider clock) : IPurchaseStore
             NpgsqlDbType.Numeric => values.Select(x => (decimal?)x).ToArray(),
             NpgsqlDbType.Text => values.Select(x => (string?)x).ToArray(),
             NpgsqlDbType.Bytea => values.Select(x => (byte[]?)x).ToArray(),
+            NpgsqlDbType.Date => values.Select(x => (DateOnly?)x).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
     }

@@ -25,6 +25,8 @@ internal interface IRowValues
     /// <summary>A SHA-256 in hex, stored as its 32 bytes.</summary>
     void Hex(string value);
     void Decimal(decimal value);
+    /// <summary>A calendar date (SQLite: text "yyyy-MM-dd", as EF Core's SQLite model stores it).</summary>
+    void Date(DateOnly? value);
 }
 
 /// <summary>A ledger transaction of a purchase, before the database gives it its id.</summary>
@@ -73,6 +75,30 @@ internal static class PurchaseRows
         v.Long(p.PaidPointsRefunded);
         v.Long(p.PaymentTransactionId);
         v.Text(StoredContributions.Write(p.Bonuses));
+    }
+
+    /// <summary>The columns of a member a purchase enrols.</summary>
+    public static readonly string[] MemberColumns =
+    [
+        "id", "programme_id", "external_ref", "name", "email", "email_key", "birthday", "language", "status", "enrolled_at", "available",
+        "pending", "purchase_count",
+    ];
+
+    public static void Member(IRowValues v, Member m)
+    {
+        v.Id(m.Id);
+        v.Id(m.ProgrammeId);
+        v.Text(m.ExternalRef);
+        v.Text(m.Name);
+        v.Text(m.Email);
+        v.Text(m.EmailKey);
+        v.Date(m.Birthday);
+        v.Text(m.Language);
+        v.Small((short)m.Status);
+        v.Time(m.EnrolledAt);
+        v.Long(m.Available);
+        v.Long(m.Pending);
+        v.Int(m.PurchaseCount);
     }
 
     public static readonly string[] LineColumns =

@@ -39,6 +39,10 @@ public sealed record PurchaseDebit(string ToAccount, long Points, long DiscountM
 /// <param name="Debit">The payment with points, if any.</param>
 /// <param name="Actor">Who recorded it.</param>
 /// <param name="Claim">The request's idempotency key, recorded with the purchase as its outcome, if the request had one.</param>
+/// <param name="Enrol">
+/// A member who joins with this purchase (an import names members by their reference and enrols those it does not
+/// know): inserted, with a purchase count and balance of 0, before the guarded update of <paramref name="MemberId"/>.
+/// </param>
 public sealed record PurchaseWrite(
     Guid ProgrammeId,
     Purchase Purchase,
@@ -47,7 +51,8 @@ public sealed record PurchaseWrite(
     PurchaseCredit? Credit,
     PurchaseDebit? Debit,
     string? Actor,
-    IdempotencyRecord? Claim);
+    IdempotencyRecord? Claim,
+    Member? Enrol = null);
 
 /// <summary>How a write ended.</summary>
 public enum WriteStatus
@@ -116,7 +121,15 @@ public static class StoreErrors
         }
     }
 
-    /// <summary>How a write that violated a unique index ended: the key was taken, or the receipt was recorded.</summary>
-    internal static WriteStatus Duplicate(string table) =>
-        table == "idempotency_records" ? WriteStatus.KeyTaken : WriteStatus.DuplicateReceipt;
+    /// <summary>
+    /// How a write that violated a unique index of <paramref name="table"/> ended: the key was taken, or the receipt was
+    /// recorded (also when the database did not name the table). Null for another table, such as a member that a write
+    /// enrols and that exists already: that is an error of the caller, not an answer.
+    /// </summary>
+    internal static WriteStatus? Duplicate(string table) => table switch
+    {
+        "idempotency_records" => WriteStatus.KeyTaken,
+        "purchases" or "" => WriteStatus.DuplicateReceipt,
+        _ => null,
+    };
 }
