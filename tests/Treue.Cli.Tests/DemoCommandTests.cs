@@ -74,6 +74,31 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task The_demo_redeems_all_through_its_eighteen_months_and_lets_unspent_old_points_expire()
+    {
+        using var cli = new TestCli();
+        var ct = TestContext.Current.CancellationToken;
+
+        await cli.SucceedAsync("demo", "--members", "80");
+
+        await using var db = cli.Db();
+        var programme = await db.Programmes.SingleAsync(p => p.Code == "demo", ct);
+        var now = DateTime.UtcNow;
+        var orders = await db.RewardOrders.Where(o => o.ProgrammeId == programme.Id).Select(o => new { o.PlacedAt, o.FulfilledAt }).ToListAsync(ct);
+        // Not all in the last month: orders fall in most of the eighteen months, and most are handed over later.
+        var months = orders.Select(o => (o.PlacedAt.Year, o.PlacedAt.Month)).Distinct().Count();
+        Assert.True(months >= 10, $"orders fall in {months} months: {string.Join(", ", orders.Select(o => o.PlacedAt.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order())}");
+        Assert.True(orders.Count(o => o.PlacedAt < now.AddDays(-60)) > orders.Count / 2, $"{orders.Count} orders, most of them recent");
+        Assert.True(orders.Count(o => o.FulfilledAt is not null) > orders.Count / 2);
+        Assert.All(orders.Where(o => o.FulfilledAt is not null), o => Assert.True(o.FulfilledAt > o.PlacedAt));
+        // Points older than twelve months that nobody spent have expired: breakage is not zero.
+        var expired = await db.LedgerTransactions.CountAsync(t => t.ProgrammeId == programme.Id && t.Kind == Treue.Domain.Ledger.LedgerKind.Expire, ct);
+        Assert.True(expired > 0, "no points expired");
+        Assert.False(await db.PointLots.AnyAsync(l => l.ProgrammeId == programme.Id && l.Status == LotStatus.Available && l.Remaining > 0 && l.ExpiresAt <= now, ct));
+        await Ledger.AssertConsistentAsync(db);
+    }
+
+    [Fact]
     public async Task Serve_with_demo_fills_the_demo_programme_beside_the_console_demo_member()
     {
         using var cli = new TestCli();

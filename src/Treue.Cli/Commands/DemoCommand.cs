@@ -22,7 +22,7 @@ internal static class DemoCommand
         {
             if (r.GetValueOrDefault<int?>() is < 1 or > 1_000_000) r.AddError("--members must be between 1 and 1,000,000.");
         });
-        var command = new Command("demo", $"Create the demo programme '{DemoSeeder.Code}' with its API keys and a year of synthetic activity") { members };
+        var command = new Command("demo", $"Create the demo programme '{DemoSeeder.Code}' with its API keys and eighteen months of synthetic activity") { members };
         command.SetAction((parse, ct) => cli.WithServicesAsync(parse, async services =>
         {
             var say = cli.Terminal.Say;

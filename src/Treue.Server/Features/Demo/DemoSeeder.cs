@@ -15,7 +15,7 @@ public sealed record DemoKeys(string Admin, string Pos);
 
 /// <summary>
 /// Seeds a demo coalition programme: three partners with stores, earning rules, a reward catalogue, a few thousand
-/// members and a year of synthetic purchases, returns and redemptions, so a new user sees a living programme at once.
+/// members and eighteen months of synthetic purchases, returns and redemptions, so a new user sees a living programme at once.
 /// The data is generated from a fixed seed: every demo looks the same.
 /// </summary>
 public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRecorder recorder, PointsLedger ledger, TimeProvider clock)
@@ -26,7 +26,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
     public static ProgrammeDocument Document => new()
     {
         Code = Code, Name = "Treue Demo Coalition", Currency = "EUR", TimeZone = "Europe/Berlin", PointValue = 0.01m, BaseRate = 1m,
-        Rounding = RoundingPolicy.Down, PendingDays = 14, Expiry = new ExpiryPolicy(ExpiryKind.MonthsAfterEarning, Months: 36),
+        Rounding = RoundingPolicy.Down, PendingDays = 14, Expiry = new ExpiryPolicy(ExpiryKind.MonthsAfterEarning, Months: 12),
         PayWithPoints = new PayWithPointsPolicy(MinPoints: 100, MaxPoints: 50_000, MaxShareOfBasket: 0.5m),
         Partners =
         [
@@ -89,7 +89,14 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
     /// <summary>True when the demo programme already has members.</summary>
     public Task<bool> HasMembersAsync(Guid programmeId, CancellationToken ct) => db.Members.AnyAsync(m => m.ProgrammeId == programmeId, ct);
 
-    /// <summary>Enrols <paramref name="members"/> members and generates a year of their activity.</summary>
+    /// <summary>How far back the demo's activity goes: longer than the points live, so that some have expired (breakage).</summary>
+    public const int HistoryDays = 548;
+
+    /// <summary>
+    /// Enrols <paramref name="members"/> members and generates eighteen months of their activity: purchases, returns,
+    /// rewards ordered when a member has saved enough (spread over the whole period, most of them fulfilled a few days
+    /// later), and, at the end, the expiry of points older than the programme's twelve months that nobody spent.
+    /// </summary>
     /// <param name="programmeId">The demo programme.</param>
     /// <param name="members">How many members to enrol.</param>
     /// <param name="progress">Receives the number of members done so far.</param>
@@ -99,7 +106,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
     {
         var random = new Random(20261123);
         var now = clock.GetUtcNow().UtcDateTime;
-        var start = now.AddDays(-365);
+        var start = now.AddDays(-HistoryDays);
         var purchases = 0;
         // Short transactions: the server keeps answering writes while the demo fills (SQLite has one writer at a time).
         const int batch = 2;
@@ -117,16 +124,18 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         // Anonymous shoppers, for comparing members with non-members.
         for (var i = 0; i < members / 4; i++)
         {
-            var at = start.AddMinutes(random.Next(0, 365 * 24 * 60));
+            var at = start.AddMinutes(random.Next(0, HistoryDays * 24 * 60));
             var r = await recorder.RecordAsync(programmeId, null, Basket(random, $"anon-{i}", at, null) with { Anonymous = true }, "demo", ct);
             if (r.View is not null) purchases++;
         }
+        // Points past their twelve months lapse now, as the server's ledger job would have let them lapse on the way.
+        while ((await ledger.ExpireDueAsync(now, 500, ct, programmeId)).Lots > 0) { }
         return purchases;
     }
 
     private async Task<int> SeedMemberAsync(Guid programmeId, int i, Random random, DateTime start, DateTime now, CancellationToken ct)
     {
-        var enrolled = start.AddMinutes(random.Next(0, 330 * 24 * 60));
+        var enrolled = start.AddMinutes(random.Next(0, (HistoryDays - 35) * 24 * 60));
         var first = FirstNames[random.Next(FirstNames.Length)];
         var last = LastNames[random.Next(LastNames.Length)];
         var member = new Member
@@ -166,17 +175,25 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
                     new ReturnRequest($"r-{i}-{count}", [new ReturnLineRequest(line.LineNo, line.Quantity)], new DateTimeOffset(returnedAt, TimeSpan.Zero)),
                     "demo", ct);
             }
+            // Now and then a member who has saved enough orders a reward, soon after shopping, and it is usually handed
+            // over a few days later; so redemptions happen all through the period, as they would.
+            if (random.NextDouble() < 0.15) await RedeemAsync(programmeId, member.Id, random, at.AddHours(1 + random.Next(48)), now, ct);
             if (random.NextDouble() < dropout) break;
         }
-        var available = await db.Members.AsNoTracking().Where(m => m.Id == member.Id).Select(m => m.Available).SingleAsync(ct);
-        if (available >= 500 && random.NextDouble() < 0.5)
-        {
-            var reward = available >= 2500 && random.NextDouble() < 0.3 ? "cinema" : available >= 1500 && random.NextDouble() < 0.3 ? "knife-set" : random.NextDouble() < 0.5 ? "coffee" : "tote-bag";
-            var (order, _) = await RewardEndpoints.PlaceAsync(db, ledger, programmeId, member.Id, reward, "demo", now.AddDays(-random.Next(0, 30)), ct);
-            if (order is not null && random.NextDouble() < 0.7)
-                await RewardEndpoints.FulfilAsync(db, programmeId, order.Id, now, ct);
-        }
         return count;
+    }
+
+    private async Task RedeemAsync(Guid programmeId, Guid memberId, Random random, DateTime at, DateTime now, CancellationToken ct)
+    {
+        if (at >= now) return;
+        var available = await db.Members.AsNoTracking().Where(m => m.Id == memberId).Select(m => m.Available).SingleAsync(ct);
+        if (available < 300) return;
+        var reward = available >= 2500 && random.NextDouble() < 0.3 ? "cinema" : available >= 1500 && random.NextDouble() < 0.3 ? "knife-set"
+            : available >= 500 && random.NextDouble() < 0.5 ? "coffee" : "tote-bag";
+        var (order, _) = await RewardEndpoints.PlaceAsync(db, ledger, programmeId, memberId, reward, "demo", at, ct);
+        var handedOver = at.AddDays(1 + random.Next(4));
+        if (order is not null && handedOver < now && random.NextDouble() < 0.85)
+            await RewardEndpoints.FulfilAsync(db, programmeId, order.Id, handedOver, ct);
     }
 
     private static PurchaseRequest Basket(Random random, string receipt, DateTime at, string? card)
