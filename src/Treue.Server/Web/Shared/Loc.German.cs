@@ -644,5 +644,6 @@ public sealed partial class Loc
         ["or"] = "oder",
         ["Base rate: {0} points per {1}, {2}."] = "Grundrate: {0} Punkte je {1}, {2}.",
         ["What it gives and when"] = "Was sie gibt und wann",
+        ["Block and replace card {0}"] = "Sperren und ersetzen: Karte {0}",
 };
 }
