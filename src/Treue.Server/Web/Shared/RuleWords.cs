@@ -46,7 +46,7 @@ public sealed class RuleWords(Loc l, string currency, IReadOnlyDictionary<string
         if (c.Categories.Count > 0) parts.Add(L.Format("on items in {0}", Either(c.Categories)));
         if (c.Skus.Count > 0) parts.Add(L.Format("on the items {0}", Either(c.Skus)));
         if (c.FirstPurchaseOnly) parts.Add(L["on the first purchase"]);
-        if (c.Weekdays.Count > 0) parts.Add(Either(c.Weekdays.Order().Select(Weekday)));
+        if (c.Weekdays.Count > 0) parts.Add(Either(c.Weekdays.OrderBy(d => ((int)d + 6) % 7).Select(Weekday)));
         if (c.Partners.Count > 0) parts.Add(L.Format("at {0}", Either(c.Partners.Select(p => partners.GetValueOrDefault(p, p)))));
         if (c.Stores.Count > 0) parts.Add(L.Format("in the store {0}", Either(c.Stores.Select(s => stores.GetValueOrDefault(s, s)))));
         if (c.Channels.Count > 0) parts.Add(Either(c.Channels.Select(Channel)));
