@@ -113,13 +113,13 @@ public sealed partial class AnalyticsService
     private sealed record Fitted(ITransactionModel Model, IReadOnlyDictionary<string, double> Parameters, double LogLikelihood, GammaGammaParameters Spend,
         CalibrationSummary Summary, int RepeatBuyers);
 
-    private static Validation Check(ClvOptions o)
+    private static Validation Check(ClvOptions o, string endField)
     {
         var v = new Validation();
         v.Check(Enum.IsDefined(o.Model), "model", "must be bgNbd or paretoNbd");
         v.Check(o.HorizonMonths is >= 1 and <= 120, "horizonMonths", "must be between 1 and 120");
         v.Check(o.AnnualDiscountRate is >= 0 and <= 1, "discountRate", "must be between 0 and 1");
-        v.Date(o.CalibrationEnd, "calibrationEnd");
+        v.Date(o.CalibrationEnd, endField);
         return v;
     }
 
@@ -170,7 +170,8 @@ public sealed partial class AnalyticsService
     private async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ComputeClvAsync(
         Guid programmeId, ClvOptions options, int top, ChurnRiskOptions? risk, CancellationToken ct)
     {
-        var v = Check(options);
+        // A churn-risk list names the calibration end what it is there: the day the list is as of.
+        var v = Check(options, risk is null ? "calibrationEnd" : "asOf");
         if (risk is not null)
         {
             v.Check(risk.ValueShare is > 0 and <= 1, "valueShare", "must be greater than 0 and at most 1");
