@@ -59,9 +59,10 @@ public sealed class BasketReportTests(ITestOutputHelper output)
         Assert.Equal(11.235, (double)rules[0]!["lift"]!, 0.001);
         Assert.Equal(19, (int)rules[0]!["baskets"]!);
         // The second-best rule has five items: mining itemsets of four at most loses it.
-        Assert.Equal(["citrus fruit", "fruit/vegetable juice", "other vegetables", "soda"], Names(rules[1]!["if"]));
-        Assert.Equal(["root vegetables"], Names(rules[1]!["then"]));
+        // The second-best lift belongs to a rule of five items (tied with others of the same lift, confidence and count).
         Assert.Equal(8.340, (double)rules[1]!["lift"]!, 0.001);
+        Assert.Contains(rules.TakeWhile(x => Math.Abs((double)x!["lift"]! - 8.340) < 0.001 || x == rules[0]), x =>
+            Names(x!["if"]).SequenceEqual(["citrus fruit", "fruit/vegetable juice", "other vegetables", "soda"]) && Names(x["then"]).SequenceEqual(["root vegetables"]));
         Assert.All(rules, x => Assert.True((double)x!["confidence"]! >= 0.8 && (int)x["baskets"]! >= 10));
         Assert.Contains("410 rules", run.Out);
 
@@ -71,7 +72,7 @@ public sealed class BasketReportTests(ITestOutputHelper output)
         Assert.InRange((int)four["ruleCount"]!, 1, 409);
         Assert.DoesNotContain(four["rules"]!.AsArray(), x => x!["if"]!.AsArray().Count > 3);
         Assert.Equal(Names(rules[0]!["if"]), Names(four["rules"]![0]!["if"]));
-        Assert.NotEqual(Names(rules[1]!["if"]), Names(four["rules"]![1]!["if"]));
+        Assert.True((double)four["rules"]![1]!["lift"]! < 8.3, "the five-item rules of lift 8.340 need itemsets of five");
 
         foreach (var bad in new[] { "1", "21" })
         {

@@ -23,10 +23,16 @@ public abstract class ReportsOnDataTests(TreueServer server)
         return "";
     }
 
-    /// <summary>Records purchases a few at a time, as several tills would.</summary>
-    private static Task RecordAsync(TestProgramme p, IReadOnlyList<object> purchases) =>
-        Parallel.ForEachAsync(purchases, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken },
-            async (purchase, _) => await p.BuyAsync(purchase));
+    /// <summary>
+    /// Records purchases a few at a time, as several tills would; the purchases of one group (one member's) one after
+    /// the other, in order.
+    /// </summary>
+    private static Task RecordAsync(TestProgramme p, IEnumerable<IReadOnlyList<object>> groups) =>
+        Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken },
+            async (group, _) =>
+            {
+                foreach (var purchase in group) await p.BuyAsync(purchase);
+            });
 
     private static async Task<JsonObject> GetAsync(HttpClient client, string url)
     {
@@ -54,25 +60,26 @@ public abstract class ReportsOnDataTests(TreueServer server)
         var start = new DateTimeOffset(2025, 1, 1, 8, 0, 0, TimeSpan.Zero);
         var baskets = File.ReadLines(Shared("baskets", "groceries.csv")).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
         Assert.Equal(9835, baskets.Count);
-        await RecordAsync(p, baskets.Select((items, i) => (object)new
+        await RecordAsync(p, baskets.Select((items, i) => (IReadOnlyList<object>)[new
         {
             receiptId = "g" + i.ToString(CultureInfo.InvariantCulture), partner = "shop", store = "s1", currency = "EUR", anonymous = true,
             occurredAt = start.AddMinutes(i), total = items.Length * 1.00m,
             lines = items.Select(item => new { sku = item, category = item, quantity = 1m, unitPrice = 1.00m }).ToArray(),
-        }).ToList());
+        }]));
 
-        var r = await GetAsync(p.Admin, "/api/v1/analytics/baskets/rules?minSupport=0.001&minConfidence=0.8&top=1000");
+        var r = await GetAsync(p.Admin, "/api/v1/analytics/baskets/rules?minSupport=0.001&minConfidence=0.8&top=200");
         Assert.Equal((9835, 169, 10, 410), ((int)r["baskets"]!, (int)r["items"]!, (int)r["maxLength"]!, (int)r["ruleCount"]!));
         var rules = r["rules"]!.AsArray();
-        Assert.Equal(410, rules.Count);
+        Assert.Equal(200, rules.Count);
         Assert.Equal(["liquor", "red/blush wine"], Names(rules[0]!["if"]));
         Assert.Equal(["bottled beer"], Names(rules[0]!["then"]));
         Assert.Equal(11.235, (double)rules[0]!["lift"]!, 0.001);
-        Assert.Equal(["citrus fruit", "fruit/vegetable juice", "other vegetables", "soda"], Names(rules[1]!["if"]));
-        Assert.Equal(["root vegetables"], Names(rules[1]!["then"]));
+        // The second-best lift belongs to a rule of five items (tied with others of the same lift, confidence and count).
         Assert.Equal(8.340, (double)rules[1]!["lift"]!, 0.001);
+        Assert.Contains(rules.TakeWhile(x => Math.Abs((double)x!["lift"]! - 8.340) < 0.001 || x == rules[0]), x =>
+            Names(x!["if"]).SequenceEqual(["citrus fruit", "fruit/vegetable juice", "other vegetables", "soda"]) && Names(x["then"]).SequenceEqual(["root vegetables"]));
 
-        var four = await GetAsync(p.Admin, "/api/v1/analytics/baskets/rules?minSupport=0.001&minConfidence=0.8&top=1000&maxLength=4");
+        var four = await GetAsync(p.Admin, "/api/v1/analytics/baskets/rules?minSupport=0.001&minConfidence=0.8&top=200&maxLength=4");
         Assert.InRange((int)four["ruleCount"]!, 1, 409);
         Assert.DoesNotContain(four["rules"]!.AsArray(), x => x!["if"]!.AsArray().Count > 3);
 
@@ -85,12 +92,12 @@ public abstract class ReportsOnDataTests(TreueServer server)
     {
         // Twelve baskets of 30 distinct items: at the lowest support every one of their subsets is frequent.
         var p = await server.NewProgrammeAsync();
-        await RecordAsync(p, Enumerable.Range(0, 12).Select(b => (object)new
+        await RecordAsync(p, Enumerable.Range(0, 12).Select(b => (IReadOnlyList<object>)[new
         {
             receiptId = "wide" + b.ToString(CultureInfo.InvariantCulture), partner = "shop", store = "s1", currency = "EUR", anonymous = true,
             occurredAt = new DateTimeOffset(2025, 3, 1, 9, b, 0, TimeSpan.Zero), total = 30m,
             lines = Enumerable.Range(0, 30).Select(i => new { sku = $"item-{b % 3}-{i}", category = $"c-{b % 3}-{i}", quantity = 1m, unitPrice = 1m }).ToArray(),
-        }).ToList());
+        }]));
         var (fields, text) = await ProblemAsync(p.Admin, "/api/v1/analytics/baskets/rules?minSupport=0.0001&minConfidence=0.5&maxLength=20");
         Assert.Equal("minSupport", fields);
         Assert.Contains("too low", text);
@@ -106,12 +113,12 @@ public abstract class ReportsOnDataTests(TreueServer server)
                 Value: decimal.Parse(f[3], CultureInfo.InvariantCulture), Row: i)).ToList();
         var cards = new Dictionary<int, string>();
         foreach (var c in rows.Select(r => r.Customer).Distinct()) cards[c] = (await p.EnrolAsync($"Customer {c}")).Card;
-        await RecordAsync(p, rows.Where(r => r.Value > 0).Select(r => (object)new
+        await RecordAsync(p, rows.Where(r => r.Value > 0).GroupBy(r => r.Customer).Select(g => (IReadOnlyList<object>)[.. g.Select(r => (object)new
         {
             receiptId = "cdnow-" + r.Row.ToString(CultureInfo.InvariantCulture), partner = "shop", store = "s1", currency = "EUR", cardNumber = cards[r.Customer],
             occurredAt = new DateTimeOffset(r.Day.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero), total = r.Value,
             lines = new[] { new { sku = "cd", category = "music", quantity = 1m, unitPrice = r.Value } },
-        }).ToList());
+        })]));
         var bought = rows.Where(r => r.Value > 0).ToList();
         return (p, bought.Min(r => r.Day), bought.Max(r => r.Day), bought.Count);
     }
@@ -135,8 +142,8 @@ public abstract class ReportsOnDataTests(TreueServer server)
         Assert.Equal(end, (string)(await GetAsync(p.Admin, "/api/v1/analytics/abc"))["asOf"]!);
         Assert.Equal(end, (string)(await GetAsync(p.Admin, "/api/v1/analytics/retention"))["asOf"]!);
         Assert.Equal(purchases, (int)(await GetAsync(p.Admin, "/api/v1/analytics/loyalty"))["members"]!["receipts"]!);
-        var risk = await (await p.Admin.GetAsync("/api/v1/analytics/churn-risk?limit=500")).Content.ReadAsStringAsync();
-        var riskAtEnd = await (await p.Admin.GetAsync($"/api/v1/analytics/churn-risk?limit=500&asOf={end}")).Content.ReadAsStringAsync();
+        var risk = await (await p.Admin.GetAsync("/api/v1/analytics/churn-risk?limit=200")).Content.ReadAsStringAsync();
+        var riskAtEnd = await (await p.Admin.GetAsync($"/api/v1/analytics/churn-risk?limit=200&asOf={end}")).Content.ReadAsStringAsync();
         Assert.Equal(riskAtEnd, risk);
         Assert.NotEqual("[]", risk);
 
@@ -144,7 +151,7 @@ public abstract class ReportsOnDataTests(TreueServer server)
         var early = await GetAsync(p.Admin, "/api/v1/analytics/clv?calibrationEnd=1997-09-30");
         Assert.Equal("1997-09-30", (string)early["calibrationEnd"]!);
         Assert.True((decimal)early["historicalValue"]! < (decimal)clv["historicalValue"]!);
-        var riskEarly = await (await p.Admin.GetAsync("/api/v1/analytics/churn-risk?limit=500&asOf=1997-09-30")).Content.ReadAsStringAsync();
+        var riskEarly = await (await p.Admin.GetAsync("/api/v1/analytics/churn-risk?limit=200&asOf=1997-09-30")).Content.ReadAsStringAsync();
         Assert.NotEqual(risk, riskEarly);
         Assert.Equal("1997-09-30", (string)(await GetAsync(p.Admin, "/api/v1/analytics/rfm?asOf=1997-09-30"))["asOf"]!);
         Assert.InRange((int)(await GetAsync(p.Admin, "/api/v1/analytics/loyalty?asOf=1997-03-31"))["members"]!["receipts"]!, 1, purchases - 1);
