@@ -134,7 +134,9 @@ public abstract class CustomerAnalyticsTests(TreueServer server)
         Assert.Equal("model", await ProblemFieldAsync(h.P.Admin, "/api/v1/analytics/clv?model=crystal-ball"));
         Assert.Equal("calibrationEnd", await ProblemFieldAsync(h.P.Admin, "/api/v1/analytics/clv?calibrationEnd=2025-06-02"));
 
-        var holdout = await GetAsync(h.P.Admin, "/api/v1/analytics/clv/holdout?calibrationEnd=2025-12-31&holdoutEnd=2026-05-31");
+        // The holdout runs to the last recorded purchase: a later end would count days without data as days without purchases.
+        Assert.Equal("holdoutEnd", await ProblemFieldAsync(h.P.Admin, "/api/v1/analytics/clv/holdout?calibrationEnd=2025-12-31&holdoutEnd=2026-05-31"));
+        var holdout = await GetAsync(h.P.Admin, "/api/v1/analytics/clv/holdout?calibrationEnd=2025-12-31");
         var groups = holdout["groups"]!.AsArray();
         Assert.Equal((double)holdout["actualPurchases"]!, groups.Sum(g => (double)g!["actualPurchases"]!), 9);
         Assert.True((double)holdout["predictedPurchases"]! > 0);

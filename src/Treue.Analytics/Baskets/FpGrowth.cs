@@ -11,6 +11,9 @@ public readonly record struct FrequentItemset(int[] Items, int Count);
 /// <param name="Itemsets">All frequent itemsets, in no particular order.</param>
 public sealed record FrequentItemsets(int BasketCount, int MinCount, IReadOnlyList<FrequentItemset> Itemsets)
 {
+    /// <summary>True when mining stopped at its itemset limit, so <see cref="Itemsets"/> is not all of them.</summary>
+    public bool Truncated { get; init; }
+
     /// <summary>Support of a count: the share of baskets.</summary>
     /// <param name="count">A basket count.</param>
     /// <returns><paramref name="count"/> / <see cref="BasketCount"/>.</returns>
@@ -47,10 +50,15 @@ public static class FpGrowth
     /// <param name="baskets">Baskets of item ids (0 or greater); duplicates within a basket count once.</param>
     /// <param name="minSupport">Minimum support as a share of baskets.</param>
     /// <param name="maxLength">Largest itemset size to mine (arules' default is 10).</param>
+    /// <param name="maxItemsets">
+    /// Most itemsets to find; mining stops there and marks the result <see cref="FrequentItemsets.Truncated"/>. A low
+    /// support over large baskets has exponentially many itemsets, and this keeps such a request bounded.
+    /// </param>
     /// <returns>The frequent itemsets with their counts.</returns>
-    public static FrequentItemsets Mine(IReadOnlyList<int[]> baskets, double minSupport, int maxLength = 10)
+    public static FrequentItemsets Mine(IReadOnlyList<int[]> baskets, double minSupport, int maxLength = 10, int maxItemsets = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItemsets, 1);
         var minCount = MinCount(minSupport, baskets.Count);
 
         var maxItem = -1;
@@ -105,13 +113,15 @@ public static class FpGrowth
             tree.Insert(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(path)[..distinct], 1);
         }
 
-        var miner = new Miner(minCount, maxLength, frequent);
+        var miner = new Miner(minCount, maxLength, maxItemsets, frequent);
         miner.Mine(tree, 0);
-        return new FrequentItemsets(baskets.Count, minCount, miner.Results);
+        return new FrequentItemsets(baskets.Count, minCount, miner.Results) { Truncated = miner.Full };
     }
 
-    private sealed class Miner(int minCount, int maxLength, int[] itemOfRank)
+    private sealed class Miner(int minCount, int maxLength, int maxItemsets, int[] itemOfRank)
     {
+        public bool Full => Results.Count >= maxItemsets;
+
         private readonly int[] _suffix = new int[maxLength];
         private readonly List<int> _path = [];
 
@@ -119,7 +129,7 @@ public static class FpGrowth
 
         public void Mine(FpTree tree, int depth)
         {
-            for (var r = tree.Ranks - 1; r >= 0; r--)
+            for (var r = tree.Ranks - 1; r >= 0 && !Full; r--)
             {
                 var support = tree.HeaderCount[r];
                 if (support < minCount)

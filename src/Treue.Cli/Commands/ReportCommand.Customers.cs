@@ -19,6 +19,22 @@ internal static partial class ReportCommand
     private static string Flag(string field) =>
         "--" + string.Concat(field.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
 
+    private const string AsOfDefault = "(default: the day of the last recorded purchase)";
+
+    /// <summary>The <c>--as-of</c> option of a report.</summary>
+    private static Option<DateOnly?> AsOf(string what) =>
+        new("--as-of") { Description = $"{what} {AsOfDefault}", HelpName = "YYYY-MM-DD" };
+
+    /// <summary>The day a report was made as of and, when it had nothing to read by then, why.</summary>
+    private static IEnumerable<string> AsOfLines(DateOnly asOf, DataSpan? data)
+    {
+        yield return $"As of {asOf:yyyy-MM-dd}" + (data?.LastPurchase is { } last
+            ? $" (purchases recorded from {data.FirstPurchase:yyyy-MM-dd} to {last:yyyy-MM-dd})." : ".");
+        if (data?.Empty(asOf) is { } why) yield return $"Nothing to report: {why}.";
+        else if (data?.LastPurchase is { } end && asOf > end)
+            yield return $"Note: {asOf:yyyy-MM-dd} is after the last recorded purchase ({end:yyyy-MM-dd}); the days between count as days without purchases.";
+    }
+
     private static IEnumerable<Command> CustomerReports(CliContext cli)
     {
         yield return Abc(cli);
@@ -34,9 +50,10 @@ internal static partial class ReportCommand
     {
         var a = new Option<double>("--a") { Description = "Revenue share of class A", DefaultValueFactory = _ => 0.80 };
         var b = new Option<double>("--b") { Description = "Revenue share of class B (C is the rest)", DefaultValueFactory = _ => 0.15 };
-        return Report(cli, "abc", "ABC classes of members by revenue, the Pareto curve and the Gini coefficient", [a, b], async (analytics, id, parse, ct) =>
+        var asOf = AsOf("Last day whose purchases count");
+        return Report(cli, "abc", "ABC classes of members by revenue, the Pareto curve and the Gini coefficient", [a, b, asOf], async (analytics, id, parse, ct) =>
         {
-            var (r, invalid) = await analytics.AbcAsync(id, parse.GetValue(a), parse.GetValue(b), ct);
+            var (r, invalid) = await analytics.AbcAsync(id, parse.GetValue(a), parse.GetValue(b), parse.GetValue(asOf), ct);
             Fail(invalid);
             var curve = r!.ParetoCurve;
             return new ReportOutput(r,
@@ -54,6 +71,7 @@ internal static partial class ReportCommand
                         [new("Share of customers", [.. r.Classes.Select(c => (double?)c.CustomerShare)]), new("Share of revenue", [.. r.Classes.Select(c => (double?)c.RevenueShare)])])),
                 ],
                 [
+                    .. AsOfLines(r.AsOf, r.Data),
                     $"{r.Customers:N0} members with purchases, revenue {r.TotalRevenue:N2} {r.Currency}, Gini {r.Gini:0.000}.",
                     string.Join("; ", r.Classes.Select(c => $"{c.Class}: {c.Customers:N0} members ({Pct(c.CustomerShare)}) with {Pct(c.RevenueShare)} of revenue")),
                 ]);
@@ -62,7 +80,7 @@ internal static partial class ReportCommand
 
     private static Command RfmReportCommand(CliContext cli)
     {
-        var asOf = new Option<DateOnly?>("--as-of") { Description = "Day recency is measured to (default today)", HelpName = "YYYY-MM-DD" };
+        var asOf = AsOf("Day recency is measured to");
         var previous = new Option<DateOnly?>("--previous") { Description = "Earlier day to compare segments with (default 90 days before)", HelpName = "YYYY-MM-DD" };
         return Report(cli, "rfm", "RFM scores and segments of every member, segment sizes and revenue, and moves since an earlier day",
             [asOf, previous], async (analytics, id, parse, ct) =>
@@ -85,6 +103,7 @@ internal static partial class ReportCommand
                             [new("Share of members", [.. r.Segments.Select(s => (double?)s.CustomerShare)]), new("Share of revenue", [.. r.Segments.Select(s => (double?)s.RevenueShare)])])),
                     ],
                     [
+                        .. AsOfLines(r.AsOf, r.Data),
                         $"{r.ScoredCustomers:N0} members scored as of {r.AsOf:yyyy-MM-dd}: "
                         + string.Join(", ", r.Segments.Where(s => s.Customers > 0).OrderByDescending(s => s.Customers).Select(s => $"{s.Segment} {s.Customers:N0}")) + ".",
                     ]);
@@ -95,7 +114,7 @@ internal static partial class ReportCommand
         new Option<string>("--model") { Description = "bgNbd or paretoNbd", DefaultValueFactory = _ => "bgNbd" },
         new Option<int>("--horizon-months") { Description = "Months of future purchases the value counts", DefaultValueFactory = _ => 12 },
         new Option<double>("--discount-rate") { Description = "Annual discount rate", DefaultValueFactory = _ => 0.10 },
-        new Option<DateOnly?>("--calibration-end") { Description = "Day the models are fitted up to (default today)", HelpName = "YYYY-MM-DD" });
+        new Option<DateOnly?>("--calibration-end", "--as-of") { Description = $"Day the models are fitted up to, the day the values are as of {AsOfDefault}", HelpName = "YYYY-MM-DD" });
 
     private static ClvModel Model(string text) =>
         Enum.TryParse<ClvModel>(text, ignoreCase: true, out var m) && Enum.IsDefined(m) && !int.TryParse(text, out _)
@@ -127,6 +146,7 @@ internal static partial class ReportCommand
                             [new("CLV", [.. r.Top.Select(m => (double?)m.Clv)]), new("Historical value", [.. r.Top.Select(m => (double?)m.HistoricalValue)])], r.Currency)),
                     ],
                     [
+                        .. AsOfLines(r.CalibrationEnd, r.Data),
                         $"{r.Model}: " + string.Join(", ", r.Parameters.Select(p => $"{p.Key}={p.Value:0.####}")) + $", log-likelihood {r.LogLikelihood:0.0}; "
                         + $"Gamma-Gamma p={r.Spend.P:0.###}, q={r.Spend.Q:0.###}, gamma={r.Spend.Gamma:0.###}.",
                         $"{r.Customers:N0} members: expected {r.ExpectedPurchases:N0} purchases and CLV {r.TotalClv:N2} {r.Currency} in {r.HorizonMonths} months "
@@ -138,7 +158,7 @@ internal static partial class ReportCommand
     private static Command Holdout(CliContext cli)
     {
         var (model, _, _, end) = ClvOptions();
-        var holdoutEnd = new Option<DateOnly?>("--holdout-end") { Description = "Last day of the holdout period (default today)", HelpName = "YYYY-MM-DD" };
+        var holdoutEnd = new Option<DateOnly?>("--holdout-end") { Description = $"Last day of the holdout period {AsOfDefault}", HelpName = "YYYY-MM-DD" };
         return Report(cli, "holdout", "Calibration/holdout check: the model's predicted purchases against the actual ones",
             [model, end, holdoutEnd], async (analytics, id, parse, ct) =>
             {
@@ -157,6 +177,7 @@ internal static partial class ReportCommand
                             "purchases per member")),
                     ],
                     [
+                        .. AsOfLines(r.HoldoutEnd, r.Data),
                         $"{r.Model} fitted up to {r.CalibrationEnd:yyyy-MM-dd}; holdout to {r.HoldoutEnd:yyyy-MM-dd}: "
                         + $"actual {r.ActualPurchases:N0} purchases, predicted {r.PredictedPurchases:N1} ({(r.ActualPurchases == 0 ? "n/a" : ((r.PredictedPurchases - r.ActualPurchases) / r.ActualPurchases).ToString("+0.0%;-0.0%", Inv))}).",
                     ]);
@@ -169,20 +190,22 @@ internal static partial class ReportCommand
         var share = new Option<double>("--value-share") { Description = "Top share of members by historical value to consider", DefaultValueFactory = _ => 0.20 };
         var alive = new Option<double>("--max-alive") { Description = "Largest P(alive) that counts as at risk", DefaultValueFactory = _ => 0.5 };
         var limit = new Option<int>("--limit") { Description = "Most members to list", DefaultValueFactory = _ => 1000 };
+        var asOf = AsOf("Day the models are fitted up to and P(alive) is measured on");
         return Report(cli, "churn-risk", "High-value members with a low probability of being alive: the list for a win-back campaign",
-            [model, share, alive, limit], async (analytics, id, parse, ct) =>
+            [model, share, alive, limit, asOf], async (analytics, id, parse, ct) =>
             {
-                var options = new AnalyticsService.ClvOptions(Model(parse.GetRequiredValue(model)));
-                var (list, invalid) = await analytics.ChurnRiskAsync(id, options,
-                    new AnalyticsService.ChurnRiskOptions(parse.GetValue(share), parse.GetValue(alive), Math.Max(0, parse.GetValue(limit))), ct);
+                var options = new AnalyticsService.ClvOptions(Model(parse.GetRequiredValue(model)), CalibrationEnd: parse.GetValue(asOf));
+                var (report, _, _, invalid) = await analytics.ClvAsync(id, options, 0, ct,
+                    new AnalyticsService.ChurnRiskOptions(parse.GetValue(share), parse.GetValue(alive), Math.Max(0, parse.GetValue(limit))));
                 Fail(invalid);
-                return new ReportOutput(list!,
+                var list = report!.AtRisk!;
+                return new ReportOutput(list,
                     [
                         new("churn-risk", ["member_id", "name", "historical_value", "probability_alive", "repeat_purchases", "expected_purchases", "clv"],
                             list!.Select(m => (IReadOnlyList<object?>)[m.MemberId, m.Name, m.HistoricalValue, m.ProbabilityAlive, m.RepeatPurchases, m.ExpectedPurchases, m.Clv])),
                     ],
                     [],
-                    [$"{list!.Count:N0} high-value members at risk (P(alive) < {parse.GetValue(alive):0.##}), worth {list.Sum(m => m.HistoricalValue):N2} so far."]);
+                    [.. AsOfLines(report.CalibrationEnd, report.Data), $"{list.Count:N0} high-value members at risk (P(alive) < {parse.GetValue(alive):0.##}), worth {list.Sum(m => m.HistoricalValue):N2} so far."]);
             });
     }
 
@@ -191,12 +214,14 @@ internal static partial class ReportCommand
         var by = new Option<string>("--by") { Description = "Cohorts by firstPurchase or enrolment month", DefaultValueFactory = _ => "firstPurchase" };
         by.AcceptOnlyFromAmong("firstPurchase", "enrolment");
         var within = new Option<int>("--within-days") { Description = "Window for the repurchase rate", DefaultValueFactory = _ => 90 };
+        var asOf = AsOf("Last day whose purchases count; churn is measured in the last complete month before it");
         return Report(cli, "retention", "Cohort retention matrix, repurchase and churn rates, active members per month, time between purchases",
-            [by, within], async (analytics, id, parse, ct) =>
+            [by, within, asOf], async (analytics, id, parse, ct) =>
             {
                 var days = parse.GetValue(within);
-                if (days is < 1 or > 3660) throw new CliError("--within-days: must be between 1 and 3660", ExitCodes.BadInput);
-                var r = await analytics.RetentionAsync(id, parse.GetRequiredValue(by) == "enrolment", days, ct);
+                var (report, invalid) = await analytics.RetentionAsync(id, parse.GetRequiredValue(by) == "enrolment", days, parse.GetValue(asOf), ct);
+                Fail(invalid);
+                var r = report!;
                 var width = r.Cohorts.Count == 0 ? 0 : r.Cohorts.Max(c => c.Active.Count);
                 return new ReportOutput(r,
                     [
@@ -218,6 +243,7 @@ internal static partial class ReportCommand
                             [new("Share of gaps", [.. r.BetweenPurchases.Histogram.Select(b => (double?)b.Share)])])),
                     ],
                     [
+                        .. AsOfLines(r.AsOf, r.Data),
                         $"{r.Repurchase.Customers:N0} buyers, {Pct(r.Repurchase.Rate)} bought again ({Pct(r.Repurchase.RateWithin)} within {days} days); "
                         + $"churn in {r.Churn.Month:yyyy-MM}: {Pct(r.Churn.Rate)} of {r.Churn.ActiveBefore:N0}; median {r.BetweenPurchases.MedianDays:0} days between purchases.",
                     ]);
@@ -232,11 +258,17 @@ internal static partial class ReportCommand
         var confidence = new Option<double>("--min-confidence") { Description = "Minimum confidence", DefaultValueFactory = _ => 0.5 };
         var since = new Option<DateOnly?>("--since") { Description = "Only baskets from this day on", HelpName = "YYYY-MM-DD" };
         var top = new Option<int>("--top") { Description = "Rules to keep, strongest lift first", DefaultValueFactory = _ => 100 };
+        var maxLength = new Option<int>("--max-length")
+        {
+            Description = $"Largest itemset mined (rule items on both sides), {AnalyticsService.MinMaxLength} to {AnalyticsService.MaxMaxLength}",
+            DefaultValueFactory = _ => AnalyticsService.DefaultMaxLength,
+        };
         return Report(cli, "baskets", "Association rules: what sells together, with support, confidence and lift",
-            [by, support, confidence, since, top], async (analytics, id, parse, ct) =>
+            [by, support, confidence, since, top, maxLength], async (analytics, id, parse, ct) =>
             {
                 var items = parse.GetRequiredValue(by) == "sku" ? AnalyticsService.BasketItems.Sku : AnalyticsService.BasketItems.Category;
-                var (r, invalid) = await analytics.BasketRulesAsync(id, items, parse.GetValue(support), parse.GetValue(confidence), parse.GetValue(since), Math.Clamp(parse.GetValue(top), 0, 100_000), ct);
+                var (r, invalid) = await analytics.BasketRulesAsync(id, items, parse.GetValue(support), parse.GetValue(confidence), parse.GetValue(since),
+                    Math.Clamp(parse.GetValue(top), 0, 100_000), parse.GetValue(maxLength), ct);
                 Fail(invalid);
                 var shown = r!.Rules.Take(15).ToList();
                 return new ReportOutput(r,
@@ -249,7 +281,7 @@ internal static partial class ReportCommand
                             [new("Lift", [.. shown.Select(x => (double?)x.Lift)])], "lift")),
                     ],
                     [
-                        $"{r.Baskets:N0} baskets of {r.Items:N0} {r.By} items: {r.RuleCount:N0} rules at support {r.MinSupport:0.####} and confidence {r.MinConfidence:0.##}.",
+                        $"{r.Baskets:N0} baskets of {r.Items:N0} {r.By} items: {r.RuleCount:N0} rules at support {r.MinSupport:0.####}, confidence {r.MinConfidence:0.##} and itemsets of at most {r.MaxLength} items.",
                         .. shown.Take(3).Select(x => $"  {string.Join(" + ", x.If)} -> {string.Join(" + ", x.Then)}: confidence {x.Confidence:0.000}, lift {x.Lift:0.000}"),
                     ]);
             });

@@ -31,7 +31,9 @@ internal static partial class ReportCommand
     private static IEnumerable<Command> Reports(CliContext cli)
     {
         yield return Report(cli, "economics", "Points liability, expected breakage, redemption rate and reward cost per month", [], Economics);
-        yield return Report(cli, "loyalty", "Cross-buying, members against anonymous buyers, revenue around enrolment", [], Loyalty);
+        var loyaltyAsOf = AsOf("Last day whose receipts count");
+        yield return Report(cli, "loyalty", "Cross-buying, members against anonymous buyers, revenue around enrolment", [loyaltyAsOf],
+            (analytics, id, parse, ct) => Loyalty(analytics, id, parse.GetValue(loyaltyAsOf), ct));
         yield return WhatIfReport(cli);
         foreach (var customer in CustomerReports(cli)) yield return customer;
     }
@@ -84,9 +86,11 @@ internal static partial class ReportCommand
             ]);
     }
 
-    private static async Task<ReportOutput> Loyalty(AnalyticsService analytics, Guid programmeId, ParseResult parse, CancellationToken ct)
+    private static async Task<ReportOutput> Loyalty(AnalyticsService analytics, Guid programmeId, DateOnly? asOf, CancellationToken ct)
     {
-        var r = await analytics.LoyaltyAsync(programmeId, ct);
+        var (report, invalid) = await analytics.LoyaltyAsync(programmeId, asOf, ct);
+        Fail(invalid);
+        var r = report!;
         var labels = r.CrossBuying.Select(m => Month(m.Month)).ToList();
         return new ReportOutput(r,
             [
@@ -118,7 +122,7 @@ internal static partial class ReportCommand
             HelpName = "FILE",
         };
         var from = new Option<DateOnly?>("--from") { Description = "First day replayed (default 90 days before --to)", HelpName = "YYYY-MM-DD" };
-        var to = new Option<DateOnly?>("--to") { Description = "Last day replayed (default today)", HelpName = "YYYY-MM-DD" };
+        var to = new Option<DateOnly?>("--to") { Description = $"Last day replayed {AsOfDefault}", HelpName = "YYYY-MM-DD" };
         var baseRate = new Option<decimal?>("--base-rate") { Description = "Proposed base rate (points per currency unit)", HelpName = "RATE" };
         return Report(cli, "what-if", "Replay a period of real purchases under proposed rules and compare points, liability and cost; writes nothing",
             [rules, from, to, baseRate], async (analytics, programmeId, parse, ct) =>

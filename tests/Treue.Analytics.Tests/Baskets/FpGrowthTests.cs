@@ -76,6 +76,20 @@ public class FpGrowthTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Mining_stops_at_the_itemset_limit_and_says_so()
+    {
+        // One basket of 20 items at support 1 has 2^20 - 1 frequent itemsets.
+        var baskets = new[] { Enumerable.Range(0, 20).ToArray() };
+        var limited = FpGrowth.Mine(baskets, 1.0, maxLength: 20, maxItemsets: 1000);
+        Assert.True(limited.Truncated);
+        Assert.Equal(1000, limited.Itemsets.Count);
+        // Itemsets of one or two items: 20 + 190, under the limit.
+        var whole = FpGrowth.Mine(baskets, 1.0, maxLength: 2, maxItemsets: 1000);
+        Assert.False(whole.Truncated);
+        Assert.Equal(210, whole.Itemsets.Count);
+    }
+
+    [Fact]
     public void Max_length_limits_itemset_size()
     {
         int[][] baskets = [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2]];

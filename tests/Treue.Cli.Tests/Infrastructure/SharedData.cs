@@ -18,4 +18,16 @@ public static class SharedData
             "Put the shared data folder next to the repository (../shared/data/cdnow/CDNOW_master.txt).");
         return "";
     }
+
+    /// <summary>A file of <c>shared/data/baskets</c>; fails like <see cref="Cdnow"/> when it is missing.</summary>
+    public static string Baskets(string file)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "data", "baskets", file);
+            if (File.Exists(candidate)) return candidate;
+        }
+        Assert.Fail($"The basket data set {file} was not found: no folder shared/data/baskets above {AppContext.BaseDirectory}.");
+        return "";
+    }
 }

@@ -71,6 +71,16 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
     /// <summary>Today in the programme's time zone.</summary>
     public DateOnly Today(TimeProvider clock) => Day(clock.GetUtcNow().UtcDateTime, programme.TimeZone);
 
+    /// <summary>The local days of the programme's first and last recorded purchase (members' and anonymous).</summary>
+    public async Task<DataSpan> SpanAsync(CancellationToken ct)
+    {
+        var id = programme.Settings.Id;
+        var all = db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id);
+        var first = await all.OrderBy(p => p.OccurredAt).Select(p => (DateTime?)p.OccurredAt).FirstOrDefaultAsync(ct);
+        var last = await all.OrderByDescending(p => p.OccurredAt).Select(p => (DateTime?)p.OccurredAt).FirstOrDefaultAsync(ct);
+        return new DataSpan(first is { } f ? Day(f, programme.TimeZone) : null, last is { } l ? Day(l, programme.TimeZone) : null);
+    }
+
     /// <summary>Loads the member index.</summary>
     public MemberIndex Members() => MemberIndex.Load(db, programme.Settings.Id, programme.TimeZone);
 

@@ -46,9 +46,9 @@ public static class AnalyticsEndpoints
         return v.Failed ? v : null;
     }
 
-    private static async Task<Results<Ok<AbcReport>, ProblemHttpResult>> Abc(double? a, double? b, HttpContext http, AnalyticsService analytics, CancellationToken ct)
+    private static async Task<Results<Ok<AbcReport>, ProblemHttpResult>> Abc(double? a, double? b, DateOnly? asOf, HttpContext http, AnalyticsService analytics, CancellationToken ct)
     {
-        var (report, invalid) = await analytics.AbcAsync(Caller.From(http.User).ProgrammeId, a ?? 0.80, b ?? 0.15, ct);
+        var (report, invalid) = await analytics.AbcAsync(Caller.From(http.User).ProgrammeId, a ?? 0.80, b ?? 0.15, asOf, ct);
         return invalid is not null ? invalid.Problem() : TypedResults.Ok(report!);
     }
 
@@ -98,32 +98,36 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ClvMember>>, ProblemHttpResult>> ChurnRisk(string? model, double? valueShare, double? maxAlive, int? limit,
-        HttpContext http, AnalyticsService analytics, CancellationToken ct)
+        DateOnly? asOf, HttpContext http, AnalyticsService analytics, CancellationToken ct)
     {
         var v = Top(limit ?? 100, out var n, "limit") ?? new Validation();
-        var options = ClvOptions(model, null, null, null, v);
+        // The as-of day is the day the models are fitted up to.
+        v.Date(asOf, "asOf");
+        var options = ClvOptions(model, null, null, v.Failed ? null : asOf, v);
         if (v.Failed) return v.Problem();
         var (members, invalid) = await analytics.ChurnRiskAsync(Caller.From(http.User).ProgrammeId, options!,
             new AnalyticsService.ChurnRiskOptions(valueShare ?? 0.20, maxAlive ?? 0.5, n), ct);
         return invalid is not null ? invalid.Problem() : TypedResults.Ok(members!);
     }
 
-    private static async Task<Results<Ok<RetentionReport>, ProblemHttpResult>> Retention(string? by, int? withinDays, HttpContext http, AnalyticsService analytics, CancellationToken ct)
+    private static async Task<Results<Ok<RetentionReport>, ProblemHttpResult>> Retention(string? by, int? withinDays, DateOnly? asOf, HttpContext http, AnalyticsService analytics, CancellationToken ct)
     {
         var v = new Validation();
         v.Check(by is null or "firstPurchase" or "enrolment", "by", "must be firstPurchase or enrolment");
         v.Check(withinDays is null or >= 1 and <= 3660, "withinDays", "must be between 1 and 3660");
         if (v.Failed) return v.Problem();
-        return TypedResults.Ok(await analytics.RetentionAsync(Caller.From(http.User).ProgrammeId, by == "enrolment", withinDays ?? 90, ct));
+        var (report, invalid) = await analytics.RetentionAsync(Caller.From(http.User).ProgrammeId, by == "enrolment", withinDays ?? 90, asOf, ct);
+        return invalid is not null ? invalid.Problem() : TypedResults.Ok(report!);
     }
 
     private static async Task<Results<Ok<BasketReport>, ProblemHttpResult>> BasketRules(string? by, double? minSupport, double? minConfidence, DateOnly? since, int? top,
-        HttpContext http, AnalyticsService analytics, CancellationToken ct)
+        int? maxLength, HttpContext http, AnalyticsService analytics, CancellationToken ct)
     {
         var v = Top(top ?? 50, out var n) ?? new Validation();
         Parse(by, AnalyticsService.BasketItems.Category, "by", v, out var items);
         if (v.Failed) return v.Problem();
-        var (report, invalid) = await analytics.BasketRulesAsync(Caller.From(http.User).ProgrammeId, items, minSupport ?? 0.01, minConfidence ?? 0.5, since, n, ct);
+        var (report, invalid) = await analytics.BasketRulesAsync(Caller.From(http.User).ProgrammeId, items, minSupport ?? 0.01, minConfidence ?? 0.5, since, n,
+            maxLength ?? AnalyticsService.DefaultMaxLength, ct);
         return invalid is not null ? invalid.Problem() : TypedResults.Ok(report!);
     }
 
@@ -140,8 +144,11 @@ public static class AnalyticsEndpoints
     private static async Task<Ok<EconomicsReport>> Economics(HttpContext http, AnalyticsService analytics, CancellationToken ct) =>
         TypedResults.Ok(await analytics.EconomicsAsync(Caller.From(http.User).ProgrammeId, ct));
 
-    private static async Task<Ok<LoyaltyReport>> Loyalty(HttpContext http, AnalyticsService analytics, CancellationToken ct) =>
-        TypedResults.Ok(await analytics.LoyaltyAsync(Caller.From(http.User).ProgrammeId, ct));
+    private static async Task<Results<Ok<LoyaltyReport>, ProblemHttpResult>> Loyalty(DateOnly? asOf, HttpContext http, AnalyticsService analytics, CancellationToken ct)
+    {
+        var (report, invalid) = await analytics.LoyaltyAsync(Caller.From(http.User).ProgrammeId, asOf, ct);
+        return invalid is not null ? invalid.Problem() : TypedResults.Ok(report!);
+    }
 
     private static async Task<Results<Ok<WhatIfReport>, ProblemHttpResult>> WhatIfReplay(WhatIfRequest req, HttpContext http, AnalyticsService analytics, CancellationToken ct)
     {

@@ -15,27 +15,36 @@ public sealed partial class AnalyticsService
 
     private decimal Money(AnalyticsData data, double minor) => (decimal)minor / MinorPerUnit(data);
 
-    /// <summary>ABC analysis of members by revenue, with the Pareto curve and the Gini coefficient.</summary>
-    public Task<(AbcReport? Report, Validation? Invalid)> AbcAsync(Guid programmeId, double aShare, double bShare, CancellationToken ct) =>
-        CachedAsync(("abc", aShare, bShare), programmeId, (s, c) => s.ComputeAbcAsync(programmeId, aShare, bShare, c), ct);
+    /// <summary>
+    /// ABC analysis of members by revenue up to a day (default: the day of the last recorded purchase), with the Pareto
+    /// curve and the Gini coefficient.
+    /// </summary>
+    public Task<(AbcReport? Report, Validation? Invalid)> AbcAsync(Guid programmeId, double aShare, double bShare, DateOnly? asOf, CancellationToken ct) =>
+        CachedAsync(("abc", aShare, bShare, asOf), programmeId, (s, c) => s.ComputeAbcAsync(programmeId, aShare, bShare, asOf, c), ct);
 
-    private async Task<(AbcReport? Report, Validation? Invalid)> ComputeAbcAsync(Guid programmeId, double aShare, double bShare, CancellationToken ct)
+    private async Task<(AbcReport? Report, Validation? Invalid)> ComputeAbcAsync(Guid programmeId, double aShare, double bShare, DateOnly? asOf, CancellationToken ct)
     {
         var v = new Validation();
         v.Check(aShare is > 0 and < 1, "a", "must be greater than 0 and less than 1");
         v.Check(bShare is >= 0 and < 1 && (v.Failed || aShare + bShare <= 1), "b", "must be 0 or more, with a + b at most 1");
+        v.Date(asOf, "asOf");
         if (v.Failed) return (null, v);
         var data = await DataAsync(programmeId, ct);
+        var span = await data.SpanAsync(ct);
+        var day = asOf ?? span.AsOf(data.Today(clock));
         var members = data.Members();
-        var totals = CustomerTotalsAggregator.Aggregate(data.Purchases(members), members.Count);
+        var totals = CustomerTotalsAggregator.Aggregate(data.Purchases(members, day), members.Count);
         var buyers = totals.Where(t => t.HasPurchased).Select(t => t.RevenueMinor).ToArray();
         var r = AbcAnalysis.Analyze(buyers, new AbcOptions(aShare, bShare));
         return (new AbcReport(data.Programme.Currency.Code, buyers.Length, aShare, bShare,
             r.Summary.Select(c => new AbcClassView(c.Class, c.Customers, c.CustomerShare, Money(data, c.Value), c.ValueShare)).ToList(),
-            r.ParetoCurve, r.Gini, Money(data, r.TotalValue)), null);
+            r.ParetoCurve, r.Gini, Money(data, r.TotalValue)) { AsOf = day, Data = span }, null);
     }
 
-    /// <summary>RFM segments as of a day (default today) and the moves since an earlier day (default 90 days before).</summary>
+    /// <summary>
+    /// RFM segments as of a day (default: the day of the last recorded purchase) and the moves since an earlier day
+    /// (default 90 days before).
+    /// </summary>
     public Task<(RfmReport? Report, Validation? Invalid)> RfmAsync(Guid programmeId, DateOnly? asOf, DateOnly? previous, CancellationToken ct) =>
         CachedAsync(("rfm", asOf, previous), programmeId, (s, c) => s.ComputeRfmAsync(programmeId, asOf, previous, c), ct);
 
@@ -46,7 +55,8 @@ public sealed partial class AnalyticsService
         v.Date(previous, "previous");
         if (v.Failed) return (null, v);
         var data = await DataAsync(programmeId, ct);
-        var day = asOf ?? data.Today(clock);
+        var span = await data.SpanAsync(ct);
+        var day = asOf ?? span.AsOf(data.Today(clock));
         var before = previous ?? day.AddDays(-90);
         v.Check(before < day, "previous", "must be before asOf");
         if (v.Failed) return (null, v);
@@ -63,7 +73,7 @@ public sealed partial class AnalyticsService
             for (var fm = 1; fm <= 5; fm++) grid.Add(new RfmGridCell(r, fm, Rfm.SegmentOf(r, fm)));
         return (new RfmReport(data.Programme.Currency.Code, day, before, now.ScoredCustomers,
             now.Segments.Select(s => new RfmSegmentView(s.Segment, s.Customers, s.CustomerShare, Money(data, s.Monetary), s.MonetaryShare)).ToList(),
-            list, grid), null);
+            list, grid) { Data = span }, null);
     }
 
     /// <summary>
@@ -73,7 +83,7 @@ public sealed partial class AnalyticsService
     public async Task<Page<RfmMember>> RfmMembersAsync(Guid programmeId, DateOnly? asOf, RfmSegment? segment, int offset, int take, CancellationToken ct)
     {
         var data = await DataAsync(programmeId, ct);
-        var day = asOf ?? data.Today(clock);
+        var day = asOf ?? (await data.SpanAsync(ct)).AsOf(data.Today(clock));
         var members = data.Members();
         var scores = Rfm.Score(data.Purchases(members, day), members.Count, day).Scores;
         var chosen = Enumerable.Range(0, scores.Length).Where(i => segment is { } only ? scores[i].Segment == only : scores[i].IsScored)
@@ -97,30 +107,31 @@ public sealed partial class AnalyticsService
     /// <param name="Model">Transaction model.</param>
     /// <param name="HorizonMonths">Months of future purchases the value counts, 1 to 120.</param>
     /// <param name="AnnualDiscountRate">Annual discount rate, 0 to 1.</param>
-    /// <param name="CalibrationEnd">Day the models are fitted up to; default today.</param>
+    /// <param name="CalibrationEnd">Day the models are fitted up to, the day the values are as of; default the day of the last recorded purchase.</param>
     public sealed record ClvOptions(ClvModel Model = ClvModel.BgNbd, int HorizonMonths = 12, double AnnualDiscountRate = 0.10, DateOnly? CalibrationEnd = null);
 
     private sealed record Fitted(ITransactionModel Model, IReadOnlyDictionary<string, double> Parameters, double LogLikelihood, GammaGammaParameters Spend,
         CalibrationSummary Summary, int RepeatBuyers);
 
-    private static Validation Check(ClvOptions o)
+    private static Validation Check(ClvOptions o, string endField)
     {
         var v = new Validation();
         v.Check(Enum.IsDefined(o.Model), "model", "must be bgNbd or paretoNbd");
         v.Check(o.HorizonMonths is >= 1 and <= 120, "horizonMonths", "must be between 1 and 120");
         v.Check(o.AnnualDiscountRate is >= 0 and <= 1, "discountRate", "must be between 0 and 1");
-        v.Date(o.CalibrationEnd, "calibrationEnd");
+        v.Date(o.CalibrationEnd, endField);
         return v;
     }
 
-    private static (Fitted? Fit, Validation? Invalid) Fit(ClvModel model, CalibrationSummary summary)
+    private static (Fitted? Fit, Validation? Invalid) Fit(ClvModel model, CalibrationSummary summary, DataSpan span, DateOnly end, string field)
     {
         var customers = summary.Customers;
         var repeat = customers.Count(c => c.X > 0);
         if (customers.Length < MinCustomersForModels || repeat < MinRepeatBuyersForModels)
         {
             var v = new Validation();
-            v.Add("calibrationEnd", $"the models need at least {MinCustomersForModels} members with purchases and {MinRepeatBuyersForModels} with repeat purchases before this day; there are {customers.Length} and {repeat}");
+            v.Add(field, $"the models need at least {MinCustomersForModels} members with purchases and {MinRepeatBuyersForModels} with repeat purchases by this day; there are {customers.Length} and {repeat}"
+                + (span.Empty(end) is { } why ? $" ({why})" : ""));
             return (null, v);
         }
         var spend = GammaGamma.Fit(customers).Parameters;
@@ -159,7 +170,8 @@ public sealed partial class AnalyticsService
     private async Task<(ClvReport? Report, MemberScore[]? Scores, MemberIndex? Members, Validation? Invalid)> ComputeClvAsync(
         Guid programmeId, ClvOptions options, int top, ChurnRiskOptions? risk, CancellationToken ct)
     {
-        var v = Check(options);
+        // A churn-risk list names the calibration end what it is there: the day the list is as of.
+        var v = Check(options, risk is null ? "calibrationEnd" : "asOf");
         if (risk is not null)
         {
             v.Check(risk.ValueShare is > 0 and <= 1, "valueShare", "must be greater than 0 and at most 1");
@@ -167,10 +179,11 @@ public sealed partial class AnalyticsService
         }
         if (v.Failed) return (null, null, null, v);
         var data = await DataAsync(programmeId, ct);
-        var end = options.CalibrationEnd ?? data.Today(clock);
+        var span = await data.SpanAsync(ct);
+        var end = options.CalibrationEnd ?? span.AsOf(data.Today(clock));
         var members = data.Members();
         var summary = CalibrationSummary.Build(data.Purchases(members, end), end);
-        var (fit, invalid) = Fit(options.Model, summary);
+        var (fit, invalid) = Fit(options.Model, summary, span, end, risk is null ? "calibrationEnd" : "asOf");
         if (fit is null) return (null, null, null, invalid);
         var horizon = ClvHorizon.Months(options.HorizonMonths, options.AnnualDiscountRate);
         var scores = Score(fit, horizon);
@@ -192,6 +205,7 @@ public sealed partial class AnalyticsService
             byClv.Select(i => View(data, members, customers[i], scores[i], names)).ToList())
         {
             AtRisk = risk is null ? null : atRisk.Select(i => View(data, members, customers[i], scores[i], names)).ToList(),
+            Data = span,
         };
         return (report, scores, members, null);
     }
@@ -237,7 +251,8 @@ public sealed partial class AnalyticsService
         dates.Date(holdoutEnd, "holdoutEnd");
         if (dates.Failed) return (null, dates);
         var data = await DataAsync(programmeId, ct);
-        var end = holdoutEnd ?? data.Today(clock);
+        var span = await data.SpanAsync(ct);
+        var end = holdoutEnd ?? span.AsOf(data.Today(clock));
         var members = data.Members();
         DateOnly calibration;
         if (calibrationEnd is { } given) calibration = given;
@@ -250,9 +265,12 @@ public sealed partial class AnalyticsService
         var v = new Validation();
         v.Check(Enum.IsDefined(model), "model", "must be bgNbd or paretoNbd");
         v.Check(calibration < end, "calibrationEnd", "must be before holdoutEnd");
+        // Purchases that were never recorded would count as purchases the members did not make.
+        v.Check(span.LastPurchase is not { } last || end <= last, "holdoutEnd",
+            $"is after the last recorded purchase ({span.LastPurchase:yyyy-MM-dd}): the holdout would count days without data as days without purchases");
         if (v.Failed) return (null, v);
         var summary = CalibrationSummary.Build(data.Purchases(members, end), calibration, end);
-        var (fit, invalid) = Fit(model, summary);
+        var (fit, invalid) = Fit(model, summary, span, calibration, "calibrationEnd");
         if (fit is null) return (null, invalid);
         var groups = fit.Model switch
         {
@@ -261,30 +279,41 @@ public sealed partial class AnalyticsService
             _ => throw new InvalidOperationException("Unknown model."),
         };
         return (new HoldoutView(model, calibration, end, summary.HoldoutWeeks,
-            groups.Sum(g => g.ActualPurchases), groups.Sum(g => g.PredictedPurchases), groups), null);
+            groups.Sum(g => g.ActualPurchases), groups.Sum(g => g.PredictedPurchases), groups) { Data = span }, null);
     }
 
-    /// <summary>Cohort retention (by first purchase or enrolment month), repurchase, last month's churn, time between purchases.</summary>
-    public Task<RetentionReport> RetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, CancellationToken ct) =>
-        CachedAsync(("retention", byEnrolment, repurchaseWithinDays), programmeId, (s, c) => s.ComputeRetentionAsync(programmeId, byEnrolment, repurchaseWithinDays, c), ct);
+    /// <summary>
+    /// Cohort retention (by first purchase or enrolment month), repurchase, churn in the last complete month and time
+    /// between purchases, from purchases up to a day (default: the day of the last recorded purchase).
+    /// </summary>
+    public Task<(RetentionReport? Report, Validation? Invalid)> RetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, DateOnly? asOf, CancellationToken ct) =>
+        CachedAsync(("retention", byEnrolment, repurchaseWithinDays, asOf), programmeId, (s, c) => s.ComputeRetentionAsync(programmeId, byEnrolment, repurchaseWithinDays, asOf, c), ct);
 
-    private async Task<RetentionReport> ComputeRetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, CancellationToken ct)
+    private async Task<(RetentionReport? Report, Validation? Invalid)> ComputeRetentionAsync(Guid programmeId, bool byEnrolment, int repurchaseWithinDays, DateOnly? asOf, CancellationToken ct)
     {
+        var v = new Validation();
+        v.Check(repurchaseWithinDays is >= 1 and <= 3660, "withinDays", "must be between 1 and 3660");
+        v.Date(asOf, "asOf");
+        if (v.Failed) return (null, v);
         var data = await DataAsync(programmeId, ct);
+        var span = await data.SpanAsync(ct);
+        var day = asOf ?? span.AsOf(data.Today(clock));
         var members = data.Members();
-        var today = data.Today(clock);
         var cohorts = byEnrolment
-            ? Cohorts.ByEnrolment(data.Purchases(members), members.EnrolledOn.Select(d => (DateOnly?)d).ToList())
-            : Cohorts.ByFirstPurchase(data.Purchases(members), members.Count);
-        var totals = CustomerTotalsAggregator.Aggregate(data.Purchases(members), members.Count);
-        var repurchase = Repurchase.Rate(totals, repurchaseWithinDays, today);
-        var thisMonth = new DateOnly(today.Year, today.Month, 1);
-        var churn = Activity.Churn(data.Purchases(members), members.Count, thisMonth.AddMonths(-2), thisMonth.AddMonths(-1), thisMonth);
-        var gaps = Repurchase.InterPurchase(data.Purchases(members), members.Count);
-        var months = Activity.ByMonth(data.Purchases(members), members.Count);
-        return new RetentionReport(byEnrolment ? "enrolment" : "firstPurchase",
+            ? Cohorts.ByEnrolment(data.Purchases(members, day), members.EnrolledOn.Select(d => d <= day ? (DateOnly?)d : null).ToList())
+            : Cohorts.ByFirstPurchase(data.Purchases(members, day), members.Count);
+        var totals = CustomerTotalsAggregator.Aggregate(data.Purchases(members, day), members.Count);
+        var repurchase = Repurchase.Rate(totals, repurchaseWithinDays, day);
+        // The month the as-of day falls in is not over unless the day is its last: churn is measured in the last complete month.
+        var month = new DateOnly(day.Year, day.Month, 1);
+        var thisMonth = day == month.AddMonths(1).AddDays(-1) ? month.AddMonths(1) : month;
+        var churn = Activity.Churn(data.Purchases(members, day), members.Count, thisMonth.AddMonths(-2), thisMonth.AddMonths(-1), thisMonth);
+        var gaps = Repurchase.InterPurchase(data.Purchases(members, day), members.Count);
+        var months = Activity.ByMonth(data.Purchases(members, day), members.Count);
+        return (new RetentionReport(byEnrolment ? "enrolment" : "firstPurchase",
             cohorts.Rows.Select(r => new CohortView(r.CohortMonth, r.Size, r.Active, r.Active.Select((_, k) => r.Share(k)).ToList())).ToList(),
-            repurchase, new ChurnView(thisMonth.AddMonths(-1), churn.ActiveBefore, churn.Retained, churn.Churned, churn.Rate), gaps, months);
+            repurchase, new ChurnView(thisMonth.AddMonths(-1), churn.ActiveBefore, churn.Retained, churn.Churned, churn.Rate), gaps, months)
+            { AsOf = day, Data = span }, null);
     }
 
     /// <summary>Which basket lines the rules are mined over.</summary>
@@ -321,23 +350,47 @@ public sealed partial class AnalyticsService
         return (baskets, items);
     }
 
-    /// <summary>Association rules over the programme's baskets since a day (default: all), strongest lift first.</summary>
-    public async Task<(BasketReport? Report, Validation? Invalid)> BasketRulesAsync(Guid programmeId, BasketItems by, double minSupport, double minConfidence, DateOnly? since, int top, CancellationToken ct)
+    /// <summary>Largest itemset basket rules are mined over by default: arules' default, and what the docs' figures use.</summary>
+    public const int DefaultMaxLength = 10;
+
+    /// <summary>Bounds of the itemset length a request may ask for.</summary>
+    public const int MinMaxLength = 2, MaxMaxLength = 20;
+
+    /// <summary>
+    /// Most frequent itemsets one request mines. A low support over large baskets has exponentially many; past this
+    /// bound the request is refused rather than left to run.
+    /// </summary>
+    public const int MaxItemsets = 500_000;
+
+    /// <summary>
+    /// Association rules over the programme's baskets since a day (default: all), strongest lift first, from itemsets of
+    /// at most <paramref name="maxLength"/> items.
+    /// </summary>
+    public async Task<(BasketReport? Report, Validation? Invalid)> BasketRulesAsync(Guid programmeId, BasketItems by, double minSupport, double minConfidence,
+        DateOnly? since, int top, int maxLength, CancellationToken ct)
     {
         var v = new Validation();
         v.Check(Enum.IsDefined(by), "by", "must be sku or category");
         v.Check(minSupport is >= 0.0001 and <= 1, "minSupport", "must be between 0.0001 and 1");
         v.Check(minConfidence is > 0 and <= 1, "minConfidence", "must be greater than 0 and at most 1");
+        v.Check(maxLength is >= MinMaxLength and <= MaxMaxLength, "maxLength", $"must be between {MinMaxLength} and {MaxMaxLength}");
         v.Date(since, "since");
         if (v.Failed) return (null, v);
-        var mined = await results.GetAsync(("basket-rules", programmeId, by, minSupport, minConfidence, since), await VersionAsync(programmeId, ct),
+        var mined = await results.GetAsync(("basket-rules", programmeId, by, minSupport, minConfidence, since, maxLength), await VersionAsync(programmeId, ct),
             async (services, stopping) =>
             {
                 var (baskets, items) = await services.GetRequiredService<AnalyticsService>().BasketsAsync(programmeId, by, since, stopping);
-                var rules = AssociationRules.Generate(FpGrowth.Mine(baskets, minSupport, maxLength: 4), minConfidence);
+                var itemsets = FpGrowth.Mine(baskets, minSupport, maxLength, MaxItemsets);
+                if (itemsets.Truncated) return (Baskets: baskets.Count, Items: items.Count, Rules: (List<RuleView>?)null);
+                var rules = AssociationRules.Generate(itemsets, minConfidence);
                 return (Baskets: baskets.Count, Items: items.Count, Rules: rules.OrderByDescending(r => r.Lift).ThenByDescending(r => r.Confidence).Select(r => Rule(r, items)).ToList());
             }, ct);
-        return (new BasketReport(by.ToString().ToLowerInvariant(), mined.Baskets, mined.Items, minSupport, minConfidence, mined.Rules.Count,
+        if (mined.Rules is null)
+        {
+            v.Add("minSupport", $"is too low for these baskets: it makes more than {MaxItemsets:N0} itemsets frequent; raise it or lower maxLength");
+            return (null, v);
+        }
+        return (new BasketReport(by.ToString().ToLowerInvariant(), mined.Baskets, mined.Items, minSupport, minConfidence, maxLength, mined.Rules.Count,
             mined.Rules.Take(top).ToList()), null);
     }
 

@@ -11,7 +11,7 @@ namespace Treue.Server.Features.Analytics;
 
 /// <summary>A proposed change of the earning rules, replayed over a period of real purchases.</summary>
 /// <param name="From">First day of the period (programme time zone); default 90 days before <paramref name="To"/>.</param>
-/// <param name="To">Last day of the period; default today.</param>
+/// <param name="To">Last day of the period; default the day of the last recorded purchase.</param>
 /// <param name="BaseRate">Proposed base rate; default the current one.</param>
 /// <param name="Rounding">Proposed rounding; default the current one.</param>
 /// <param name="Rules">Proposed rule set, in the programme document's format; default the current rules.</param>
@@ -62,18 +62,28 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         return ProgrammeEconomics.Compute(months, outstanding, data.Programme.Settings.PointValue, MinorPerUnit(data));
     }
 
-    /// <summary>Cross-buying, members against anonymous buyers, revenue around enrolment.</summary>
-    public Task<LoyaltyReport> LoyaltyAsync(Guid programmeId, CancellationToken ct) =>
-        CachedAsync("loyalty", programmeId, (s, c) => s.ComputeLoyaltyAsync(programmeId, c), ct);
+    /// <summary>
+    /// Cross-buying, members against anonymous buyers, revenue around enrolment, from receipts up to a day (default: the
+    /// day of the last recorded purchase).
+    /// </summary>
+    public Task<(LoyaltyReport? Report, Validation? Invalid)> LoyaltyAsync(Guid programmeId, DateOnly? asOf, CancellationToken ct) =>
+        CachedAsync(("loyalty", asOf), programmeId, (s, c) => s.ComputeLoyaltyAsync(programmeId, asOf, c), ct);
 
-    private async Task<LoyaltyReport> ComputeLoyaltyAsync(Guid programmeId, CancellationToken ct)
+    private async Task<(LoyaltyReport? Report, Validation? Invalid)> ComputeLoyaltyAsync(Guid programmeId, DateOnly? asOf, CancellationToken ct)
     {
+        var v = new Validation();
+        v.Date(asOf, "asOf");
+        if (v.Failed) return (null, v);
         var data = await DataAsync(programmeId, ct);
+        var span = await data.SpanAsync(ct);
+        var day = asOf ?? span.AsOf(data.Today(clock));
         var members = data.Members();
         var partners = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var categories = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        return LoyaltyMeasures.Compute(data.Receipts(members, Intern(partners), Intern(categories)), members.EnrolledOn,
-            minorPerUnit: MinorPerUnit(data));
+        // Receipts arrive in time order, so the first one after the day ends the stream; members who enrolled later
+        // were not members yet.
+        var receipts = data.Receipts(members, Intern(partners), Intern(categories)).TakeWhile(r => r.Day <= day);
+        return (LoyaltyMeasures.Compute(receipts, members.EnrolledOn.Select(d => d <= day ? d : DateOnly.MaxValue).ToList(), minorPerUnit: MinorPerUnit(data)), null);
 
         static Func<string, int> Intern(Dictionary<string, int> map) => key =>
         {
@@ -107,8 +117,7 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         dates.Date(request.To, "to");
         if (dates.Failed) return (null, dates);
         var data = await DataAsync(programmeId, ct);
-        var today = data.Today(clock);
-        var to = request.To ?? today;
+        var to = request.To ?? (await data.SpanAsync(ct)).AsOf(data.Today(clock));
         var from = request.From ?? to.AddDays(-90);
         var current = (await applier.ExportAsync(programmeId, ct))!;
         var missing = new Validation();
