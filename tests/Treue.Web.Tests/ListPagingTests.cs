@@ -130,6 +130,10 @@ public sealed partial class ListPagingTests(WebServer server)
         await page.Locator("#member-orders-next").ClickAsync();
         await Assertions.Expect(page.Locator("#member-orders-range")).ToHaveTextAsync($"Rows 51–{data.OrdersMemberOrders} of {data.OrdersMemberOrders}");
 
+        // The portal member belongs to the test programme, whose admin sees the member page.
+        var admin = await server.NewPageAsync();
+        await admin.StaffSignInByIdAsync(WebServer.AdminEmail);
+        page = admin;
         await page.OpenAsync($"/admin/members/{data.Portal.Id}");
         await Assertions.Expect(page.Locator("#ledger-history-range")).ToHaveTextAsync($"Rows 1–50 of {data.PortalAdjustments}");
         await Assertions.Expect(page.Locator("#member-history-range")).ToHaveTextAsync($"Rows 1–50 of {data.PortalAdjustments}");

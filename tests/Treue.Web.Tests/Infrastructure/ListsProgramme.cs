@@ -17,8 +17,9 @@ public sealed record ListsData(
 
 /// <summary>
 /// A programme of its own, far from UTC (Pacific/Auckland: UTC+13 in March), with more rows in every list than a
-/// page holds: 230 open reward orders, 120 members, 61 API keys, 56 staff accounts, a member with 55 orders and 55
-/// adjustments. Created once per run; the other tests' programme and its figures stay as they are.
+/// page holds: 230 open reward orders, 119 members, 61 API keys, 56 staff accounts. The portal serves the test
+/// programme only, so its member with 55 fulfilled orders and 55 adjustments is there (nothing in the open queue).
+/// Created once per run.
 /// </summary>
 public static class ListsProgramme
 {
@@ -60,7 +61,7 @@ public static class ListsProgramme
             var staff = new StaffAccounts(db, new SignInThrottle(TimeProvider.System), TimeProvider.System, config, NullLogger<StaffAccounts>.Instance);
             await staff.CreateAsync(programmeId, AdminEmail, "Lena Lists", StaffRole.Admin, WebServer.Password, AuditActor.System, CancellationToken.None);
         }
-        var portal = await server.AddMemberAsync(programmeId, "Pia Portal", "pia@lists.example.org");
+        var portal = await server.AddMemberAsync(server.ProgrammeId, "Pia Portal", "pia@lists.example.org");
 
         await using var data = server.Db();
         var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -90,23 +91,24 @@ public static class ListsProgramme
         data.Members.AddRange(members);
 
         var rewards = data.Rewards.Where(r => r.ProgrammeId == programmeId).ToDictionary(r => r.Code);
+        var testRewards = data.Rewards.Where(r => r.ProgrammeId == server.ProgrammeId).ToDictionary(r => r.Code);
         var orders = new List<RewardOrder>();
         var teapots = 0;
-        void Order(Guid member, DateTime at, RewardOrderStatus status = RewardOrderStatus.Placed)
+        void Order(Guid member, DateTime at, RewardOrderStatus status = RewardOrderStatus.Placed, bool testProgramme = false)
         {
-            var reward = rewards[orders.Count % 3 == 0 ? "teapot" : "mug"];
-            if (status == RewardOrderStatus.Placed && reward.Code == "teapot") teapots++;
+            var reward = (testProgramme ? testRewards : rewards)[orders.Count % 3 == 0 ? "teapot" : "mug"];
+            if (status == RewardOrderStatus.Placed && reward.Code == "teapot" && !testProgramme) teapots++;
             orders.Add(new RewardOrder
             {
-                Id = Guid.CreateVersion7(), ProgrammeId = programmeId, MemberId = member, RewardId = reward.Id, RewardCode = reward.Code, RewardName = reward.Name,
+                Id = Guid.CreateVersion7(), ProgrammeId = reward.ProgrammeId, MemberId = member, RewardId = reward.Id, RewardCode = reward.Code, RewardName = reward.Name,
                 Points = reward.PointsPrice, CoPaymentMinor = reward.CoPaymentMinor, Status = status, PlacedAt = at,
                 FulfilledAt = status == RewardOrderStatus.Fulfilled ? at.AddDays(1) : null,
             });
         }
         var hour = 0;
         for (var i = 0; i < 70; i++) Order(olivia.Id, start.AddHours(hour++));
-        for (var i = 0; i < 55; i++) Order(portal.Id, start.AddHours(hour++));
-        for (var i = 0; i < 103; i++) Order(generic[i % generic.Count].Id, start.AddHours(hour++));
+        for (var i = 0; i < 55; i++) Order(portal.Id, start.AddHours(i), RewardOrderStatus.Fulfilled, testProgramme: true);
+        for (var i = 0; i < 158; i++) Order(generic[i % generic.Count].Id, start.AddHours(hour++));
         Order(tom.Id, KnownInstant);
         Order(zoe.Id, new DateTime(2026, 3, 20, 9, 0, 0, DateTimeKind.Utc));
         for (var i = 0; i < 12; i++) Order(generic[i].Id, start.AddHours(hour++), RewardOrderStatus.Fulfilled);
@@ -124,17 +126,17 @@ public static class ListsProgramme
         for (var i = 0; i < 59; i++)
             await ApiKeyEndpoints.CreateAsync(data, programmeId, $"Till {i:D2}", ApiRole.Pos, null, start.AddHours(i), CancellationToken.None);
         await ApiKeyEndpoints.CreateAsync(data, programmeId, KnownKey, ApiRole.Pos, null, KnownInstant, CancellationToken.None);
-        var admin = await ApiKeyEndpoints.CreateAsync(data, programmeId, "Lists admin", ApiRole.Admin, null, DateTime.UtcNow, CancellationToken.None);
+        await ApiKeyEndpoints.CreateAsync(data, programmeId, "Lists admin", ApiRole.Admin, null, DateTime.UtcNow, CancellationToken.None);
 
         // Adjustments through the API: real ledger transactions and audit entries for the portal member.
-        using var api = server.Client(admin.Key);
+        var api = server.AdminApi;
         for (var i = 1; i <= 55; i++)
         {
             var response = await api.PostAsJsonAsync($"/api/v1/members/{portal.Id}/adjustments", new { points = i, reason = $"Goodwill {i:D2}" });
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException("Adjustment failed: " + await response.Content.ReadAsStringAsync());
         }
 
-        return new ListsData(programmeId, portal, olivia.Id, PlacedOrders: 230, FulfilledOrders: 12, PlacedTeapots: teapots, Members: members.Count + 1,
+        return new ListsData(programmeId, portal, olivia.Id, PlacedOrders: 230, FulfilledOrders: 12, PlacedTeapots: teapots, Members: members.Count,
             BlockedMembers: blocked, ApiKeys: 61, Staff: 56, PortalOrders: 55, PortalAdjustments: 55, OrdersMemberOrders: 70);
     }
 }
