@@ -83,8 +83,8 @@ public sealed class MemberChangeTests(WebServer server)
         await Assertions.Expect(row).ToContainTextAsync(what);
         await Assertions.Expect(row).ToContainTextAsync("Card fraud under investigation");
         await Assertions.Expect(row).ToContainTextAsync(WebServer.SupportEmail);
-        // The time is the programme's (Europe/Berlin), as the column says.
-        await Assertions.Expect(page.Locator("#member-history th").First).ToContainTextAsync("Europe/Berlin");
+        // The time is the programme's (Europe/Berlin), as the page says once below its heading.
+        await Assertions.Expect(page.Locator("#zone-note")).ToContainTextAsync("Europe/Berlin");
         var berlin = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
         await Assertions.Expect(row).ToContainTextAsync(berlin.ToString("d", System.Globalization.CultureInfo.GetCultureInfo(language[..2])));
     }

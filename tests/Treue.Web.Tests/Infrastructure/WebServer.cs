@@ -117,6 +117,16 @@ public sealed class WebServer : IAsyncLifetime
         Outsider = await MemberAsync(db, members, "Olga Outsider", "olga@example.org", other!.ProgrammeId);
     }
 
+    /// <summary>A member with the test password in a programme a test class set up for itself.</summary>
+    public async Task<TestMember> AddMemberAsync(Guid programme, string name, string email)
+    {
+        await using var db = Db();
+        var config = new ConfigurationBuilder().Build();
+        var secret = new Treue.Server.Infrastructure.ServerSecret(config, Microsoft.Extensions.Options.Options.Create(new Treue.Server.TreueOptions { DataFolder = _folder }));
+        var members = new MemberAccounts(db, new SignInThrottle(TimeProvider.System), new NoSender(), TimeProvider.System, config, secret);
+        return await MemberAsync(db, members, name, email, programme);
+    }
+
     private async Task<TestMember> MemberAsync(TreueDb db, MemberAccounts accounts, string name, string email, Guid? programme = null)
     {
         var m = new Member

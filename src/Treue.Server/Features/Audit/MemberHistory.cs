@@ -34,6 +34,12 @@ public static partial class MemberHistory
         [AuditActions.MemberStatusChanged, AuditActions.CardIssued, AuditActions.CardBlocked, AuditActions.CardReplaced, AuditActions.PointsAdjusted];
 
     /// <summary>The newest <paramref name="take"/> changes to the member, newest first.</summary>
+    /// <summary>The audit entries of the member's history, newest first, for a caller that counts and pages them.</summary>
+    public static IQueryable<AuditEntry> Query(TreueDb db, Guid programmeId, Guid memberId) =>
+        db.AuditEntries.AsNoTracking()
+            .Where(e => e.ProgrammeId == programmeId && e.MemberId == memberId && Actions.Contains(e.Action))
+            .OrderByDescending(e => e.Id);
+
     public static async Task<List<MemberHistoryEntry>> ReadAsync(TreueDb db, Guid programmeId, Guid memberId, int take, CancellationToken ct)
     {
         var rows = await db.AuditEntries.AsNoTracking()

@@ -32,8 +32,9 @@ public sealed partial class Loc
     public static string Date(DateTime utc, TimeZoneInfo? zone = null) =>
         (zone is null ? utc : TimeZoneInfo.ConvertTimeFromUtc(utc, zone)).ToString("d", CultureInfo.CurrentCulture);
 
-    public static string DateTime(DateTime utc, TimeZoneInfo? zone = null) =>
-        (zone is null ? utc : TimeZoneInfo.ConvertTimeFromUtc(utc, zone)).ToString("g", CultureInfo.CurrentCulture);
+    /// <summary>An instant (stored as UTC) as date and time in <paramref name="zone"/>, the programme's zone.</summary>
+    public static string DateTime(DateTime utc, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTimeFromUtc(System.DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("g", CultureInfo.CurrentCulture);
 
     /// <summary>A share (0.25) as a percentage ("25.0 %" or "25,0 %").</summary>
     public static string Percent(double share, int decimals = 1) => share.ToString("P" + decimals, CultureInfo.CurrentCulture);

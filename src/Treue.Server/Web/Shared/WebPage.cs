@@ -27,6 +27,8 @@ public abstract class WebPage : OwningComponentBase
     protected Guid StaffId { get; private set; }
     protected StaffRole Role { get; private set; }
     protected Guid MemberId { get; private set; }
+    /// <summary>The programme's time zone: every time a page shows is in it.</summary>
+    protected TimeZoneInfo Zone { get; private set; } = TimeZoneInfo.Utc;
     /// <summary>The staff user's e-mail, recorded as the author of changes and as the ledger's actor.</summary>
     protected string StaffEmail => User.Identities.FirstOrDefault(i => i.AuthenticationType == WebAuth.StaffScheme)?.Name ?? "";
     protected string Actor => "staff:" + StaffEmail;
@@ -53,6 +55,8 @@ public abstract class WebPage : OwningComponentBase
             ProgrammeId = ProgrammeOf(WebAuth.StaffScheme);
             Role = Enum.TryParse<StaffRole>(User.FindFirstValue(WebAuth.StaffRoleClaim), out var role) ? role : StaffRole.Analyst;
         }
+        if (ProgrammeId != Guid.Empty)
+            Zone = (await ScopedServices.GetRequiredService<Treue.Server.Features.Programmes.ProgrammeCache>().GetAsync(Db, ProgrammeId, default)).TimeZone;
         await LoadAsync();
     }
 
