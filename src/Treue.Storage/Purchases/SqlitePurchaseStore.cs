@@ -42,8 +42,7 @@ public sealed class SqlitePurchaseStore(TimeProvider clock) : IPurchaseStore
         if (!Prepared.TryGetValue(connection, out var s) || s.Handle != connection.Handle)
         {
             s?.Dispose();
-            s = new Statements(connection);
-            Prepared.AddOrUpdate(connection, s);
+            s = Prepare(connection);
         }
         try
         {
@@ -53,6 +52,26 @@ public sealed class SqlitePurchaseStore(TimeProvider clock) : IPurchaseStore
         {
             return Task.FromResult(new PurchaseWritten(status));
         }
+    }
+
+    /// <summary>
+    /// Prepares the statements on <paramref name="connection"/>'s handle, and finalizes them when the connection closes,
+    /// as Microsoft.Data.Sqlite does with its own commands: a handle with statements left open cannot really close, so its
+    /// write-ahead log would be neither checkpointed nor removed when the last connection to the database goes.
+    /// </summary>
+    private static Statements Prepare(SqliteConnection connection)
+    {
+        var s = new Statements(connection);
+        Prepared.AddOrUpdate(connection, s);
+        void Closed(object? sender, System.Data.StateChangeEventArgs e)
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Open) return;
+            connection.StateChange -= Closed;
+            if (Prepared.TryGetValue(connection, out var current) && ReferenceEquals(current, s)) Prepared.Remove(connection);
+            s.Dispose();
+        }
+        connection.StateChange += Closed;
+        return s;
     }
 
     private PurchaseWritten Write(Statements s, PurchaseWrite w)
