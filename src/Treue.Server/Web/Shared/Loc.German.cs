@@ -561,6 +561,7 @@ public sealed partial class Loc
         ["staff"] = "Mitarbeiter",
         ["system"] = "System",
         ["{0} entries"] = "{0} Einträge",
+        ["1 entry"] = "1 Eintrag",
         ["{0} is now {1}."] = "{0} ist jetzt {1}.",
         ["Enter an amount of 0 or more."] = "Geben Sie einen Betrag von 0 oder mehr ein.",
         ["Enter at most {0} decimal places for {1}."] = "Geben Sie für {1} höchstens {0} Nachkommastellen ein.",
