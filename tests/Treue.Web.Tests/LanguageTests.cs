@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Treue.Web.Tests.Infrastructure;
 
@@ -31,5 +32,20 @@ public sealed class LanguageTests(WebServer server)
 
         await page.Locator("a[data-lang='en']").ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_portal_opens_in_the_language_the_member_prefers()
+    {
+        var email = $"lang-{Guid.NewGuid():N}"[..13] + "@test.treue";
+        var member = await server.AddMemberAsync(server.ProgrammeId, "Dora Deutsch", email);
+        await using (var db = server.Db())
+            await db.Members.Where(m => m.Id == member.Id).ExecuteUpdateAsync(u => u.SetProperty(m => m.Language, "de"), TestContext.Current.CancellationToken);
+
+        // A browser that has never chosen a language signs in (in English) and gets the portal in German.
+        var page = await server.NewPageAsync();
+        await page.MemberSignInAsync(email);
+        Assert.Equal("de", await page.Locator("html").GetAttributeAsync("lang"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" })).ToBeVisibleAsync();
     }
 }

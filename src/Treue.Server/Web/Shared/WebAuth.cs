@@ -75,12 +75,16 @@ public static class WebAuth
         await http.SignInAsync(StaffScheme, StaffPrincipal(user, session));
     }
 
-    /// <summary>Starts a session for a member and sets the portal's cookie, which outlives the browser for <see cref="MemberIdle"/>.</summary>
+    /// <summary>
+    /// Starts a session for a member and sets the portal's cookie, which outlives the browser for <see cref="MemberIdle"/>.
+    /// The portal then speaks the member's preferred language; the language switch still changes it.
+    /// </summary>
     public static async Task SignInMemberAsync(HttpContext http, Member member, DateTime now)
     {
         var db = http.RequestServices.GetRequiredService<TreueDb>();
         var session = await WebSessions.StartAsync(db, SessionKind.Member, member.ProgrammeId, member.Id, now, http.RequestAborted);
         await http.SignInAsync(MemberScheme, MemberPrincipal(member, session), new AuthenticationProperties { IsPersistent = true });
+        WebSetup.SetLanguage(http, member.Language);
     }
 
     public static void AddWebAuthentication(this WebApplicationBuilder builder)

@@ -66,10 +66,7 @@ public static class WebSetup
             if (v.Text(back, "back", InputBounds.MaxReturnPathLength, required: false) && back is not null)
                 v.Check(back.All(char.IsAscii), "back", "must be a path of this site with non-ASCII characters percent-encoded");
             if (v.Failed) return v.Problem();
-            var culture = Loc.Languages.Any(l => l.Code == c) ? c! : "en";
-            http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
-                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true, Secure = http.Request.IsHttps });
+            SetLanguage(http, Loc.Languages.Any(l => l.Code == c) ? c! : "en");
             // Only paths of this site: an open redirect would let others borrow the address.
             var target = back is not null && back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) && !back.StartsWith("/\\", StringComparison.Ordinal) ? back : "/";
             return Results.LocalRedirect(target);
@@ -78,6 +75,15 @@ public static class WebSetup
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         app.MapPost("/portal/signout", SignOutAsync(WebAuth.MemberScheme, "/portal/signin")).ExcludeFromDescription()
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
+    }
+
+    /// <summary>Sets the language the console and portal are shown in (a cookie), if it is one of theirs.</summary>
+    public static void SetLanguage(HttpContext http, string culture)
+    {
+        if (!Loc.Languages.Any(l => l.Code == culture)) return;
+        http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true, Secure = http.Request.IsHttps });
     }
 
     private static Func<HttpContext, Task<IResult>> SignOutAsync(string scheme, string then) => async http =>
