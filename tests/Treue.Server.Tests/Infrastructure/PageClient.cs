@@ -19,7 +19,11 @@ public sealed partial class PageClient(HttpClient http) : IDisposable
     }));
 
     /// <summary>A client without redirects or a cookie container, for a server at <paramref name="address"/>.</summary>
-    public static PageClient For(Uri address) => new(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address });
+    // A page of a server in another process can take longer than HttpClient's default 100 s when the whole suite shares two busy cores.
+    public static PageClient For(Uri address) => new(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })
+    {
+        BaseAddress = address, Timeout = TimeSpan.FromMinutes(5),
+    });
 
     public async Task<HttpResponseMessage> GetAsync(string path)
     {
