@@ -80,6 +80,8 @@ public sealed class WebServer : IAsyncLifetime
         AdminApi = Client(await KeyAsync(ApiRole.Admin));
         await RecordHistoryAsync();
         _playwright = await Playwright.CreateAsync();
+        // The suite shares two cores with the other test modules: a wait that takes a second alone may take half a minute.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"],
@@ -196,7 +198,7 @@ public sealed class WebServer : IAsyncLifetime
         {
             BaseURL = Address.ToString(), Locale = language, ViewportSize = new ViewportSize { Width = width, Height = height },
         });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 
