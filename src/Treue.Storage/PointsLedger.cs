@@ -218,7 +218,7 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
             {
                 await ChangeBalanceAsync(lot.MemberId, lot.Remaining, -lot.Remaining, ct);
                 NewTransaction(lot.ProgrammeId, lot.MemberId,
-                    new Movement(LedgerKind.Post, nowUtc, [new Contribution("pending", "Return window passed", lot.Remaining)]) { PurchaseId = lot.PurchaseId },
+                    new Movement(LedgerKind.Post, nowUtc, [Contribution.Of("pending", new Reason(ReasonKeys.ReturnWindowPassed), lot.Remaining)]) { PurchaseId = lot.PurchaseId },
                     nowUtc,
                     Entry(lot.ProgrammeId, lot.MemberId, LedgerAccounts.MemberPending, -lot.Remaining),
                     Entry(lot.ProgrammeId, lot.MemberId, LedgerAccounts.MemberAvailable, lot.Remaining)).LotId = lot.Id;
@@ -252,7 +252,7 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
                 .SetProperty(l => l.Status, LotStatus.Closed), ct);
             await ChangeBalanceAsync(lot.MemberId, -lot.Remaining, 0, ct);
             NewTransaction(lot.ProgrammeId, lot.MemberId,
-                new Movement(LedgerKind.Expire, nowUtc, [new Contribution("expiry", $"Points earned {lot.EarnedAt:yyyy-MM-dd} expired", -lot.Remaining)]),
+                new Movement(LedgerKind.Expire, nowUtc, [Contribution.Of("expiry", new Reason(ReasonKeys.Expired) { Date = DateOnly.FromDateTime(lot.EarnedAt) }, -lot.Remaining)]),
                 nowUtc,
                 Entry(lot.ProgrammeId, lot.MemberId, LedgerAccounts.MemberAvailable, -lot.Remaining),
                 Entry(lot.ProgrammeId, null, LedgerAccounts.Expired, lot.Remaining)).LotId = lot.Id;

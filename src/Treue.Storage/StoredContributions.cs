@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.EntityFrameworkCore;
 using System.Text.Json;
@@ -10,6 +11,9 @@ namespace Treue.Storage;
 /// How contributions (why points moved, rule by rule) are stored: a JSON array of <c>[rule, name, points]</c> triples,
 /// <c>[["base","Base rate",8]]</c> instead of <c>[{"rule":"base","name":"Base rate","points":8}]</c>. Every purchase line
 /// carries one list, so the member names and the escaping of <c>+</c> or <c>ü</c> were a fifth of a purchase's bytes.
+/// A contribution with a <see cref="Reason"/> adds its key and, when it has any, an object of its values with one-letter
+/// names: <c>["sat","",16,"rule",{"s":"Double points","e":"Multiplier","v":2}]</c>. Its name is then stored empty when it
+/// is the reason's English words, and read back as them. Rows written before reasons existed keep their name alone.
 /// The HTTP API keeps its own JSON form.
 /// </summary>
 public static class StoredContributions
@@ -28,8 +32,10 @@ public static class StoredContributions
             {
                 w.WriteStartArray();
                 w.WriteStringValue(c.Rule);
-                w.WriteStringValue(c.Name);
+                var reason = c.Reason;
+                w.WriteStringValue(reason is not null && c.Name == reason.English() ? "" : c.Name);
                 w.WriteNumberValue(c.Points);
+                if (reason is not null) WriteReason(w, reason);
                 w.WriteEndArray();
             }
             w.WriteEndArray();
@@ -44,8 +50,45 @@ public static class StoredContributions
         using var doc = JsonDocument.Parse(text);
         var list = new List<Contribution>(doc.RootElement.GetArrayLength());
         foreach (var c in doc.RootElement.EnumerateArray())
-            list.Add(new Contribution(c[0].GetString()!, c[1].GetString()!, c[2].GetInt64()));
+        {
+            var name = c[1].GetString()!;
+            var points = c[2].GetInt64();
+            var reason = c.GetArrayLength() > 3 ? ReadReason(c) : null;
+            list.Add(reason is null ? new Contribution(c[0].GetString()!, name, points)
+                : new Contribution(c[0].GetString()!, name.Length == 0 ? reason.English() : name, points) { Reason = reason });
+        }
         return list;
+    }
+
+    private static void WriteReason(Utf8JsonWriter w, Reason r)
+    {
+        w.WriteStringValue(r.Key);
+        if (r.Line is null && r.Effect is null && r.Value is null && r.Unit is null && r.Subject is null && r.Date is null) return;
+        w.WriteStartObject();
+        if (r.Subject is not null) w.WriteString("s", r.Subject);
+        if (r.Effect is { } effect) w.WriteString("e", effect.ToString());
+        if (r.Value is { } value) w.WriteNumber("v", value);
+        if (r.Unit is not null) w.WriteString("u", r.Unit);
+        if (r.Date is { } date) w.WriteString("d", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (r.Line is { } line) w.WriteNumber("l", line);
+        w.WriteEndObject();
+    }
+
+    private static Reason ReadReason(JsonElement c)
+    {
+        var reason = new Reason(c[3].GetString()!);
+        if (c.GetArrayLength() < 5 || c[4].ValueKind != JsonValueKind.Object) return reason;
+        var o = c[4];
+        return reason with
+        {
+            Subject = o.TryGetProperty("s", out var s) ? s.GetString() : null,
+            // A kind this version does not know is left out rather than failing the whole row.
+            Effect = o.TryGetProperty("e", out var e) && Enum.TryParse<EffectKind>(e.GetString(), out var kind) ? kind : null,
+            Value = o.TryGetProperty("v", out var v) ? v.GetDecimal() : null,
+            Unit = o.TryGetProperty("u", out var u) ? u.GetString() : null,
+            Date = o.TryGetProperty("d", out var d) && DateOnly.TryParseExact(d.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null,
+            Line = o.TryGetProperty("l", out var l) ? l.GetInt32() : null,
+        };
     }
 }
 
@@ -58,7 +101,7 @@ public static class EarnExplanations
 {
     /// <summary>The explanation of an earning with these lines and bonuses.</summary>
     public static List<Contribution> Of(IEnumerable<(int LineNo, IReadOnlyList<Contribution> Contributions)> lines, IEnumerable<Contribution> bonuses) =>
-        lines.OrderBy(l => l.LineNo).SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" }))
+        lines.OrderBy(l => l.LineNo).SelectMany(l => l.Contributions.Select(c => c.OnLine(l.LineNo)))
             .Concat(bonuses).ToList();
 
     /// <summary>

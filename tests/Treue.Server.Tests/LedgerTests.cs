@@ -112,6 +112,19 @@ public abstract class LedgerTests(TreueServer server)
     }
 
     [Fact]
+    public async Task History_explanations_keep_their_English_name_and_give_the_reason_in_parts()
+    {
+        var p = await server.NewProgrammeAsync();
+        var (member, card) = await p.EnrolAsync();
+        await p.BuyAsync(TestProgramme.Purchase("r1", card, ("a", "c", 1, 10m)));
+        var history = (await p.Pos.GetFromJsonAsync<JsonObject>($"/api/v1/members/{member}/history"))!;
+        var first = history["items"]![0]!["explanation"]![0]!;
+        Assert.Equal("Base rate (line 1)", (string)first["name"]!);
+        Assert.Equal("base_rate", (string)first["reason"]!["key"]!);
+        Assert.Equal(1, (int)first["reason"]!["line"]!);
+    }
+
+    [Fact]
     public async Task History_is_paginated_newest_first_with_explanations()
     {
         var p = await server.NewProgrammeAsync();

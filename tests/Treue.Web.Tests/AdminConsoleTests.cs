@@ -34,7 +34,7 @@ public sealed class AdminConsoleTests(WebServer server)
         await page.WaitForReadyAsync();
         await Assertions.Expect(page.Locator("#rules")).ToContainTextAsync("3× points on tea");
         await Assertions.Expect(page.Locator("#change-history")).ToContainTextAsync(WebServer.AdminEmail);
-        await Assertions.Expect(page.Locator("#change-history")).ToContainTextAsync("rule triple-tea added");
+        await Assertions.Expect(page.Locator("#change-history")).ToContainTextAsync("Rule triple-tea added");
         await page.ScreenshotAsync("admin-programme");
 
         // A till records Cara's first purchase: 10 base points, 20 from the new rule, 50 welcome bonus.

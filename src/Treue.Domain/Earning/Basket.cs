@@ -31,9 +31,23 @@ public sealed record EarningContext(bool IsFirstPurchase);
 
 /// <summary>Points given by one rule (or the base rate) to one line or to the whole purchase.</summary>
 /// <param name="Rule">The rule's code, or <c>"base"</c> for the programme's base rate.</param>
-/// <param name="Name">The rule's name, for explanations.</param>
+/// <param name="Name">The explanation in English (a rule's name, "Base rate"), as the API has always given it.</param>
 /// <param name="Points">The points given.</param>
-public sealed record Contribution(string Rule, string Name, long Points);
+public sealed record Contribution(string Rule, string Name, long Points)
+{
+    /// <summary>
+    /// The explanation in parts, for readers in other languages; null for a contribution known only by its English
+    /// <see cref="Name"/> (as older rows are).
+    /// </summary>
+    public Reason? Reason { get; init; }
+
+    /// <summary>A contribution explained by <paramref name="reason"/>, with the English words of the reason as its name.</summary>
+    public static Contribution Of(string rule, Reason reason, long points) => new(rule, reason.English(), points) { Reason = reason };
+
+    /// <summary>The same contribution, named with the receipt line it was given to ("Base rate (line 2)").</summary>
+    public Contribution OnLine(int lineNo) =>
+        this with { Name = $"{Name} (line {lineNo})", Reason = Reason is null ? null : Reason with { Line = lineNo } };
+}
 
 /// <summary>The points one receipt line earns, rule by rule.</summary>
 /// <param name="LineNo">The line's number.</param>

@@ -53,7 +53,7 @@ public sealed class EarningScheme
             contributions[i] = [];
             var basePoints = Round(exactBase[i]);
             if (basePoints != 0)
-                contributions[i].Add(new Contribution(BaseRuleCode, "Base rate", basePoints));
+                contributions[i].Add(Contribution.Of(BaseRuleCode, new Reason(ReasonKeys.BaseRate), basePoints));
         }
 
         var bonuses = new List<Contribution>();
@@ -77,7 +77,7 @@ public sealed class EarningScheme
                 var points = Round(exact);
                 if (points != 0)
                 {
-                    contributions[i].Add(new Contribution(rule.Rule.Code, rule.Rule.Name, points));
+                    contributions[i].Add(Contribution.Of(rule.Rule.Code, rule.Reason, points));
                     gave = true;
                 }
             }
@@ -86,7 +86,7 @@ public sealed class EarningScheme
                 var points = Round(rule.Rule.Effect.Value);
                 if (points != 0)
                 {
-                    bonuses.Add(new Contribution(rule.Rule.Code, rule.Rule.Name, points));
+                    bonuses.Add(Contribution.Of(rule.Rule.Code, rule.Reason, points));
                     gave = true;
                 }
             }
@@ -121,6 +121,9 @@ public sealed class EarningScheme
         private readonly HashSet<string> _categories = new(rule.Conditions.Categories, StringComparer.OrdinalIgnoreCase);
 
         public EarningRule Rule { get; } = rule;
+
+        /// <summary>How the rule's contributions are explained: its name, and what it gives.</summary>
+        public Reason Reason { get; } = new(ReasonKeys.Rule) { Subject = rule.Name, Effect = rule.Effect.Kind, Value = rule.Effect.Value };
 
         public bool AppliesToPurchase(Basket basket, decimal total, EarningContext context)
         {

@@ -63,7 +63,7 @@ public sealed record EarnedPoints(
     /// The explanation of the ledger movement: each line's contributions named with their line, then the bonuses.
     /// </summary>
     public IReadOnlyList<Contribution> Explanation() =>
-        Lines.SelectMany(l => l.Contributions.Select(c => c with { Name = $"{c.Name} (line {l.LineNo})" })).Concat(Bonuses).ToList();
+        Lines.SelectMany(l => l.Contributions.Select(c => c.OnLine(l.LineNo))).Concat(Bonuses).ToList();
 }
 
 /// <summary>Points paid with at checkout, and the money they are worth.</summary>

@@ -16,8 +16,9 @@ public sealed class BaseRateAndEffectTests
         Assert.Equal(2, result.Lines.Count);
         Assert.Equal(1, result.Lines[0].LineNo);
         Assert.Equal(20, result.Lines[0].Points);
-        Assert.Equal(new Contribution("base", "Base rate", 20), Assert.Single(result.Lines[0].Contributions));
-        Assert.Equal(new Contribution("base", "Base rate", 10), Assert.Single(result.Lines[1].Contributions));
+        var baseRate = new Reason(ReasonKeys.BaseRate);
+        Assert.Equal(new Contribution("base", "Base rate", 20) { Reason = baseRate }, Assert.Single(result.Lines[0].Contributions));
+        Assert.Equal(new Contribution("base", "Base rate", 10) { Reason = baseRate }, Assert.Single(result.Lines[1].Contributions));
         Assert.Empty(result.Bonuses);
         Assert.Empty(result.RulesApplied);
     }
@@ -158,7 +159,8 @@ public sealed class BaseRateAndEffectTests
         var result = scheme.Evaluate(Basket(Line(1, 10m), Line(2, 20m), Line(3, 30m)), Returning);
 
         Assert.Equal(60 + 500, result.Points);
-        Assert.Equal(new Contribution("welcome", "Rule welcome", 500), Assert.Single(result.Bonuses));
+        Assert.Equal(new Contribution("welcome", "Rule welcome", 500)
+            { Reason = new Reason(ReasonKeys.Rule) { Subject = "Rule welcome", Effect = EffectKind.FixedBonus, Value = 500m } }, Assert.Single(result.Bonuses));
         Assert.All(result.Lines, l => Assert.Equal("base", Assert.Single(l.Contributions).Rule));
         Assert.Equal(["welcome"], result.RulesApplied);
     }

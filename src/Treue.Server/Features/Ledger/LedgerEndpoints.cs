@@ -138,7 +138,7 @@ public static class LedgerEndpoints
         // Checked inside the transaction: a staff account disabled a moment ago never becomes the actor of a ledger entry.
         if (!await AuditLog.MayActAsync(db, programmeId, actor, ct))
             return (null, AuditLog.ActorDisabled());
-        var movement = new Movement(LedgerKind.Adjust, now, [new Contribution("adjustment", reason, points)]) { Reason = reason, Actor = actor.LedgerName };
+        var movement = new Movement(LedgerKind.Adjust, now, [Contribution.Of("adjustment", new Reason(ReasonKeys.Adjusted) { Subject = reason }, points)]) { Reason = reason, Actor = actor.LedgerName };
         LedgerTransaction tx;
         if (points > 0)
         {

@@ -160,7 +160,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             member?.Id, member?.PurchaseCount ?? 0,
             earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, null),
             paid is null ? null : new PurchaseDebit(LedgerAccounts.PaidAtCheckout, paid.Points, currency.ToMinor(paid.Discount),
-                [new Contribution("checkout", $"Paid {paid.Discount} {currency.Code} at {partner.Name}", -paid.Points)]),
+                [Contribution.Of("checkout", new Reason(ReasonKeys.PaidAtCheckout) { Value = paid.Discount, Unit = currency.Code, Subject = partner.Name }, -paid.Points)]),
             actor, claim);
     }
 
@@ -272,15 +272,15 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (purchase.MemberId is { } memberId)
         {
             var explanation = returned.Where(r => r.PointsReversed > 0)
-                .Select(r => new Contribution("return", $"Returned {r.Quantity} × line {r.LineNo}", -r.PointsReversed)).ToList();
-            if (bonus > 0) explanation.Add(new Contribution("return", "Purchase bonus taken back (whole purchase returned)", -bonus));
+                .Select(r => Contribution.Of("return", new Reason(ReasonKeys.Returned) { Value = r.Quantity, Line = r.LineNo }, -r.PointsReversed)).ToList();
+            if (bonus > 0) explanation.Add(Contribution.Of("return", new Reason(ReasonKeys.BonusTakenBack), -bonus));
             // Points paid with come back before the earned points go: a member who spent points since is not
             // charged for points the refund is about to return.
             var refund = Returns.PaidPointsToRefund(purchase.PointsPaid, purchase.TotalMinor, purchase.ReturnedMinor, valueMinor);
             if (refund > 0 && purchase.PaymentTransactionId is { } paymentTx)
             {
                 await ledger.RefundAsync(programmeId, memberId, paymentTx, purchase.PaidPointsRefunded, refund, LedgerAccounts.PaidAtCheckout,
-                    new Movement(LedgerKind.Refund, occurredAt, [new Contribution("return", "Points paid with come back", refund)])
+                    new Movement(LedgerKind.Refund, occurredAt, [Contribution.Of("return", new Reason(ReasonKeys.PaymentRefunded), refund)])
                     { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
                 ret.PaidPointsRefunded = refund;
             }

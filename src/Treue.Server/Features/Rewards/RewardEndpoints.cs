@@ -79,7 +79,7 @@ public static class RewardEndpoints
             RewardName = reward.Name, Points = reward.PointsPrice, CoPaymentMinor = reward.CoPaymentMinor, Status = RewardOrderStatus.Placed, PlacedAt = now,
         };
         var (tx, refusal) = await ledger.SpendAsync(programmeId, memberId, LedgerAccounts.Redeemed, reward.PointsPrice,
-            new Movement(LedgerKind.Redeem, now, [new Contribution("reward:" + reward.Code, reward.Name, -reward.PointsPrice)])
+            new Movement(LedgerKind.Redeem, now, [Contribution.Of("reward:" + reward.Code, new Reason(ReasonKeys.Redeemed) { Subject = reward.Name }, -reward.PointsPrice)])
             { RewardOrderId = order.Id, Actor = actor }, "reward", ct);
         if (refusal is not null) return (null, Problems.From(refusal));
         await db.SaveChangesAsync(ct);
@@ -194,7 +194,7 @@ public static class RewardEndpoints
                 : (null, Problems.Problem("order_fulfilled", "A fulfilled order cannot be cancelled.", "orderId", 409));
         }
         await ledger.RefundAsync(programmeId, order.MemberId, order.RedeemTransactionId, 0, order.Points, LedgerAccounts.Redeemed,
-            new Movement(LedgerKind.Refund, now, [new Contribution("reward:" + order.RewardCode, "Reward order cancelled: " + order.RewardName, order.Points)])
+            new Movement(LedgerKind.Refund, now, [Contribution.Of("reward:" + order.RewardCode, new Reason(ReasonKeys.OrderCancelled) { Subject = order.RewardName }, order.Points)])
             { RewardOrderId = order.Id, Actor = actor }, ct);
         await db.Rewards.Where(r => r.Id == order.RewardId).ExecuteUpdateAsync(s => s.SetProperty(r => r.StockIssued, r => r.StockIssued - 1), ct);
         await work.CommitAsync(ct);
