@@ -66,11 +66,15 @@ public abstract class OfferEvaluator<TOffer> : IOfferEvaluator where TOffer : Of
     /// Turns exact per-line discounts on units (fractional minor units) into whole minor units: the total is rounded down
     /// once and split in proportion to the exact amounts, never above a line's net amount.
     /// </summary>
-    protected static long[] Whole(PricingLines lines, decimal[] exact)
+    /// <param name="lines">The lines.</param>
+    /// <param name="exact">Each line's exact discount.</param>
+    /// <param name="total">The exact total, when the per-line amounts carry division error (they then sum to a hair below it).</param>
+    protected static long[] Whole(PricingLines lines, decimal[] exact, decimal? total = null)
     {
         var caps = new long[lines.Count];
         for (var i = 0; i < lines.Count; i++) caps[i] = exact[i] > 0 ? lines.Net(i) : 0;
-        return MinorUnits.Allocate((long)decimal.Floor(exact.Sum()), exact, caps);
+        // Unit values are net amounts divided by quantities; rounding to 12 places first keeps three thirds a whole.
+        return MinorUnits.Allocate((long)decimal.Floor(decimal.Round(total ?? exact.Sum(), 12)), exact, caps);
     }
 }
 
@@ -219,6 +223,7 @@ public sealed class BundlePriceEvaluator : OfferEvaluator<BundlePrice>
         var exact = new decimal[lines.Count];
         var used = new int[lines.Count];
         var applications = 0;
+        var total = 0m;
         while (true)
         {
             var bundle = new List<PricedUnit>();
@@ -232,6 +237,7 @@ public sealed class BundlePriceEvaluator : OfferEvaluator<BundlePrice>
             if (!complete) break;
             var value = bundle.Sum(u => u.Value);
             if (value <= price) break;
+            total += value - price;
             foreach (var u in bundle)
             {
                 taken.Add((u.Line, u.Unit));
@@ -240,7 +246,7 @@ public sealed class BundlePriceEvaluator : OfferEvaluator<BundlePrice>
             }
             applications++;
         }
-        return applications == 0 ? OfferOutcome.None(lines.Count) : new(Whole(lines, exact), used, applications, []);
+        return applications == 0 ? OfferOutcome.None(lines.Count) : new(Whole(lines, exact, total), used, applications, []);
     }
 }
 
