@@ -94,8 +94,14 @@ public static class PromotionReturns
             long clawed = 0;
             var evaluator = terms.Evaluators.For(step.Offer);
             if (evaluator.Structural)
-                clawed = ClawBack(step, evaluator, original, netBeforeStep, unitsBeforeStep, discount, after, currency)
-                    - ClawBack(step, evaluator, original, netBeforeStep, unitsBeforeStep, discount, before, currency);
+            {
+                // The recomputation values units a little differently from the original pricing (net amounts rounded to the
+                // minor unit, units of earlier offers left out); measured against its own result on the whole purchase, it
+                // claws back nothing while nothing is returned.
+                var slack = Math.Max(0, discount.Sum() - Recompute(step, evaluator, original, netBeforeStep, unitsBeforeStep, new decimal[n], currency));
+                clawed = ClawBack(step, evaluator, original, netBeforeStep, unitsBeforeStep, discount, after, slack, currency)
+                    - ClawBack(step, evaluator, original, netBeforeStep, unitsBeforeStep, discount, before, slack, currency);
+            }
             results.Add(new StepReturn(step.Step, step.CampaignId, step.Code, currency.FromMinor(returned), currency.FromMinor(clawed)));
             for (var i = 0; i < n; i++)
             {
@@ -122,25 +128,32 @@ public static class PromotionReturns
     // offer gives when recomputed on the kept units (each at its value before the step).
     private static long ClawBack(
         PricingStep step, IOfferEvaluator evaluator, IReadOnlyList<BasketLine> original, long[] netBeforeStep, int[] unitsBeforeStep,
-        long[] discount, decimal[] returned, Currency currency)
+        long[] discount, decimal[] returned, long slack, Currency currency)
+    {
+        long prorata = 0;
+        for (var i = 0; i < original.Count; i++) prorata += Kept(discount[i], returned[i], original[i].Quantity);
+        if (prorata == 0) return 0;
+        return Math.Max(0, prorata - slack - Recompute(step, evaluator, original, netBeforeStep, unitsBeforeStep, returned, currency));
+    }
+
+    // The step's offer applied to the units kept after the given returns, each line at its net amount before the step.
+    private static long Recompute(
+        PricingStep step, IOfferEvaluator evaluator, IReadOnlyList<BasketLine> original, long[] netBeforeStep, int[] unitsBeforeStep,
+        decimal[] returned, Currency currency)
     {
         var n = original.Count;
-        long prorata = 0;
         var keptLines = new BasketLine[n];
         var keptNet = new long[n];
         var free = new int[n];
         for (var i = 0; i < n; i++)
         {
             var bought = original[i].Quantity;
-            prorata += Kept(discount[i], returned[i], bought);
             var kept = bought - returned[i];
             keptLines[i] = original[i] with { Quantity = kept, Discount = 0, UnitPrice = 0 };
             keptNet[i] = netBeforeStep[i] - MinorUnits.Share(netBeforeStep[i], returned[i], bought);
             free[i] = kept <= 0 ? 0 : (int)Math.Max(0, decimal.Floor(kept) - unitsBeforeStep[i]);
         }
-        if (prorata == 0) return 0;
-        var recomputed = evaluator.Price(step.Offer, new PricingLines(currency, keptLines, keptNet, free)).Total;
-        return Math.Max(0, prorata - recomputed);
+        return evaluator.Price(step.Offer, new PricingLines(currency, keptLines, keptNet, free)).Total;
     }
 
     private static decimal[] Quantities(IReadOnlyList<BasketLine> original, Dictionary<int, int> index, IReadOnlyList<ReturnedLine> returned)
