@@ -77,6 +77,13 @@ public sealed record DecisionGuards(int? PurchaseCount, long SpendsPoints)
 {
     /// <summary>Code uses, member uses and budget the decision takes from its campaigns, each under its limit.</summary>
     public IReadOnlyList<PromotionReservation> Reservations { get; init; } = [];
+
+    /// <summary>Guards are equal when they hold the same counts and the same reservations in the same order.</summary>
+    public bool Equals(DecisionGuards? other) =>
+        other is not null && PurchaseCount == other.PurchaseCount && SpendsPoints == other.SpendsPoints && Reservations.SequenceEqual(other.Reservations);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(PurchaseCount, SpendsPoints, Reservations.Count);
 }
 
 /// <summary>The decision on a purchase: every benefit, stage by stage, and the guards under which it holds.</summary>
