@@ -140,6 +140,16 @@ public static class StampCards
     }
 
     /// <summary>
+    /// The stamps a return takes back: those the purchase collected minus those its kept lines still earn (never negative).
+    /// </summary>
+    /// <param name="card">The card's definition.</param>
+    /// <param name="purchased">The basket as priced when it was bought.</param>
+    /// <param name="kept">The same basket with the returned units taken off.</param>
+    /// <param name="facts">What the conditions knew of the member at the purchase.</param>
+    public static int StampsToTakeBack(StampCardDefinition card, Basket purchased, Basket kept, PurchaserFacts facts) =>
+        Math.Max(0, StampsFor(card, purchased, facts) - StampsFor(card, kept, facts));
+
+    /// <summary>
     /// A purchase stamps the card. Expired stamps drop off first; every N stamps fill a card, which gives its reward once and
     /// starts the next.
     /// </summary>

@@ -101,6 +101,20 @@ public sealed class StampCardTests
     }
 
     [Fact]
+    public void A_partial_return_takes_back_only_the_stamps_of_the_returned_units()
+    {
+        var perUnit = CoffeeCard();
+        var perAmount = new StampCardDefinition("spend", "Spend card", 5, StampBasis.PerAmount, new StampReward(StampRewardKind.Points, Points: 500));
+        var bought = Basket(Line(1, "latte", 3.20m, 4, "coffee"), Line(2, "beans", 12.00m, 2, "coffee"));
+        var kept = bought with { Lines = [bought.Lines[0] with { Quantity = 3 }, bought.Lines[1] with { Quantity = 1 }] };
+
+        // Per unit: 6 coffees bought, 4 kept. Per 10 EUR: 36.80 gave 3 stamps, 21.60 keeps 2.
+        Assert.Equal(2, StampCards.StampsToTakeBack(perUnit, bought, kept, PurchaserFacts.Returning));
+        Assert.Equal(1, StampCards.StampsToTakeBack(perAmount, bought, kept, PurchaserFacts.Returning));
+        Assert.Equal(0, StampCards.StampsToTakeBack(perUnit, bought, bought, PurchaserFacts.Returning));
+    }
+
+    [Fact]
     public void A_return_of_a_purchase_that_filled_a_card_claws_back_the_reward_and_puts_the_other_stamps_back()
     {
         var card = CoffeeCard();
