@@ -30,6 +30,8 @@ public sealed class PromotionPropertyTests
         Gen.Select(Gen.Int[0, 3], Gen.Int[0, 5_000], Gen.Bool).Select(t => (Offer)new AmountOffLines(LineSelector.OfSkus(Skus[t.Item1]), t.Item2 / 100m, t.Item3)),
         Gen.Select(Gen.Int[0, 3], Gen.Int[1, 3]).Select(t => (Offer)new FreeItem(Skus[t.Item1], t.Item2)),
         Gen.Select(Gen.Int[0, 3], Gen.Int[1, 3], Gen.Int[0, 100]).Select(t => (Offer)new BuyXGetY(LineSelector.OfCategories("food"), t.Item2, t.Item1 + 1, t.Item3)),
+        Gen.Select(Gen.Int[0, 3], Gen.Int[1, 3], Gen.Int[0, 100]).Select(t =>
+            (Offer)new BuyXGetY(LineSelector.OfSkus("a"), t.Item2, t.Item1 + 1, t.Item3, LineSelector.OfSkus("b", "c"))),
         Gen.Select(Gen.Int[1, 3], Gen.Int[1, 3], Gen.Int[0, 20_000]).Select(t =>
             (Offer)new BundlePrice([new BundleItem(["a"], t.Item1), new BundleItem(["c", "d"], t.Item2)], t.Item3 / 100m)));
 
