@@ -7,7 +7,15 @@ namespace Treue.Domain.Promotions;
 /// <param name="CampaignId">Its campaign.</param>
 /// <param name="MemberId">For a personal code: its member.</param>
 /// <param name="Uses">How often it has been used so far.</param>
-public sealed record CodeRecord(string Code, string CampaignId, Guid? MemberId, int Uses);
+public sealed record CodeRecord(string Code, string CampaignId, Guid? MemberId, int Uses)
+{
+    /// <summary>
+    /// For a personal code: it applies to its member's purchases without being presented, as a stamp card's free item at the
+    /// next purchase does. The store loads the member's unused codes of this kind with the snapshot. When it does not apply,
+    /// it is left for a later purchase, not refused.
+    /// </summary>
+    public bool ApplyWithoutPresenting { get; init; }
+}
 
 /// <summary>A campaign's use so far, loaded with the snapshot.</summary>
 /// <param name="CampaignId">The campaign.</param>
@@ -104,7 +112,8 @@ public static class Pricing
     /// campaigns need no code. Each candidate is checked for its validity window (at the purchase time), the member it belongs
     /// to, its conditions and limits; then the candidates apply in the programme's order (by offer category, then priority,
     /// then id), each on the prices the earlier ones left, within the stacking groups' rules and the campaign's budget.
-    /// An automatic campaign that does not apply is left out silently; a code that does not apply is refused with its reason.
+    /// An automatic campaign, or a personal code that applies without being presented, that does not apply is left out
+    /// silently; a presented code that does not apply is refused with its reason.
     /// </summary>
     public static PricingResult Price(PricingRequest request, PromotionTerms terms, PromotionSnapshot snapshot, Currency currency)
     {
@@ -131,6 +140,17 @@ public static class Pricing
             if (Check(campaign, record, request, facts, usage) is { } refusal) refused.Add(refusal with { Code = presented });
             else candidates.Add((campaign, record with { Code = presented }));
         }
+        var unasked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in snapshot.Codes.Where(c => c.ApplyWithoutPresenting && c.MemberId is not null && c.MemberId == request.MemberId))
+        {
+            var code = CouponCodes.Normalise(record.Code);
+            if (candidates.Any(c => c.Code?.Code == code) || refused.Any(r => r.Code == code)) continue;
+            if (!campaigns.TryGetValue(record.CampaignId, out var campaign) || campaign.Codes != CodeKind.Personal) continue;
+            if (candidates.Any(c => c.Campaign.Id == campaign.Id)) continue;
+            if (Check(campaign, record, request, facts, usage) is not null) continue;
+            candidates.Add((campaign, record with { Code = code }));
+            unasked.Add(code);
+        }
         foreach (var campaign in terms.Campaigns.Where(c => c.Codes == CodeKind.Automatic))
         {
             if (Check(campaign, null, request, facts, usage) is null) candidates.Add((campaign, null));
@@ -156,7 +176,7 @@ public static class Pricing
                 || (group is { Alone: true } && steps.Count > 0);
             if (blocked)
             {
-                if (code is not null) refused.Add(new CodeRefusal(code.Code, CodeRefusalReason.NotCombinable, []));
+                if (code is not null && !unasked.Contains(code.Code)) refused.Add(new CodeRefusal(code.Code, CodeRefusalReason.NotCombinable, []));
                 continue;
             }
 
@@ -164,7 +184,7 @@ public static class Pricing
             var outcome = evaluator.Price(campaign.Offer, lines);
             if (outcome.Applications == 0)
             {
-                if (code is not null) refused.Add(new CodeRefusal(code.Code, CodeRefusalReason.ConditionsNotMet, ["offer"]));
+                if (code is not null && !unasked.Contains(code.Code)) refused.Add(new CodeRefusal(code.Code, CodeRefusalReason.ConditionsNotMet, ["offer"]));
                 continue;
             }
             var discount = currency.FromMinor(outcome.Total);
@@ -173,7 +193,7 @@ public static class Pricing
                 var spent = usage.TryGetValue(campaign.Id, out var u) ? u.MoneySpent : 0m;
                 if (spent + discount > budget.Amount)
                 {
-                    if (code is not null) refused.Add(new CodeRefusal(code.Code, CodeRefusalReason.BudgetExhausted, []));
+                    if (code is not null && !unasked.Contains(code.Code)) refused.Add(new CodeRefusal(code.Code, CodeRefusalReason.BudgetExhausted, []));
                     continue;
                 }
             }

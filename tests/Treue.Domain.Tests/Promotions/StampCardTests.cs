@@ -163,6 +163,36 @@ public sealed class StampCardTests
     }
 
     [Fact]
+    public void A_full_coffee_card_makes_a_coffee_free_at_the_next_purchase_without_presenting_a_code()
+    {
+        var freeCoffee = WithCode("free-coffee", new FreeItem("latte"), CodeKind.Personal);
+        var terms = new PurchaseTerms(Eur, new EarningScheme(1m, RoundingPolicy.Down, []), 0, ExpiryPolicy.Never,
+            new PayWithPointsPolicy(MinPoints: 100, MaxShareOfBasket: 0.5m), 0.01m).WithPromotions(new PromotionTerms { Campaigns = [freeCoffee], StampCards = [CoffeeCard()] });
+        var member = new MemberSnapshot(Anna, 9, 0, 0);
+        var nine = new StampCardState("coffee", 1, Enumerable.Repeat(new Stamp("old", At.AddDays(-1), null), 9).ToList(), []);
+
+        var filling = PurchaseDecider.Decide(new PurchaseInput(Coffees(1), At) { Reference = "r-1" }, member, terms, At,
+            new PromotionSnapshot { StampCards = [nine] }).Decision!;
+        var reward = filling.Benefits.OfType<StampsCollected>().Single().Change.Rewards.Single();
+        Assert.Equal((RewardStatus.Given, "free-coffee"), (reward.Status, reward.Reward.CampaignId));
+
+        // The store issues the reward as a personal code of its campaign that applies without being presented.
+        var issued = new CodeRecord("FREE-LATTE-1", reward.Reward.CampaignId!, Anna, 0) { ApplyWithoutPresenting = true };
+        var next = PurchaseDecider.Decide(new PurchaseInput(Coffees(2), At.AddHours(1)), member, terms, At.AddHours(1),
+            new PromotionSnapshot { Codes = [issued] }).Decision!;
+        var withoutCoffee = PurchaseDecider.Decide(new PurchaseInput(Basket(Line(1, "cake", 2.90m)), At.AddHours(1)), member, terms, At.AddHours(1),
+            new PromotionSnapshot { Codes = [issued] });
+        var someoneElse = PurchaseDecider.Decide(new PurchaseInput(Coffees(2), At.AddHours(1)), member with { Id = Ben }, terms, At.AddHours(1),
+            new PromotionSnapshot { Codes = [issued] }).Decision!;
+
+        Assert.Equal(3.20m, next.Basket.Lines[0].Discount);
+        Assert.Equal("FREE-LATTE-1", next.Guards.Reservations.Single().Code);
+        // Bought without a latte, the free latte is handed over as a gift.
+        Assert.Equal(["latte"], withoutCoffee.Decision!.Promotions.Single().Gifts);
+        Assert.Empty(someoneElse.Promotions);
+    }
+
+    [Fact]
     public void An_anonymous_purchase_collects_no_stamps()
     {
         var terms = new PurchaseTerms(Eur, new EarningScheme(1m, RoundingPolicy.Down, []), 0, ExpiryPolicy.Never,
