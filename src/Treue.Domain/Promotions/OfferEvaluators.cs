@@ -123,7 +123,7 @@ public sealed class AmountOffLinesEvaluator : OfferEvaluator<AmountOffLines>
         if (!offer.PerUnit) return new(SplitByNet(lines, amount, matching.Contains), new int[lines.Count], 1, []);
         var discounts = new long[lines.Count];
         foreach (var i in matching)
-            discounts[i] = Math.Min(lines.Net(i), amount * (long)decimal.Floor(lines.Lines[i].Quantity));
+            discounts[i] = Math.Clamp(amount * (long)decimal.Floor(Math.Max(lines.Lines[i].Quantity, 0)), 0, lines.Net(i));
         return new(discounts, new int[lines.Count], 1, []);
     }
 }
@@ -134,6 +134,7 @@ public sealed class FreeItemEvaluator : OfferEvaluator<FreeItem>
     /// <inheritdoc />
     protected override OfferOutcome Price(FreeItem offer, PricingLines lines)
     {
+        if (offer.Quantity <= 0) return OfferOutcome.None(lines.Count);
         var units = lines.Units(LineSelector.OfSkus(offer.Sku)).OrderBy(u => u.Value).ThenBy(u => u.Line).Take(offer.Quantity).ToList();
         var exact = new decimal[lines.Count];
         var used = new int[lines.Count];
@@ -156,7 +157,7 @@ public sealed class BuyXGetYEvaluator : OfferEvaluator<BuyXGetY>
     /// <inheritdoc />
     protected override OfferOutcome Price(BuyXGetY offer, PricingLines lines)
     {
-        if (offer.BuyQuantity < 0 || offer.GetQuantity <= 0) return OfferOutcome.None(lines.Count);
+        if (offer.BuyQuantity < 1 || offer.GetQuantity < 1) return OfferOutcome.None(lines.Count);
         var exact = new decimal[lines.Count];
         var used = new int[lines.Count];
         var applications = 0;
@@ -216,6 +217,7 @@ public sealed class BundlePriceEvaluator : OfferEvaluator<BundlePrice>
     {
         if (offer.Items.Count == 0 || offer.Items.Any(i => i.Quantity <= 0)) return OfferOutcome.None(lines.Count);
         var price = lines.Currency.ToMinor(offer.Price);
+        if (price < 0) return OfferOutcome.None(lines.Count);
         var candidates = offer.Items
             .Select(item => lines.Units(new LineSelector { Skus = item.Skus }).OrderByDescending(u => u.Value).ThenBy(u => u.Line).ThenBy(u => u.Unit).ToList())
             .ToList();

@@ -166,4 +166,21 @@ public sealed class OfferTests
         Assert.Single(result.Steps);
         Assert.Equal(1m, result.Discount);
     }
+
+    [Fact]
+    public void Offers_configured_with_nonsense_amounts_give_nothing_rather_than_a_negative_line()
+    {
+        var basket = Basket(Line(1, "a", 2m, 2), Line(2, "b", 3m));
+        var terms = Terms(
+            Auto("neg-unit", new AmountOffLines(LineSelector.All, -1m, PerUnit: true)),
+            Auto("neg-basket", new AmountOffBasket(-5m)),
+            Auto("neg-bundle", new BundlePrice([new BundleItem(["a"])], -1m)),
+            Auto("no-free", new FreeItem("a", 0)),
+            Auto("buy-none", new BuyXGetY(LineSelector.All, 0, 1)));
+
+        var result = Price(basket, terms);
+
+        Assert.Equal(0m, result.Discount);
+        Assert.All(result.Basket.Lines, l => Assert.Equal(0m, l.Discount));
+    }
 }

@@ -166,6 +166,35 @@ public sealed class PricingTests
         Assert.Single(result.Steps);
     }
 
+    [Theory]
+    [InlineData(23, 30, true)]
+    [InlineData(1, 0, true)]
+    [InlineData(2, 0, false)]
+    [InlineData(15, 30, false)]
+    public void A_time_of_day_window_can_span_midnight(int hour, int minute, bool applies)
+    {
+        var night = Auto("night", new PercentOffBasket(10)) with
+        {
+            Conditions = new CampaignConditions { FromTime = new TimeOnly(22, 0), ToTime = new TimeOnly(2, 0) },
+        };
+        var basket = Coffee with { LocalTime = new DateTime(2026, 3, 4, hour, minute, 0) };
+
+        Assert.Equal(applies, Price(basket, Terms(night)).Steps.Count == 1);
+    }
+
+    [Fact]
+    public void An_automatic_campaign_outside_its_window_or_conditions_is_left_out_without_a_refusal()
+    {
+        var terms = Terms(
+            Auto("over", new PercentOffBasket(10)) with { ValidToUtc = At.AddDays(-1) },
+            Auto("big-baskets", new PercentOffBasket(10)) with { Conditions = new CampaignConditions { Purchase = new RuleConditions { MinBasket = 100m } } });
+
+        var result = Price(Coffee, terms);
+
+        Assert.Empty(result.Steps);
+        Assert.Empty(result.Refused);
+    }
+
     [Fact]
     public void A_personal_code_applies_for_its_member()
     {
