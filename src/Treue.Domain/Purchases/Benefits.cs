@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Treue.Domain.Earning;
+using Treue.Domain.Promotions;
 
 namespace Treue.Domain.Purchases;
 
@@ -27,6 +28,9 @@ public enum DecisionStage
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(EarnedPoints), "earned_points")]
 [JsonDerivedType(typeof(PaidWithPoints), "paid_with_points")]
+[JsonDerivedType(typeof(PromotionApplied), "promotion")]
+[JsonDerivedType(typeof(PromotionPoints), "promotion_points")]
+[JsonDerivedType(typeof(StampsCollected), "stamps")]
 public abstract record Benefit
 {
     /// <summary>The stage that decides this kind of benefit.</summary>

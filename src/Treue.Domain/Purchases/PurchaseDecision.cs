@@ -1,5 +1,6 @@
 using Treue.Domain.Earning;
 using Treue.Domain.Programmes;
+using Treue.Domain.Promotions;
 
 namespace Treue.Domain.Purchases;
 
@@ -34,6 +35,19 @@ public sealed record PurchaseTerms(
     /// </summary>
     public IReadOnlyList<IBenefitEvaluator> Evaluators { get; init; } = [new EarnByRules(), new PayWithPointsAtCheckout()];
 
+    /// <summary>The programme's campaigns and stamp cards, or null when it runs none.</summary>
+    public PromotionTerms? Promotions { get; init; }
+
+    /// <summary>
+    /// These terms with the programme's promotions: pricing runs before earning (which earns on the discounted prices),
+    /// campaign points are added after the rules, and stamp cards collect after the purchase.
+    /// </summary>
+    public PurchaseTerms WithPromotions(PromotionTerms promotions) => this with
+    {
+        Promotions = promotions,
+        Evaluators = [new PriceWithPromotions(), new EarnByRules(), new EarnPromotionPoints(), new PayWithPointsAtCheckout(), new CollectStamps()],
+    };
+
     /// <summary>When points earned at <paramref name="occurredAtUtc"/> become spendable.</summary>
     public DateTime AvailableAt(DateTime occurredAtUtc) => occurredAtUtc.AddDays(PendingDays);
 }
@@ -44,7 +58,14 @@ public sealed record PurchaseTerms(
 /// <param name="PointsToPay">Points the customer wants to pay with, if any.</param>
 /// <param name="Anonymous">A purchase without a card: recorded for the analyses, earning nothing. A quote without a
 /// member is not anonymous: it says what a member with earlier purchases would earn.</param>
-public sealed record PurchaseInput(Basket Basket, DateTime OccurredAtUtc, long? PointsToPay = null, bool Anonymous = false);
+public sealed record PurchaseInput(Basket Basket, DateTime OccurredAtUtc, long? PointsToPay = null, bool Anonymous = false)
+{
+    /// <summary>The coupon codes the customer presents.</summary>
+    public IReadOnlyList<string> Codes { get; init; } = [];
+
+    /// <summary>The purchase's reference (its receipt id), kept on the stamps it collects so a return can take them back.</summary>
+    public string? Reference { get; init; }
+}
 
 /// <summary>
 /// What the store must still find true when it writes a decision. If it does not, the decision is stale: nothing is
@@ -52,7 +73,18 @@ public sealed record PurchaseInput(Basket Basket, DateTime OccurredAtUtc, long? 
 /// </summary>
 /// <param name="PurchaseCount">The member's purchase count the decision was made on (null for an anonymous purchase).</param>
 /// <param name="SpendsPoints">Points the decision takes from the available balance, which must still hold them.</param>
-public sealed record DecisionGuards(int? PurchaseCount, long SpendsPoints);
+public sealed record DecisionGuards(int? PurchaseCount, long SpendsPoints)
+{
+    /// <summary>Code uses, member uses and budget the decision takes from its campaigns, each under its limit.</summary>
+    public IReadOnlyList<PromotionReservation> Reservations { get; init; } = [];
+
+    /// <summary>Guards are equal when they hold the same counts and the same reservations in the same order.</summary>
+    public bool Equals(DecisionGuards? other) =>
+        other is not null && PurchaseCount == other.PurchaseCount && SpendsPoints == other.SpendsPoints && Reservations.SequenceEqual(other.Reservations);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(PurchaseCount, SpendsPoints, Reservations.Count);
+}
 
 /// <summary>The decision on a purchase: every benefit, stage by stage, and the guards under which it holds.</summary>
 /// <param name="Basket">The basket after pricing.</param>
@@ -66,6 +98,9 @@ public sealed record PurchaseDecision(Basket Basket, IReadOnlyList<Benefit> Bene
     /// <summary>The payment with points, if the customer paid with points.</summary>
     public PaidWithPoints? Payment => Benefits.OfType<PaidWithPoints>().SingleOrDefault();
 
+    /// <summary>The campaigns applied to the prices, step by step.</summary>
+    public IReadOnlyList<PricingStep> Promotions => Benefits.OfType<PromotionApplied>().Select(p => p.Step).ToList();
+
     /// <summary>What the customer pays in money.</summary>
     public decimal AmountDue => Basket.Total - (Payment?.Discount ?? 0);
 }
@@ -77,9 +112,11 @@ public sealed record PurchaseDecision(Basket Basket, IReadOnlyList<Benefit> Bene
 public sealed class PurchaseContext
 {
     private readonly List<Benefit> _benefits = [];
+    private readonly List<PromotionReservation> _reservations = [];
 
-    internal PurchaseContext(PurchaseInput input, MemberSnapshot? member, PurchaseTerms terms, DateTime nowUtc)
+    internal PurchaseContext(PurchaseInput input, MemberSnapshot? member, PurchaseTerms terms, DateTime nowUtc, PromotionSnapshot? promotions = null)
     {
+        Promotions = promotions ?? PromotionSnapshot.Empty;
         Input = input;
         Member = member;
         Terms = terms;
@@ -104,6 +141,22 @@ public sealed class PurchaseContext
 
     /// <summary>What has been decided so far.</summary>
     public IReadOnlyList<Benefit> Benefits => _benefits;
+
+    /// <summary>The member's promotion state and the campaigns' use, as loaded.</summary>
+    public PromotionSnapshot Promotions { get; }
+
+    /// <summary>What the decision reserves of its campaigns so far.</summary>
+    public IReadOnlyList<PromotionReservation> Reservations => _reservations;
+
+    /// <summary>Reserves a campaign's use for the store to apply under its limits.</summary>
+    public void Reserve(PromotionReservation reservation) => _reservations.Add(reservation);
+
+    /// <summary>Adds points a campaign gives to its reservation, for a points budget.</summary>
+    public void AddReservedPoints(string campaignId, long points)
+    {
+        var at = _reservations.FindIndex(r => r.CampaignId == campaignId);
+        if (at >= 0) _reservations[at] = _reservations[at] with { Points = _reservations[at].Points + points };
+    }
 
     /// <summary>Points the decision takes from the member's available balance so far.</summary>
     public long PointsSpent { get; private set; }
@@ -137,10 +190,12 @@ public static class PurchaseDecider
     /// <param name="member">The member's snapshot; null for an anonymous purchase or a quote without a member.</param>
     /// <param name="terms">The programme's terms.</param>
     /// <param name="nowUtc">The time of the decision, from the caller's clock.</param>
+    /// <param name="promotions">The promotion state loaded with the member (codes presented, campaigns' use, stamp cards).</param>
     /// <returns>The decision, or the refusal of the first evaluator that refused.</returns>
-    public static (PurchaseDecision? Decision, Refusal? Refusal) Decide(PurchaseInput input, MemberSnapshot? member, PurchaseTerms terms, DateTime nowUtc)
+    public static (PurchaseDecision? Decision, Refusal? Refusal) Decide(
+        PurchaseInput input, MemberSnapshot? member, PurchaseTerms terms, DateTime nowUtc, PromotionSnapshot? promotions = null)
     {
-        var context = new PurchaseContext(input, member, terms, nowUtc);
+        var context = new PurchaseContext(input, member, terms, nowUtc, promotions);
         foreach (var stage in Enum.GetValues<DecisionStage>())
         {
             foreach (var evaluator in terms.Evaluators)
@@ -149,6 +204,9 @@ public static class PurchaseDecider
                 if (evaluator.Evaluate(context) is { } refusal) return (null, refusal);
             }
         }
-        return (new PurchaseDecision(context.Basket, context.Benefits, new DecisionGuards(member?.PurchaseCount, context.PointsSpent)), null);
+        return (new PurchaseDecision(context.Basket, context.Benefits, new DecisionGuards(member?.PurchaseCount, context.PointsSpent)
+        {
+            Reservations = context.Reservations.ToList(),
+        }), null);
     }
 }
