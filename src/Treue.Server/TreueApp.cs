@@ -8,6 +8,7 @@ using Scalar.AspNetCore;
 using Treue.Server.Features.Analytics;
 using Treue.Server.Features.Audit;
 using Treue.Server.Features.Bench;
+using Treue.Server.Features.Privacy;
 using Treue.Server.Features.ApiKeys;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Demo;
@@ -143,7 +144,7 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

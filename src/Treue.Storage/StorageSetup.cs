@@ -224,7 +224,10 @@ public static class StorageSetup
         // One instance per mode: EF Core builds its internal service provider once per distinct set of interceptors.
         public static SqliteDurability For(SqliteSynchronous synchronous) => Instances[(int)synchronous];
 
-        private readonly string _pragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous.ToString().ToUpperInvariant()}; PRAGMA foreign_keys=ON;";
+        // secure_delete: a row that is deleted or rewritten (a member's row changes with every purchase) leaves zeros, not an
+        // old copy of itself, so an erased member's name cannot be read from the file's free space afterwards.
+        private readonly string _pragmas =
+            $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous.ToString().ToUpperInvariant()}; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {

@@ -56,11 +56,13 @@ public static class AuditActions
     public const string CardReplaced = "card.replaced";
     public const string PointsAdjusted = "points.adjusted";
     public const string ProgrammeChanged = "programme.changed";
+    public const string MemberExported = "member.exported";
+    public const string MemberErased = "member.erased";
 
     public static readonly IReadOnlyList<string> All =
     [
         StaffSignIn, StaffSignInFailed, StaffCreated, StaffDisabled, StaffEnabled, StaffRoleChanged, ApiKeyCreated, ApiKeyRevoked,
-        MemberStatusChanged, CardIssued, CardBlocked, CardReplaced, PointsAdjusted, ProgrammeChanged,
+        MemberStatusChanged, CardIssued, CardBlocked, CardReplaced, PointsAdjusted, ProgrammeChanged, MemberExported, MemberErased,
     ];
 }
 
