@@ -710,5 +710,15 @@ public sealed partial class Loc
         ["The {0} strongest rules"] = "Die {0} stärksten Regeln",
         ["What sells together: customers who buy the items on the left also buy the item on the right. Lift above 1 means the left side makes the right side more likely than it is on average."] = "Was zusammen verkauft wird: Wer die Artikel links kauft, kauft auch den Artikel rechts. Ein Lift über 1 heißt, dass die linke Seite die rechte wahrscheinlicher macht als im Durchschnitt.",
         ["also buy"] = "kauft auch",
+        // Daily work
+        ["All partners"] = "Alle Partner",
+        ["1 purchase"] = "1 Einkauf",
+        ["{0} purchases"] = "{0} Einkäufe",
+        ["No purchases at this partner."] = "Keine Einkäufe bei diesem Partner.",
+        ["Copy"] = "Kopieren",
+        ["Copied"] = "Kopiert",
+        ["Copy the key"] = "Schlüssel kopieren",
+        ["The text could not be copied; it is selected, copy it with Ctrl+C."] = "Der Text konnte nicht kopiert werden; er ist markiert, kopieren Sie ihn mit Strg+C.",
+        ["Redeem {0}"] = "{0} einlösen",
     };
 }
