@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Treue.Server.Features.Audit;
 using Treue.Server.Tests.Infrastructure;
@@ -34,7 +35,7 @@ public abstract class AuditTests(TreueServer server)
         var replaced = await p.Admin.PostAsJsonAsync($"/api/v1/cards/{card}/replace", new { });
         await TestProgramme.Expect(replaced, HttpStatusCode.Created);
         await p.GiveAsync(member, 250);
-        await TestProgramme.Expect(await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked" }), HttpStatusCode.OK);
+        await TestProgramme.Expect(await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked", reason = "Chargebacks" }), HttpStatusCode.OK);
         var key = await p.Admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "Till 9", role = "pos" });
         await TestProgramme.Expect(key, HttpStatusCode.Created);
         var keyId = (string)(await key.Content.ReadFromJsonAsync<JsonObject>())!["apiKey"]!["id"]!;
@@ -51,7 +52,38 @@ public abstract class AuditTests(TreueServer server)
         Assert.All(rows.Take(8), r => Assert.Equal("apiKey", (string)r["actorKind"]!));
         var memberRows = rows.Where(r => (string?)r["memberId"] == member.ToString()).Select(r => (string)r["action"]!).ToList();
         Assert.Equal([AuditActions.MemberStatusChanged, AuditActions.PointsAdjusted, AuditActions.CardReplaced, AuditActions.CardBlocked, AuditActions.CardIssued], memberRows);
-        Assert.Equal("active -> blocked", (string)rows.Single(r => (string)r["action"]! == AuditActions.MemberStatusChanged)["details"]!);
+        Assert.Equal("active -> blocked: Chargebacks", (string)rows.Single(r => (string)r["action"]! == AuditActions.MemberStatusChanged)["details"]!);
+    }
+
+    [Fact]
+    public async Task A_status_change_through_the_API_needs_a_reason_and_the_member_history_shows_it()
+    {
+        var p = await server.NewProgrammeAsync();
+        var (member, _) = await p.EnrolAsync("Rhea Reasoned");
+        var without = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked" });
+        Assert.Equal(HttpStatusCode.BadRequest, without.StatusCode);
+        Assert.Equal("reason", (string)(await without.Content.ReadFromJsonAsync<JsonObject>())!["field"]!);
+        var tooLong = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked", reason = new string('x', 501) });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        var unchanged = (await p.Admin.GetFromJsonAsync<JsonObject>($"/api/v1/members/{member}", TestProgramme.Json))!;
+        Assert.Equal("active", (string)unchanged["status"]!, ignoreCase: true);
+
+        var with = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked", reason = " Chargebacks on three orders ", name = "Rhea R." });
+        await TestProgramme.Expect(with, HttpStatusCode.OK);
+        var view = (await with.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!;
+        Assert.Equal("blocked", (string)view["status"]!, ignoreCase: true);
+        Assert.Equal("Rhea R.", (string)view["name"]!);
+
+        var rows = await AuditAsync(p, "?memberId=" + member);
+        var change = Assert.Single(rows, r => (string)r["action"]! == AuditActions.MemberStatusChanged);
+        Assert.Equal("active -> blocked: Chargebacks on three orders", (string)change["details"]!);
+        // The member page reads its history the same way for a change made in the console and one made by a key.
+        var history = await server.WithDbAsync(db => MemberHistory.ReadAsync(db, p.Id, member, 10, CancellationToken.None));
+        var entry = Assert.Single(history, h => h.Action == AuditActions.MemberStatusChanged);
+        Assert.Equal(AuditActorKind.ApiKey, entry.ActorKind);
+        Assert.Equal(("active", "blocked", "Chargebacks on three orders"), (entry.Previous, entry.Other, entry.Reason));
+        var stored = await server.WithDbAsync(db => db.Members.AsNoTracking().SingleAsync(m => m.Id == member));
+        Assert.Equal(MemberStatus.Blocked, stored.Status);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public abstract class MemberAndCardTests(TreueServer server)
         Assert.Equal(HttpStatusCode.NotFound, (await p.Pos.GetAsync($"/api/v1/members/{foreign}/balance")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await p.Pos.GetAsync($"/api/v1/members/{foreign}/history")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await p.Admin.PostAsJsonAsync($"/api/v1/members/{foreign}/adjustments", new { points = 100, reason = "x" })).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await p.Admin.PatchAsJsonAsync($"/api/v1/members/{foreign}", new { status = "blocked" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await p.Admin.PatchAsJsonAsync($"/api/v1/members/{foreign}", new { status = "blocked", reason = "test" })).StatusCode);
         var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases", new { receiptId = "x", partner = "shop", currency = "EUR", memberId = foreign, total = 5m,
             lines = new[] { new { sku = "a", quantity = 1m, unitPrice = 5m } } }, TestProgramme.Json);
         Assert.Equal(HttpStatusCode.NotFound, res.StatusCode);
@@ -94,7 +94,7 @@ public abstract class MemberAndCardTests(TreueServer server)
         var (member, card) = await p.EnrolAsync();
         var byTill = await p.Pos.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked" }, TestProgramme.Json);
         Assert.Equal(HttpStatusCode.Forbidden, byTill.StatusCode);
-        var byAdmin = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked" }, TestProgramme.Json);
+        var byAdmin = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "blocked", reason = "Card fraud" }, TestProgramme.Json);
         await TestProgramme.Expect(byAdmin, HttpStatusCode.OK);
         var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases", TestProgramme.Purchase("b", card, ("a", "c", 1, 10m)), TestProgramme.Json);
         Assert.Equal("member_not_active", (string)(await res.Content.ReadFromJsonAsync<JsonObject>())!["code"]!);

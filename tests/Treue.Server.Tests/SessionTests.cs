@@ -174,7 +174,7 @@ public abstract class SessionTests(TreueServer server)
         var member = signedIn.Id;
         using var browser = signedIn.Client;
         Assert.True(await browser.CanOpenAsync("/portal"));
-        await TestProgramme.Expect(await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "closed" }), HttpStatusCode.OK);
+        await TestProgramme.Expect(await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { status = "closed", reason = "Asked to leave the programme" }), HttpStatusCode.OK);
         Assert.False(await browser.CanOpenAsync("/portal"));
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class ListPagingTests(WebServer server)
         return (data, page);
     }
 
-    private static async Task ChooseAsync(IPage page, string inputId, string option)
+    internal static async Task ChooseAsync(IPage page, string inputId, string option)
     {
         await page.Locator(".mud-input-control.mud-select").Filter(new() { Has = page.Locator("#" + inputId) }).ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();

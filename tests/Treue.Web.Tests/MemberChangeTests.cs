@@ -103,6 +103,26 @@ public sealed class MemberChangeTests(WebServer server)
         await Assertions.Expect(row).ToContainTextAsync("API key");
     }
 
+    [Theory]
+    [InlineData("en-GB", "Status changed from Active to Closed", "API key")]
+    [InlineData("de-DE", "Status von Aktiv auf Geschlossen geändert", "API-Schlüssel")]
+    public async Task A_status_change_through_the_API_shows_in_the_history_like_one_in_the_console(string language, string what, string byKey)
+    {
+        var (id, _) = await EnrolAsync("Api Status Holder " + language);
+        var refused = await server.AdminApi.PatchAsJsonAsync($"/api/v1/members/{id}", new { status = "closed" });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        (await server.AdminApi.PatchAsJsonAsync($"/api/v1/members/{id}", new { status = "closed", reason = "Asked by phone to leave" })).EnsureSuccessStatusCode();
+
+        var page = await server.NewPageAsync(language);
+        await page.StaffSignInByIdAsync(WebServer.SupportEmail);
+        await page.OpenAsync($"/admin/members/{id}");
+        var row = page.Locator("#member-history tr[data-action='member.status_changed']");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToContainTextAsync(what);
+        await Assertions.Expect(row).ToContainTextAsync("Asked by phone to leave");
+        await Assertions.Expect(row).ToContainTextAsync(byKey);
+    }
+
     [Fact]
     public async Task Revoking_an_API_key_asks_first()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Treue.Web.Tests.Infrastructure;
 
@@ -64,6 +65,35 @@ public sealed class TimeZoneDisplayTests(WebServer server)
         await page.OpenAsync("/admin/orders");
         await ListPagingTests.FillDayAsync(page, "orders-from", "15.03.2026");
         await Assertions.Expect(page.Locator("#orders-total")).ToHaveTextAsync("2 Bestellungen");
+    }
+
+    [Fact]
+    public async Task A_reward_s_validity_days_are_the_programme_s_days()
+    {
+        var data = await ListsProgramme.EnsureAsync(server);
+        var page = await SignedInAsync("de-DE");
+        await page.OpenAsync("/admin/programme/rewards/new");
+        await Assertions.Expect(page.Locator("#zone-note")).ToHaveTextAsync("Zeiten in Pacific/Auckland");
+        await page.Locator("#reward-code").FillAsync("window-days");
+        await page.Locator("#reward-name").FillAsync("Fenster");
+        await page.Locator("#reward-points").FillAsync("100");
+        await page.Locator("#reward-points").BlurAsync();
+        await page.Locator("#reward-from").FillAsync("2026-03-15");
+        await page.Locator("#reward-to").FillAsync("2026-03-20");
+        await page.Locator("#reward-to").BlurAsync();
+        await page.Locator("#reward-save").ClickAsync();
+        await page.WaitForURLAsync("**/admin/programme");
+
+        await using (var db = server.Db())
+        {
+            var reward = await db.Rewards.AsNoTracking().SingleAsync(r => r.ProgrammeId == data.ProgrammeId && r.Code == "window-days");
+            // 15 March begins at 11:00 UTC on 14 March in Auckland (UTC+13), and 20 March ends at 10:59:59 UTC on 20 March.
+            Assert.Equal(new DateTime(2026, 3, 14, 11, 0, 0), reward.ValidFrom);
+            Assert.Equal(new DateTime(2026, 3, 20, 10, 59, 59), reward.ValidTo);
+        }
+        await page.OpenAsync("/admin/programme/rewards/window-days");
+        await Assertions.Expect(page.Locator("#reward-from")).ToHaveValueAsync("2026-03-15");
+        await Assertions.Expect(page.Locator("#reward-to")).ToHaveValueAsync("2026-03-20");
     }
 
     [Fact]

@@ -15,8 +15,9 @@ namespace Treue.Server.Features.Members;
 public sealed record EnrolRequest(string Name, string? Email = null, DateOnly? Birthday = null, string? Language = null,
     string? ExternalRef = null, CardKind? IssueCard = CardKind.Digital);
 
+/// <param name="Reason">Why the status changes: required with a status (at most 500 characters), kept in the member's history.</param>
 public sealed record UpdateMemberRequest(string? Name = null, string? Email = null, DateOnly? Birthday = null,
-    string? Language = null, MemberStatus? Status = null);
+    string? Language = null, MemberStatus? Status = null, string? Reason = null);
 
 public sealed record MemberView(Guid Id, string Name, string? Email, DateOnly? Birthday, string Language, MemberStatus Status,
     string? ExternalRef, DateTime EnrolledAt, long AvailablePoints, long PendingPoints, IReadOnlyList<CardView> Cards)
@@ -132,11 +133,13 @@ public static partial class MemberEndpoints
     private static async Task<Results<Ok<MemberView>, ProblemHttpResult>> Update(Guid memberId, UpdateMemberRequest req, HttpContext http,
         TreueDb db, WebSessions sessions, TimeProvider clock, CancellationToken ct)
     {
-        if (ValidateProfile(req.Name, req.Email, req.Birthday, req.Language, nameRequired: false, clock.GetUtcNow().UtcDateTime) is { } invalid)
-            return invalid.Problem();
         var caller = Caller.From(http.User);
         if (req.Status is not null && caller.Role != ApiRole.Admin)
             return Problems.Problem("forbidden", "Only an admin key may change a member's status.", "status", 403);
+        var v = ValidateProfile(req.Name, req.Email, req.Birthday, req.Language, nameRequired: false, clock.GetUtcNow().UtcDateTime) ?? new Validation();
+        // The same rule as the console's: a new status says why.
+        v.Text(req.Reason, "reason", MaxReasonLength, required: req.Status is not null);
+        if (v.Failed) return v.Problem();
         await using var work = await Work.BeginAsync(db, ct);
         var m = await db.Members.SingleOrDefaultAsync(x => x.Id == memberId && x.ProgrammeId == caller.ProgrammeId, ct);
         if (m is null) return Problems.NotFound("member_not_found", "The member", "memberId");
@@ -154,35 +157,55 @@ public static partial class MemberEndpoints
         var statusChanged = req.Status is { } status && status != m.Status;
         if (statusChanged)
         {
-            AuditLog.Add(db, m.ProgrammeId, AuditActor.Api(http), AuditActions.MemberStatusChanged, clock.GetUtcNow().UtcDateTime,
-                m.Id.ToString(), MemberHistory.StatusDetails(m.Status, req.Status!.Value, null), m.Id);
-            m.Status = req.Status.Value;
+            // The console's path: the status column and the audit entry with the reason, in this transaction.
+            await ChangeStatusAsync(db, m.ProgrammeId, m.Id, req.Status!.Value, req.Reason, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
         }
         // Balances are never written through the tracked entity: only the ledger's guarded updates touch them.
         db.Entry(m).Property(x => x.Available).IsModified = false;
         db.Entry(m).Property(x => x.Pending).IsModified = false;
         db.Entry(m).Property(x => x.PurchaseCount).IsModified = false;
         await work.CommitAsync(ct);
-        if (statusChanged) sessions.Forget();
+        if (statusChanged)
+        {
+            sessions.Forget();
+            // For the answer only: the tracked member still holds the status it was read with.
+            m.Status = req.Status!.Value;
+        }
         var cards = await db.Cards.AsNoTracking().Where(c => c.MemberId == m.Id && c.ProgrammeId == caller.ProgrammeId).ToListAsync(ct);
         return TypedResults.Ok(MemberView.From(m, cards));
     }
 
+    /// <summary>The longest reason a member change keeps, in the console and through the API alike.</summary>
+    internal const int MaxReasonLength = 500;
+
     /// <summary>
-    /// Sets a member's status from the console: only the status column (balances change through the ledger alone). The
-    /// audit entry keeps who did it and <paramref name="reason"/>, which the member page shows in the member's history.
+    /// Sets a member's status from the console, in a transaction of its own; the API's profile change runs the same
+    /// <see cref="ChangeStatusAsync"/> inside its transaction.
     /// </summary>
     internal static async Task SetStatusAsync(TreueDb db, WebSessions sessions, Guid programmeId, Guid memberId, MemberStatus status, string? reason,
         AuditActor actor, DateTime now, CancellationToken ct)
     {
         await using var work = await Work.BeginAsync(db, ct);
-        var old = await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).Select(m => (MemberStatus?)m.Status).SingleOrDefaultAsync(ct);
-        if (old is null || old == status) return;
-        await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), ct);
-        AuditLog.Add(db, programmeId, actor, AuditActions.MemberStatusChanged, now, memberId.ToString(),
-            MemberHistory.StatusDetails(old.Value, status, reason), memberId);
+        if (!await ChangeStatusAsync(db, programmeId, memberId, status, reason, actor, now, ct)) return;
         await work.CommitAsync(ct);
         sessions.Forget();
+    }
+
+    /// <summary>
+    /// The one way a member's status changes: only the status column (balances change through the ledger alone), and
+    /// an audit entry with who did it and <paramref name="reason"/>, which the member page shows in the member's
+    /// history. Runs in the caller's transaction; false when there is no such member or the status is that already.
+    /// </summary>
+    private static async Task<bool> ChangeStatusAsync(TreueDb db, Guid programmeId, Guid memberId, MemberStatus status, string? reason,
+        AuditActor actor, DateTime now, CancellationToken ct)
+    {
+        var old = await db.Members.AsNoTracking().Where(m => m.Id == memberId && m.ProgrammeId == programmeId).Select(m => (MemberStatus?)m.Status).SingleOrDefaultAsync(ct);
+        if (old is null || old == status) return false;
+        await db.Members.Where(m => m.Id == memberId && m.ProgrammeId == programmeId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), ct);
+        var why = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
+        AuditLog.Add(db, programmeId, actor, AuditActions.MemberStatusChanged, now, memberId.ToString(),
+            MemberHistory.StatusDetails(old.Value, status, why is null ? null : why[..Math.Min(MaxReasonLength, why.Length)]), memberId);
+        return true;
     }
 
     [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]

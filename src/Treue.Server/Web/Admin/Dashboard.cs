@@ -1,6 +1,9 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Domain.Ledger;
+using Treue.Server.Features.Programmes;
+using Treue.Server.Web.Shared;
 using Treue.Storage;
 using Treue.Storage.Entities;
 
@@ -12,35 +15,43 @@ public sealed record Liability(long Available, long Pending, decimal Value, stri
 
 public sealed record Ranked(string Name, long Count, decimal Amount);
 
-/// <summary>The figures of the console's dashboard, per calendar month (UTC) within a date range.</summary>
+/// <summary>
+/// The figures of the console's dashboard within a range of days, per calendar month. Days and months are the
+/// programme's: a purchase at 23:30 on 31 May where the programme is counts in May, whatever its UTC time.
+/// </summary>
 public sealed class Dashboard(TreueDb db)
 {
     /// <summary>Members enrolled and active (with a purchase) and points issued, redeemed, expired and still pending, per month.</summary>
     public async Task<IReadOnlyList<MonthFigures>> MonthsAsync(Guid programmeId, DateOnly from, DateOnly to, CancellationToken ct)
     {
-        var (start, end) = Range(from, to);
-        var enrolled = await db.Members.AsNoTracking().Where(m => m.ProgrammeId == programmeId && m.EnrolledAt >= start && m.EnrolledAt < end)
-            .GroupBy(m => TreueDb.UtcMonth(m.EnrolledAt)).Select(g => new { Month = g.Key, N = (long)g.Count() }).ToListAsync(ct);
-        var active = await db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.MemberId != null && p.OccurredAt >= start && p.OccurredAt < end)
-            .GroupBy(p => TreueDb.UtcMonth(p.OccurredAt)).Select(g => new { Month = g.Key, N = (long)g.Select(p => p.MemberId).Distinct().Count() })
+        var zone = await ZoneAsync(programmeId, ct);
+        var (start, end) = Range(from, to, zone);
+        var months = new List<DateOnly>();
+        for (var m = new DateOnly(from.Year, from.Month, 1); m <= to; m = m.AddMonths(1)) months.Add(m);
+        // Where each month after the first begins, as a stored (UTC) time: the database sorts rows into the months.
+        var bounds = months.Skip(1).Select(m => ProgrammeTime.StartOfDayUtc(m, zone)).ToArray();
+        var enrolled = await ByMonth(db.Members.AsNoTracking().Where(m => m.ProgrammeId == programmeId && m.EnrolledAt >= start && m.EnrolledAt < end)
+            .GroupBy(m => MonthOf(m.EnrolledAt)).Select(g => new { Month = g.Key, N = (long)g.Count() }), bounds).ToListAsync(ct);
+        var active = await ByMonth(db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.MemberId != null && p.OccurredAt >= start && p.OccurredAt < end)
+            .GroupBy(p => MonthOf(p.OccurredAt)).Select(g => new { Month = g.Key, N = (long)g.Select(p => p.MemberId).Distinct().Count() }), bounds)
             .ToListAsync(ct);
         var kinds = new[] { LedgerKind.Earn, LedgerKind.Redeem, LedgerKind.Refund, LedgerKind.Expire };
-        var moves = await (from e in db.LedgerEntries.AsNoTracking()
-                           join t in db.LedgerTransactions.AsNoTracking() on e.TransactionId equals t.Id
-                           where e.ProgrammeId == programmeId && e.MemberId != null && t.OccurredAt >= start && t.OccurredAt < end && kinds.Contains(t.Kind)
-                                 && (e.Account == LedgerAccounts.MemberAvailable || e.Account == LedgerAccounts.MemberPending)
-                           group e.Amount by new { Month = TreueDb.UtcMonth(t.OccurredAt), t.Kind } into g
-                           select new { g.Key.Month, g.Key.Kind, Sum = g.Sum() }).ToListAsync(ct);
-        var pending = await db.PointLots.AsNoTracking()
+        var moves = await ByMonth(from e in db.LedgerEntries.AsNoTracking()
+                                  join t in db.LedgerTransactions.AsNoTracking() on e.TransactionId equals t.Id
+                                  where e.ProgrammeId == programmeId && e.MemberId != null && t.OccurredAt >= start && t.OccurredAt < end && kinds.Contains(t.Kind)
+                                        && (e.Account == LedgerAccounts.MemberAvailable || e.Account == LedgerAccounts.MemberPending)
+                                  group e.Amount by new { Month = MonthOf(t.OccurredAt), t.Kind } into g
+                                  select new { g.Key.Month, g.Key.Kind, Sum = g.Sum() }, bounds).ToListAsync(ct);
+        var pending = await ByMonth(db.PointLots.AsNoTracking()
             .Where(l => l.ProgrammeId == programmeId && l.Status == LotStatus.Pending && l.EarnedAt >= start && l.EarnedAt < end)
-            .GroupBy(l => TreueDb.UtcMonth(l.EarnedAt)).Select(g => new { Month = g.Key, N = g.Sum(l => l.Remaining) }).ToListAsync(ct);
+            .GroupBy(l => MonthOf(l.EarnedAt)).Select(g => new { Month = g.Key, N = g.Sum(l => l.Remaining) }), bounds).ToListAsync(ct);
 
         var result = new List<MonthFigures>();
-        for (var m = new DateOnly(from.Year, from.Month, 1); m <= to; m = m.AddMonths(1))
+        for (var i = 0; i < months.Count; i++)
         {
-            var key = m.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+            var key = i;
             long Moved(LedgerKind k) => moves.Where(x => x.Month == key && x.Kind == k).Sum(x => x.Sum);
-            result.Add(new MonthFigures(m,
+            result.Add(new MonthFigures(months[i],
                 enrolled.Where(x => x.Month == key).Sum(x => x.N),
                 active.Where(x => x.Month == key).Sum(x => x.N),
                 Moved(LedgerKind.Earn),
@@ -67,7 +78,7 @@ public sealed class Dashboard(TreueDb db)
     /// <summary>The rewards ordered most often (cancelled orders left out).</summary>
     public async Task<IReadOnlyList<Ranked>> TopRewardsAsync(Guid programmeId, DateOnly from, DateOnly to, int take, CancellationToken ct)
     {
-        var (start, end) = Range(from, to);
+        var (start, end) = Range(from, to, await ZoneAsync(programmeId, ct));
         var rows = await db.RewardOrders.AsNoTracking()
             .Where(o => o.ProgrammeId == programmeId && o.Status != RewardOrderStatus.Cancelled && o.PlacedAt >= start && o.PlacedAt < end)
             .GroupBy(o => o.RewardName).Select(g => new { Name = g.Key, N = (long)g.Count(), Points = g.Sum(o => o.Points) })
@@ -78,7 +89,7 @@ public sealed class Dashboard(TreueDb db)
     /// <summary>Purchases and their turnover per partner.</summary>
     public async Task<IReadOnlyList<Ranked>> PurchasesByPartnerAsync(Guid programmeId, DateOnly from, DateOnly to, CancellationToken ct)
     {
-        var (start, end) = Range(from, to);
+        var (start, end) = Range(from, to, await ZoneAsync(programmeId, ct));
         var currency = Currency.Find(await db.Programmes.Where(x => x.Id == programmeId).Select(x => x.Currency).SingleAsync(ct))!;
         var rows = await db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.OccurredAt >= start && p.OccurredAt < end)
             .GroupBy(p => p.PartnerCode).Select(g => new { Partner = g.Key, N = (long)g.Count(), Minor = g.Sum(p => p.TotalMinor) }).ToListAsync(ct);
@@ -86,6 +97,36 @@ public sealed class Dashboard(TreueDb db)
         return rows.OrderByDescending(r => r.N).Select(r => new Ranked(names.GetValueOrDefault(r.Partner, r.Partner), r.N, currency.FromMinor(r.Minor))).ToList();
     }
 
-    private static (DateTime Start, DateTime End) Range(DateOnly from, DateOnly to) =>
-        (from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+    private async Task<TimeZoneInfo> ZoneAsync(Guid programmeId, CancellationToken ct) =>
+        ProgrammeApplier.TryTimeZone(await db.Programmes.AsNoTracking().Where(p => p.Id == programmeId).Select(p => p.TimeZone).SingleAsync(ct)) ?? TimeZoneInfo.Utc;
+
+    /// <summary>From the start of <paramref name="from"/> to the end of <paramref name="to"/>, both days in <paramref name="zone"/>.</summary>
+    private static (DateTime Start, DateTime End) Range(DateOnly from, DateOnly to, TimeZoneInfo zone) =>
+        (ProgrammeTime.StartOfDayUtc(from, zone), ProgrammeTime.StartOfDayUtc(to.AddDays(1), zone));
+
+    /// <summary>The month (0 for the first of the range) a stored time falls in; <see cref="ByMonth"/> puts it into the query.</summary>
+    private static int MonthOf(DateTime utc) => throw new InvalidOperationException($"{nameof(MonthOf)} runs only in a query.");
+
+    /// <summary>
+    /// The query with each <see cref="MonthOf"/> replaced by a comparison with the months' beginnings (a CASE in SQL).
+    /// A month in a zone with summer time is not a fixed shift of the UTC month, so the database compares instants.
+    /// </summary>
+    private static IQueryable<T> ByMonth<T>(IQueryable<T> query, DateTime[] bounds) =>
+        query.Provider.CreateQuery<T>(new MonthRewriter(bounds).Visit(query.Expression));
+
+    private sealed class MonthRewriter(DateTime[] bounds) : ExpressionVisitor
+    {
+        private static readonly System.Reflection.MethodInfo Marker = typeof(Dashboard).GetMethod(nameof(MonthOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method != Marker) return base.VisitMethodCall(node);
+            var time = Visit(node.Arguments[0]);
+            // time < b1 ? 0 : time < b2 ? 1 : ... : n, built from the last month backwards.
+            Expression month = Expression.Constant(bounds.Length);
+            for (var i = bounds.Length - 1; i >= 0; i--)
+                month = Expression.Condition(Expression.LessThan(time, Expression.Constant(bounds[i])), Expression.Constant(i), month);
+            return month;
+        }
+    }
 }

@@ -751,5 +751,16 @@ public sealed partial class Loc
         ["Role changed from {0} to {1}"] = "Rolle von {0} auf {1} geändert",
         ["Wrong password"] = "Falsches Passwort",
         ["Account disabled"] = "Konto deaktiviert",
+
+        // Daily work
+        ["All partners"] = "Alle Partner",
+        ["1 purchase"] = "1 Einkauf",
+        ["{0} purchases"] = "{0} Einkäufe",
+        ["No purchases at this partner."] = "Keine Einkäufe bei diesem Partner.",
+        ["Copy"] = "Kopieren",
+        ["Copied"] = "Kopiert",
+        ["Copy the key"] = "Schlüssel kopieren",
+        ["The text could not be copied; it is selected, copy it with Ctrl+C."] = "Der Text konnte nicht kopiert werden; er ist markiert, kopieren Sie ihn mit Strg+C.",
+        ["Redeem {0}"] = "{0} einlösen",
     };
 }
