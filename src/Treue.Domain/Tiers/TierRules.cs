@@ -50,8 +50,8 @@ public enum TierChangeReason
 
 /// <summary>One entry of a member's tier history.</summary>
 /// <param name="AtUtc">When it happened.</param>
-/// <param name="From">The level that applied before (null at enrolment).</param>
-/// <param name="To">The level that applies after.</param>
+/// <param name="From">The qualified level before (null at enrolment); for a manual change, the level that applied.</param>
+/// <param name="To">The qualified level after; for a manual change, the level set (or, at its end, the qualified level).</param>
 /// <param name="Reason">Why.</param>
 public sealed record TierHistoryEntry(DateTime AtUtc, string? From, string To, TierChangeReason Reason)
 {
@@ -110,7 +110,8 @@ public static class TierRules
         var (from, to) = scheme.WindowEnding(day);
         var earned = scheme.LevelFor(scheme.Measured(activity, from, to));
         var current = Math.Max(scheme.IndexOf(standing.Level), 0);
-        var before = standing.EffectiveLevel(day);
+        // Qualification changes name the qualified levels; a manual level may apply over them until its end date.
+        var before = standing.Level;
         if (earned > current)
         {
             var code = scheme.Levels[earned].Code;
@@ -119,13 +120,13 @@ public static class TierRules
                 Manual = standing.Manual,
                 Undo = new TierUndo(reference, standing.Level, standing.Since, standing.HeldUntil),
             };
-            return new(next, new TierHistoryEntry(atUtc, before, next.EffectiveLevel(day), TierChangeReason.Upgrade) { Reference = reference, Until = next.HeldUntil });
+            return new(next, new TierHistoryEntry(atUtc, before, code, TierChangeReason.Upgrade) { Reference = reference, Until = next.HeldUntil });
         }
         var extends = scheme.Period == QualificationPeriod.CalendarYear ? scheme.HeldUntilFrom(day) > standing.HeldUntil : day > standing.HeldUntil;
         if (earned == current && current > 0 && extends)
         {
             var next = standing with { Since = day, HeldUntil = scheme.HeldUntilFrom(day), Undo = null };
-            return new(next, new TierHistoryEntry(atUtc, before, next.EffectiveLevel(day), TierChangeReason.Requalified) { Reference = reference, Until = next.HeldUntil });
+            return new(next, new TierHistoryEntry(atUtc, before, next.Level, TierChangeReason.Requalified) { Reference = reference, Until = next.HeldUntil });
         }
         return null;
     }
@@ -152,10 +153,10 @@ public static class TierRules
             var heldUntil = scheme.Period == QualificationPeriod.CalendarYear
                 ? new DateOnly(standing.HeldUntil.Year + 1, 12, 31)
                 : standing.HeldUntil.AddDays(scheme.WindowDays);
-            var before = standing.EffectiveLevel(today);
+            var before = standing.Level;
             standing = standing with { Level = scheme.Levels[level].Code, Since = reviewDay.AddDays(1), HeldUntil = heldUntil, Undo = null };
             var reason = level < current ? TierChangeReason.Downgrade : TierChangeReason.Requalified;
-            changes.Add(new(standing, new TierHistoryEntry(atUtc, before, standing.EffectiveLevel(today), reason) { Until = heldUntil }));
+            changes.Add(new(standing, new TierHistoryEntry(atUtc, before, standing.Level, reason) { Until = heldUntil }));
         }
         return changes;
     }
@@ -178,7 +179,7 @@ public static class TierRules
         var next = earned > previous
             ? standing with { Level = scheme.Levels[earned].Code, Undo = null }
             : standing with { Level = undo.Level, Since = undo.Since, HeldUntil = undo.HeldUntil, Undo = null };
-        return new(next, new TierHistoryEntry(atUtc, standing.EffectiveLevel(day), next.EffectiveLevel(day), TierChangeReason.UpgradeReturned)
+        return new(next, new TierHistoryEntry(atUtc, standing.Level, next.Level, TierChangeReason.UpgradeReturned)
         {
             Reference = reference,
             Until = next.HeldUntil,
@@ -205,6 +206,10 @@ public static class TierRules
         var next = standing with { Manual = null };
         return new(next, new TierHistoryEntry(atUtc, manual.Level, next.Level, TierChangeReason.ManualEnded) { Note = manual.Reason, Until = next.HeldUntil });
     }
+
+    /// <summary>The service flags of the level that applies on <paramref name="day"/>, for a shop or till to read.</summary>
+    public static IReadOnlyList<string> ServiceFlags(TierScheme scheme, TierStanding standing, DateOnly day) =>
+        scheme.Level(standing.EffectiveLevel(day)).ServiceFlags;
 
     /// <summary>What is missing for the next level on <paramref name="today"/>, and until when the current level holds.</summary>
     public static TierProgress Progress(TierScheme scheme, TierStanding standing, IEnumerable<QualifyingEntry> activity, DateOnly today)

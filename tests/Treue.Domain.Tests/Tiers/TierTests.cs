@@ -262,6 +262,9 @@ public sealed class TierTests
     {
         var scheme = Scheme();
         Assert.Equal(["free_express_delivery", "personal_advisor"], scheme.Level("gold").ServiceFlags);
+        var manual = Standing("silver", Jan1, Jan1.AddDays(700)) with { Manual = new ManualTier("gold", "Press", new DateOnly(2026, 3, 31)) };
+        Assert.Equal(["free_express_delivery", "personal_advisor"], TierRules.ServiceFlags(scheme, manual, new DateOnly(2026, 3, 31)));
+        Assert.Equal(["free_express_delivery"], TierRules.ServiceFlags(scheme, manual, new DateOnly(2026, 4, 1)));
         var enrolled = TierRules.Enrol(scheme, Utc(2026, 3, 4));
         Assert.Equal(("classic", TierChangeReason.Enrolled), (enrolled.Standing.Level, enrolled.Entry.Reason));
     }
