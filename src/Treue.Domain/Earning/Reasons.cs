@@ -30,6 +30,8 @@ public static class ReasonKeys
     public const string OrderCancelled = "order_cancelled";
     /// <summary>Points adjusted by hand; <see cref="Reason.Subject"/> is the reason given.</summary>
     public const string Adjusted = "adjusted";
+    /// <summary>A tier's earning multiplier; <see cref="Reason.Subject"/> is the tier's name, <see cref="Reason.Value"/> the multiplier.</summary>
+    public const string TierMultiplier = "tier_multiplier";
 }
 
 /// <summary>
@@ -77,6 +79,7 @@ public sealed record Reason(string Key)
             ReasonKeys.Redeemed => Subject ?? "",
             ReasonKeys.OrderCancelled => "Reward order cancelled: " + Subject,
             ReasonKeys.Adjusted => Subject ?? "",
+            ReasonKeys.TierMultiplier => $"{Subject} tier: {Invariant(Value)}× points",
             _ => Subject ?? Key,
         };
         // A returned line names its line in its own words.

@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Treue.Domain.Earning;
 using Treue.Domain.Promotions;
+using Treue.Domain.Clubs;
+using Treue.Domain.Tiers;
 
 namespace Treue.Domain.Purchases;
 
@@ -31,6 +33,10 @@ public enum DecisionStage
 [JsonDerivedType(typeof(PromotionApplied), "promotion")]
 [JsonDerivedType(typeof(PromotionPoints), "promotion_points")]
 [JsonDerivedType(typeof(StampsCollected), "stamps")]
+[JsonDerivedType(typeof(TierPoints), "tier_points")]
+[JsonDerivedType(typeof(StatusEarned), "status")]
+[JsonDerivedType(typeof(TierChanged), "tier_changed")]
+[JsonDerivedType(typeof(ClubPoints), "club_points")]
 public abstract record Benefit
 {
     /// <summary>The stage that decides this kind of benefit.</summary>

@@ -1,6 +1,7 @@
 using Treue.Domain.Earning;
 using Treue.Domain.Programmes;
 using Treue.Domain.Promotions;
+using Treue.Domain.Tiers;
 
 namespace Treue.Domain.Purchases;
 
@@ -17,6 +18,12 @@ public sealed record MemberSnapshot(Guid Id, int PurchaseCount, long Available, 
     /// The recorder, the bulk import and the what-if replay all use this definition (they replay in recording order).
     /// </summary>
     public bool IsFirstPurchase => PurchaseCount == 0;
+
+    /// <summary>The member's tier standing and qualifying entries, or null when the programme has no tiers.</summary>
+    public TierSnapshot? Tier { get; init; }
+
+    /// <summary>The codes of the clubs the member is an active member of on the purchase's day.</summary>
+    public IReadOnlyList<string> Clubs { get; init; } = [];
 }
 
 /// <summary>The programme's terms that a purchase decision applies, compiled once per configuration version.</summary>
@@ -46,6 +53,19 @@ public sealed record PurchaseTerms(
     {
         Promotions = promotions,
         Evaluators = [new PriceWithPromotions(), new EarnByRules(), new EarnPromotionPoints(), new PayWithPointsAtCheckout(), new CollectStamps()],
+    };
+
+    /// <summary>The programme's tiers and clubs, or null when it has neither.</summary>
+    public MemberTerms? Members { get; init; }
+
+    /// <summary>
+    /// These terms with the programme's tiers and clubs: after the evaluators so far, the tier multiplier and the club rules
+    /// earn, and the purchase qualifies for a tier after the purchase.
+    /// </summary>
+    public PurchaseTerms WithMembers(MemberTerms members) => this with
+    {
+        Members = members,
+        Evaluators = [.. Evaluators, new EarnTierMultiplier(), new Clubs.EarnClubRules(), new QualifyForTier()],
     };
 
     /// <summary>When points earned at <paramref name="occurredAtUtc"/> become spendable.</summary>
