@@ -39,6 +39,8 @@ public static partial class Explanations
             ReasonKeys.Redeemed => r.Subject ?? Legacy(l, c),
             ReasonKeys.OrderCancelled => l.Format("Reward order cancelled: {0}", r.Subject ?? ""),
             ReasonKeys.Adjusted => r.Subject ?? Legacy(l, c),
+            ReasonKeys.TierMultiplier when r.Value is { } factor =>
+                l.Format("{0} tier: {1}× points", r.Subject ?? "", factor.ToString("0.##", CultureInfo.CurrentCulture)),
             _ => Legacy(l, c),
         };
     }

@@ -752,6 +752,8 @@ public sealed partial class Loc
         ["Wrong password"] = "Falsches Passwort",
         ["Account disabled"] = "Konto deaktiviert",
 
+        ["{0} tier: {1}× points"] = "Stufe {0}: {1}-fache Punkte",
+
         // Daily work
         ["All partners"] = "Alle Partner",
         ["1 purchase"] = "1 Einkauf",
