@@ -23,6 +23,9 @@ public sealed record AuditActor(AuditActorKind Kind, Guid? Id, string Name, stri
         return new AuditActor(AuditActorKind.ApiKey, caller.KeyId, caller.Actor, http.Connection.RemoteIpAddress?.ToString());
     }
 
+    /// <summary>A member acting on their own account in the portal.</summary>
+    public static AuditActor Member(Guid memberId, string? address) => new(AuditActorKind.Member, memberId, "member", address);
+
     /// <summary>A staff user of the console.</summary>
     public static AuditActor Staff(ClaimsPrincipal user, string? address)
     {

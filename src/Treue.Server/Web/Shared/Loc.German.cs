@@ -754,6 +754,15 @@ public sealed partial class Loc
 
         ["{0} tier: {1}× points"] = "Stufe {0}: {1}-fache Punkte",
 
+        // Members' data
+        ["Your data"] = "Ihre Daten",
+        ["Download everything we keep about you: your profile, cards, purchases, points and orders, as a JSON file."] = "Laden Sie alles herunter, was wir über Sie speichern: Profil, Karten, Einkäufe, Punkte und Bestellungen, als JSON-Datei.",
+        ["Download my data"] = "Meine Daten herunterladen",
+        ["Deleting your account erases your name, e-mail, birthday and cards. Your points are lost; your purchases stay in the books without your name."] = "Wenn Sie Ihr Konto löschen, werden Ihr Name, Ihre E-Mail-Adresse, Ihr Geburtstag und Ihre Karten gelöscht. Ihre Punkte verfallen; Ihre Einkäufe bleiben ohne Ihren Namen in der Buchhaltung.",
+        ["Delete my account"] = "Mein Konto löschen",
+        ["Your name, e-mail, birthday and cards are erased and your points are lost. This cannot be undone."] = "Ihr Name, Ihre E-Mail-Adresse, Ihr Geburtstag und Ihre Karten werden gelöscht, und Ihre Punkte verfallen. Das lässt sich nicht rückgängig machen.",
+        ["Your account was deleted."] = "Ihr Konto wurde gelöscht.",
+
         // Daily work
         ["All partners"] = "Alle Partner",
         ["1 purchase"] = "1 Einkauf",

@@ -1,12 +1,16 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
+using Treue.Server.Features.Audit;
+using Treue.Server.Features.Privacy;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Admin;
 using Treue.Server.Web.Portal;
+using Treue.Storage;
 
 namespace Treue.Server.Web.Shared;
 
@@ -71,6 +75,19 @@ public static class WebSetup
             var target = back is not null && back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) && !back.StartsWith("/\\", StringComparison.Ordinal) ? back : "/";
             return Results.LocalRedirect(target);
         }).ExcludeFromDescription().AllowAnonymous();
+        // The member's own data as a file (GDPR Art. 15 and 20): the same export as the API's.
+        app.MapGet("/portal/my-data", async (HttpContext http, TreueDb db, TimeProvider clock) =>
+        {
+            var programme = Guid.Parse(http.User.FindFirst(WebAuth.ProgrammeClaim)!.Value);
+            var member = Guid.Parse(http.User.FindFirst(WebAuth.MemberIdClaim)!.Value);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var export = await MemberData.ExportAsync(db, programme, member, now, http.RequestAborted);
+            if (export is null) return Results.NotFound();
+            AuditLog.Add(db, programme, AuditActor.Member(member, http.Connection.RemoteIpAddress?.ToString()), AuditActions.MemberExported, now,
+                member.ToString(), null, member);
+            await db.SaveChangesAsync(http.RequestAborted);
+            return Results.File(JsonSerializer.SerializeToUtf8Bytes(export, TreueJson.Options), "application/json", $"my-data-{now:yyyy-MM-dd}.json");
+        }).ExcludeFromDescription().RequireAuthorization(WebAuth.Member);
         app.MapPost("/admin/signout", SignOutAsync(WebAuth.StaffScheme, "/admin/signin")).ExcludeFromDescription()
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         app.MapPost("/portal/signout", SignOutAsync(WebAuth.MemberScheme, "/portal/signin")).ExcludeFromDescription()
