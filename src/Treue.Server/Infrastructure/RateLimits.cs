@@ -24,7 +24,7 @@ public sealed class RateLimitOptions
     /// <summary>Analytics reports and recommendations, per API key, on top of <see cref="PerKey"/>.</summary>
     public RateLimit Expensive { get; set; } = new() { PermitsPerSecond = 2, Burst = 60 };
     /// <summary>Refused coupon codes, per API key, per client address and per member: guessing codes is slow.</summary>
-    public RateLimit FailedCodes { get; set; } = new() { PermitsPerSecond = 1, Burst = 30 };
+    public RateLimit FailedCodes { get; set; } = new() { PermitsPerSecond = 2, Burst = 100 };
 }
 
 /// <summary>
