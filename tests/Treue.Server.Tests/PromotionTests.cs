@@ -11,7 +11,7 @@ namespace Treue.Server.Tests;
 /// </summary>
 public abstract class PromotionTests(TreueServer server)
 {
-    private static readonly DateTime Started = DateTime.UtcNow.AddDays(-30);
+    private static readonly DateTime Started = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private sealed record Item(string Sku, decimal Quantity, decimal UnitPrice);
 
@@ -29,9 +29,13 @@ public abstract class PromotionTests(TreueServer server)
         total = lines.Sum(l => l.Quantity * l.UnitPrice), lines,
     };
 
+    // A campaign's positional fields are required, an open end (validToUtc) too: it is sent as null.
+    private static readonly System.Text.Json.JsonSerializerOptions WithNulls =
+        new(TestProgramme.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+
     private static async Task CreateCampaignAsync(TestProgramme p, object campaign, string? code = null)
     {
-        var res = await p.Admin.PostAsJsonAsync("/api/v1/campaigns", new { campaign, code }, TestProgramme.Json);
+        var res = await p.Admin.PostAsJsonAsync("/api/v1/campaigns", new { campaign, code }, WithNulls);
         await TestProgramme.Expect(res, HttpStatusCode.Created);
     }
 
@@ -47,7 +51,7 @@ public abstract class PromotionTests(TreueServer server)
         var p = await server.NewProgrammeAsync();
         await CreateCampaignAsync(p, new
         {
-            id = "three-for-two", name = "Three for two", validFromUtc = Started,
+            id = "three-for-two", name = "Three for two", validFromUtc = Started, validToUtc = (DateTime?)null,
             offer = new { kind = "buy_x_get_y", buy = new { skus = new[] { "soap" } }, buyQuantity = 2, getQuantity = 1 },
             codes = "automatic",
         });
@@ -79,7 +83,7 @@ public abstract class PromotionTests(TreueServer server)
 
     private static object Bundle => new
     {
-        id = "menu", name = "Burger menu", validFromUtc = Started,
+        id = "menu", name = "Burger menu", validFromUtc = Started, validToUtc = (DateTime?)null,
         offer = new { kind = "bundle_price", items = new object[] { new { skus = new[] { "burger" }, quantity = 1 }, new { skus = new[] { "fries" }, quantity = 1 } }, price = 6m },
         codes = "automatic",
     };
@@ -90,7 +94,7 @@ public abstract class PromotionTests(TreueServer server)
         var p = await server.NewProgrammeAsync();
         await CreateCampaignAsync(p, new
         {
-            id = "spring", name = "Spring", validFromUtc = Started, validToUtc = DateTime.UtcNow.AddDays(-1),
+            id = "spring", name = "Spring", validFromUtc = Started, validToUtc = (DateTime?)new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc),
             offer = new { kind = "percent_off_basket", percent = 10m }, codes = "generic",
         }, "SPRING10");
         var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
@@ -109,7 +113,7 @@ public abstract class PromotionTests(TreueServer server)
         var p = await server.NewProgrammeAsync();
         await CreateCampaignAsync(p, new
         {
-            id = "summer", name = "Summer", validFromUtc = Started, offer = new { kind = "percent_off_basket", percent = 10m }, codes = "generic",
+            id = "summer", name = "Summer", validFromUtc = Started, validToUtc = (DateTime?)null, offer = new { kind = "percent_off_basket", percent = 10m }, codes = "generic",
         }, "SUMMER10");
         var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
         {
@@ -149,7 +153,7 @@ public abstract class PromotionTests(TreueServer server)
         var other = await server.NewProgrammeAsync();
         await CreateCampaignAsync(other, new
         {
-            id = "secret", name = "Secret", validFromUtc = Started, offer = new { kind = "amount_off_basket", amount = 5m }, codes = "generic",
+            id = "secret", name = "Secret", validFromUtc = Started, validToUtc = (DateTime?)null, offer = new { kind = "amount_off_basket", amount = 5m }, codes = "generic",
         }, "SECRET5");
         var p = await server.NewProgrammeAsync();
         await CreateCampaignAsync(p, Bundle);
@@ -174,7 +178,7 @@ public abstract class PromotionTests(TreueServer server)
         const int allowed = 8;
         await CreateCampaignAsync(p, new
         {
-            id = "edge", name = "One euro off", validFromUtc = Started, offer = new { kind = "amount_off_basket", amount = 1m }, codes = "generic",
+            id = "edge", name = "One euro off", validFromUtc = Started, validToUtc = (DateTime?)null, offer = new { kind = "amount_off_basket", amount = 1m }, codes = "generic",
             limits = new { budget = new { unit = "money", amount = (decimal)allowed } },
         }, "EDGE1");
         var responses = await Task.WhenAll(Enumerable.Range(0, 3 * allowed).Select(i =>
@@ -196,7 +200,7 @@ public abstract class PromotionTests(TreueServer server)
         var p = await server.NewProgrammeAsync();
         await CreateCampaignAsync(p, new
         {
-            id = "flyer", name = "Flyer", validFromUtc = Started, offer = new { kind = "percent_off_basket", percent = 20m }, codes = "uniqueBatch",
+            id = "flyer", name = "Flyer", validFromUtc = Started, validToUtc = (DateTime?)null, offer = new { kind = "percent_off_basket", percent = 20m }, codes = "uniqueBatch",
             limits = new { usesPerCode = 3 },
         });
         var batch = await p.Admin.PostAsJsonAsync("/api/v1/campaigns/flyer/codes", new { count = 2, pattern = "FLY-#####-#####" }, TestProgramme.Json);
@@ -245,7 +249,7 @@ public abstract class PromotionTests(TreueServer server)
         var p = await server.NewProgrammeAsync();
         await CreateCampaignAsync(p, new
         {
-            id = "free-coffee", name = "A coffee on us", validFromUtc = Started, offer = new { kind = "free_item", sku = "coffee", quantity = 1 },
+            id = "free-coffee", name = "A coffee on us", validFromUtc = Started, validToUtc = (DateTime?)null, offer = new { kind = "free_item", sku = "coffee", quantity = 1 },
             codes = "personal", limits = new { usesPerCode = 1 },
         });
         var put = await p.Admin.PutAsJsonAsync("/api/v1/stamp-cards/coffee", new
