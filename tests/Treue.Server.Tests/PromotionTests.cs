@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Treue.Server.Tests.Infrastructure;
+using Treue.Storage;
 
 namespace Treue.Server.Tests;
 
@@ -295,5 +296,60 @@ public sealed class PromotionTestsOnPostgres(PromotionTestsOnPostgres.Server ser
             builder.UseSetting("Treue:GroupCommit:Writers", "4");
             builder.UseSetting("Treue:GroupCommit:MaxBatch", "2");
         }
+    }
+}
+
+/// <summary>Two real server processes on one PostgreSQL database redeem one code at once: its budget holds across nodes.</summary>
+public sealed class PromotionBudgetOnTwoNodes(PostgresCluster cluster)
+{
+    [Fact]
+    public async Task Concurrent_redemptions_through_two_nodes_never_exceed_the_budget()
+    {
+        const int allowed = 6;
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var first = await ServerProcess.StartAsync(cs); // migrates the database
+        await using var second = await ServerProcess.StartAsync(cs);
+        string key;
+        var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Treue.Storage.TreueDb>();
+        options.UseTreueDatabase(cs);
+        await using (var db = new Treue.Storage.TreueDb(options.Options))
+        {
+            var (result, _) = await new Treue.Server.Features.Programmes.ProgrammeApplier(db, TimeProvider.System)
+                .ApplyAsync(TestProgramme.DefaultDocument with { Code = "budget-nodes" }, CancellationToken.None);
+            key = (await Treue.Server.Features.ApiKeys.ApiKeyEndpoints.CreateAsync(db, result!.ProgrammeId, "nodes", Treue.Storage.Entities.ApiRole.Admin, null,
+                DateTime.UtcNow, CancellationToken.None)).Key;
+        }
+        var clients = new[] { first, second }.Select(s =>
+        {
+            var c = new HttpClient { BaseAddress = s.Address };
+            c.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            return c;
+        }).ToArray();
+        var withNulls = new System.Text.Json.JsonSerializerOptions(TestProgramme.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+        var created = await clients[0].PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            campaign = new
+            {
+                id = "edge", name = "One euro off", validFromUtc = DateTime.UtcNow.AddDays(-1), validToUtc = (DateTime?)null,
+                offer = new { kind = "amount_off_basket", amount = 1m }, codes = "generic",
+                limits = new { usesPerCode = (int?)null, usesPerMember = (int?)null, budget = new { unit = "money", amount = (decimal)allowed } },
+            },
+            code = "EDGE1",
+        }, withNulls);
+        await TestProgramme.Expect(created, HttpStatusCode.Created);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4 * allowed).Select(i => clients[i % 2].PostAsJsonAsync("/api/v1/purchases", new
+        {
+            receiptId = $"edge-{i}", partner = "shop", currency = "EUR", anonymous = true, codes = new[] { "EDGE1" }, total = 10m,
+            lines = new[] { new { sku = "tea", quantity = 1m, unitPrice = 10m } },
+        }, TestProgramme.Json)));
+        Assert.Equal(allowed, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        foreach (var r in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            await TestProgramme.Expect(r, HttpStatusCode.UnprocessableEntity);
+            Assert.Equal("coupon_budget_exhausted", (string)(await r.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!["code"]!);
+        }
+        var usage = (await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/campaigns/edge/usage", TestProgramme.Json))!;
+        Assert.Equal(allowed, (decimal)usage["moneySpent"]!);
     }
 }
