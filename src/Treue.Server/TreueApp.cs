@@ -16,6 +16,7 @@ using Treue.Server.Features.Ledger;
 using Treue.Server.Features.Members;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Features.Purchases;
+using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
@@ -144,7 +145,7 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

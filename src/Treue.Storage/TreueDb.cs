@@ -38,6 +38,14 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<ProgrammeChange> ProgrammeChanges => Set<ProgrammeChange>();
     public DbSet<WebSession> WebSessions => Set<WebSession>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<CampaignRecord> Campaigns => Set<CampaignRecord>();
+    public DbSet<StampCardRecord> StampCards => Set<StampCardRecord>();
+    public DbSet<CouponCode> CouponCodes => Set<CouponCode>();
+    public DbSet<CampaignUsageRecord> CampaignUsage => Set<CampaignUsageRecord>();
+    public DbSet<CampaignMemberUse> CampaignMemberUses => Set<CampaignMemberUse>();
+    public DbSet<CouponRedemption> CouponRedemptions => Set<CouponRedemption>();
+    public DbSet<PurchasePromotion> PurchasePromotions => Set<PurchasePromotion>();
+    public DbSet<MemberStampCard> MemberStampCards => Set<MemberStampCard>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -170,6 +178,59 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Address).HasMaxLength(64);
             e.Property(x => x.Action).HasMaxLength(64);
             e.Property(x => x.Target).HasMaxLength(320);
+        });
+        // Promotions (see docs/promotions.md, "Storage"): definitions as JSON per programme; counters raised only by guarded
+        // updates; member-owned rows keyed by programme and member.
+        b.Entity<CampaignRecord>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.Id });
+            e.Property(x => x.Id).HasMaxLength(64);
+            e.Property(x => x.Definition).HasConversion(Json<Domain.Promotions.Campaign>()).Metadata.SetMaxLength(null);
+        });
+        b.Entity<StampCardRecord>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.Id });
+            e.Property(x => x.Id).HasMaxLength(64);
+            e.Property(x => x.Definition).HasConversion(Json<Domain.Promotions.StampCardDefinition>()).Metadata.SetMaxLength(null);
+        });
+        b.Entity<CouponCode>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.Code });
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.CampaignId).HasMaxLength(64);
+            e.HasIndex(x => new { x.ProgrammeId, x.CampaignId });
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId }).HasFilter("\"member_id\" IS NOT NULL");
+        });
+        b.Entity<CampaignUsageRecord>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.CampaignId });
+            e.Property(x => x.CampaignId).HasMaxLength(64);
+        });
+        b.Entity<CampaignMemberUse>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.MemberId, x.CampaignId });
+            e.Property(x => x.CampaignId).HasMaxLength(64);
+        });
+        b.Entity<CouponRedemption>(e =>
+        {
+            e.HasIndex(x => x.PurchaseId);
+            e.HasIndex(x => new { x.ProgrammeId, x.CampaignId });
+            e.Property(x => x.CampaignId).HasMaxLength(64);
+            e.Property(x => x.Code).HasMaxLength(64);
+        });
+        b.Entity<PurchasePromotion>(e =>
+        {
+            e.HasKey(x => x.PurchaseId);
+            e.Property(x => x.Original).HasConversion(Json<List<Domain.Earning.BasketLine>>(), ListComparer<Domain.Earning.BasketLine>()).Metadata.SetMaxLength(null);
+            e.Property(x => x.Steps).HasConversion(Json<List<Domain.Promotions.PricingStep>>(), ListComparer<Domain.Promotions.PricingStep>()).Metadata.SetMaxLength(null);
+            e.Property(x => x.Stamps).HasConversion(Json<Dictionary<string, int>>(), new ValueComparer<Dictionary<string, int>>(
+                (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(), v => v.Count, v => new Dictionary<string, int>(v)));
+        });
+        b.Entity<MemberStampCard>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.MemberId, x.CardId });
+            e.Property(x => x.CardId).HasMaxLength(64);
+            e.Property(x => x.State).HasConversion(Json<Domain.Promotions.StampCardState>()).Metadata.SetMaxLength(null);
         });
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));

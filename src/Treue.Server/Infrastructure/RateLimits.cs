@@ -23,7 +23,60 @@ public sealed class RateLimitOptions
     public RateLimit Anonymous { get; set; } = new() { PermitsPerSecond = 20, Burst = 100 };
     /// <summary>Analytics reports and recommendations, per API key, on top of <see cref="PerKey"/>.</summary>
     public RateLimit Expensive { get; set; } = new() { PermitsPerSecond = 2, Burst = 60 };
+    /// <summary>Refused coupon codes, per API key, per client address and per member: guessing codes is slow.</summary>
+    public RateLimit FailedCodes { get; set; } = new() { PermitsPerSecond = 2, Burst = 100 };
 }
+
+/// <summary>
+/// Throttles failed coupon code attempts: every refused code takes a token from the buckets of its API key, client address
+/// and member; a request presenting codes while one of them is empty is refused with 429 before any code is looked up.
+/// </summary>
+public sealed class CodeAttempts(IOptionsMonitor<RateLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partition =>
+    {
+        var limit = options.CurrentValue.FailedCodes;
+        return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit.Burst, TokensPerPeriod = limit.PermitsPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
+        });
+    });
+
+    private static IEnumerable<string> Partitions(HttpContext http, Guid? memberId)
+    {
+        if (http.User.FindFirst(ApiKeyAuthentication.KeyClaim)?.Value is { } key) yield return "key|" + key;
+        yield return "ip|" + http.Connection.RemoteIpAddress;
+        if (memberId is { } m) yield return "member|" + m;
+    }
+
+    /// <summary>A 429 problem when the caller has used up its failed attempts, or null.</summary>
+    public ProblemHttpResultOrNull Check(HttpContext http, Guid? memberId)
+    {
+        if (!options.CurrentValue.Enabled) return new(null);
+        foreach (var partition in Partitions(http, memberId))
+        {
+            using var lease = _limiter.AttemptAcquire(partition, 0);
+            if (!lease.IsAcquired)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                return new(Problems.Problem("rate_limited", "Too many refused codes. Retry after 1 second.", "codes", 429));
+            }
+        }
+        return new(null);
+    }
+
+    /// <summary>Counts a refused code against the caller.</summary>
+    public void Failed(HttpContext http, Guid? memberId)
+    {
+        if (!options.CurrentValue.Enabled) return;
+        foreach (var partition in Partitions(http, memberId)) _limiter.AttemptAcquire(partition, 1).Dispose();
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+/// <summary>A problem or none (a record so that a caller can pattern-match it).</summary>
+public readonly record struct ProblemHttpResultOrNull(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Problem);
 
 /// <summary>
 /// Limits on load with ASP.NET Core's rate limiter: API requests are counted per API key (per client address
@@ -38,9 +91,10 @@ public static class RateLimits
     internal static void AddRateLimits(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("Treue:RateLimits"))
-            .Validate(o => new[] { o.PerKey, o.Anonymous, o.Expensive }.All(l => l.PermitsPerSecond >= 1 && l.Burst >= 1),
+            .Validate(o => new[] { o.PerKey, o.Anonymous, o.Expensive, o.FailedCodes }.All(l => l.PermitsPerSecond >= 1 && l.Burst >= 1),
                 "Treue:RateLimits: PermitsPerSecond and Burst must be at least 1.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<CodeAttempts>();
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

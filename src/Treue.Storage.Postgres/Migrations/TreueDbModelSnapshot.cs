@@ -177,6 +177,90 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("audit_entries");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.CampaignMemberUse", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("CampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("integer")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "MemberId", "CampaignId")
+                        .HasName("pk_campaign_member_uses");
+
+                    b.ToTable("campaign_member_uses");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CampaignRecord", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId", "Id")
+                        .HasName("pk_campaigns");
+
+                    b.ToTable("campaigns");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CampaignUsageRecord", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("CampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<long>("MoneySpentMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("money_spent_minor");
+
+                    b.Property<long>("PointsSpent")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_spent");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("bigint")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "CampaignId")
+                        .HasName("pk_campaign_usage");
+
+                    b.ToTable("campaign_usage");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
                     b.Property<Guid>("Id")
@@ -244,6 +328,120 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_cards_programme_id_number");
 
                     b.ToTable("cards");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CouponCode", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<bool>("ApplyWithoutPresenting")
+                        .HasColumnType("boolean")
+                        .HasColumnName("apply_without_presenting");
+
+                    b.Property<string>("CampaignId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("integer")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "Code")
+                        .HasName("pk_coupon_codes");
+
+                    b.HasIndex("ProgrammeId", "CampaignId")
+                        .HasDatabaseName("ix_coupon_codes_programme_id_campaign_id");
+
+                    b.HasIndex("ProgrammeId", "MemberId")
+                        .HasDatabaseName("ix_coupon_codes_programme_id_member_id")
+                        .HasFilter("\"member_id\" IS NOT NULL");
+
+                    b.ToTable("coupon_codes");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CouponRedemption", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CampaignId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<long>("DiscountMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("discount_minor");
+
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("PurchaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<DateTime>("RedeemedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("redeemed_at");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("boolean")
+                        .HasColumnName("released");
+
+                    b.Property<long>("ReturnedMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("returned_minor");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("integer")
+                        .HasColumnName("step");
+
+                    b.HasKey("Id")
+                        .HasName("pk_coupon_redemptions");
+
+                    b.HasIndex("PurchaseId")
+                        .HasDatabaseName("ix_coupon_redemptions_purchase_id");
+
+                    b.HasIndex("ProgrammeId", "CampaignId")
+                        .HasDatabaseName("ix_coupon_redemptions_programme_id_campaign_id");
+
+                    b.ToTable("coupon_redemptions");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
@@ -561,6 +759,40 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_member_credentials_programme_id");
 
                     b.ToTable("member_credentials");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.MemberStampCard", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("CardId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("card_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProgrammeId", "MemberId", "CardId")
+                        .HasName("pk_member_stamp_cards");
+
+                    b.ToTable("member_stamp_cards");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
@@ -998,6 +1230,42 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("purchase_lines");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.PurchasePromotion", b =>
+                {
+                    b.Property<Guid>("PurchaseId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<Guid?>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Original")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("original");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Stamps")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("stamps");
+
+                    b.Property<string>("Steps")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("steps");
+
+                    b.HasKey("PurchaseId")
+                        .HasName("pk_purchase_promotions");
+
+                    b.ToTable("purchase_promotions");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseReturn", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1354,6 +1622,36 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_staff_users_programme_id_email_key");
 
                     b.ToTable("staff_users");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.StampCardRecord", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId", "Id")
+                        .HasName("pk_stamp_cards");
+
+                    b.ToTable("stamp_cards");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Store", b =>

@@ -170,6 +170,90 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("audit_entries");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.CampaignMemberUse", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("CampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "MemberId", "CampaignId")
+                        .HasName("pk_campaign_member_uses");
+
+                    b.ToTable("campaign_member_uses");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CampaignRecord", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId", "Id")
+                        .HasName("pk_campaigns");
+
+                    b.ToTable("campaigns");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CampaignUsageRecord", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("CampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<long>("MoneySpentMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("money_spent_minor");
+
+                    b.Property<long>("PointsSpent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_spent");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "CampaignId")
+                        .HasName("pk_campaign_usage");
+
+                    b.ToTable("campaign_usage");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Card", b =>
                 {
                     b.Property<byte[]>("Id")
@@ -239,6 +323,120 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_cards_programme_id_number");
 
                     b.ToTable("cards");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CouponCode", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<bool>("ApplyWithoutPresenting")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("apply_without_presenting");
+
+                    b.Property<string>("CampaignId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "Code")
+                        .HasName("pk_coupon_codes");
+
+                    b.HasIndex("ProgrammeId", "CampaignId")
+                        .HasDatabaseName("ix_coupon_codes_programme_id_campaign_id");
+
+                    b.HasIndex("ProgrammeId", "MemberId")
+                        .HasDatabaseName("ix_coupon_codes_programme_id_member_id")
+                        .HasFilter("\"member_id\" IS NOT NULL");
+
+                    b.ToTable("coupon_codes");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.CouponRedemption", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CampaignId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<long>("DiscountMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("discount_minor");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("PurchaseId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<long>("RedeemedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redeemed_at");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("released");
+
+                    b.Property<long>("ReturnedMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("returned_minor");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step");
+
+                    b.HasKey("Id")
+                        .HasName("pk_coupon_redemptions");
+
+                    b.HasIndex("PurchaseId")
+                        .HasDatabaseName("ix_coupon_redemptions_purchase_id");
+
+                    b.HasIndex("ProgrammeId", "CampaignId")
+                        .HasDatabaseName("ix_coupon_redemptions_programme_id_campaign_id");
+
+                    b.ToTable("coupon_redemptions");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
@@ -557,6 +755,40 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_member_credentials_programme_id");
 
                     b.ToTable("member_credentials");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.MemberStampCard", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("CardId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("card_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProgrammeId", "MemberId", "CardId")
+                        .HasName("pk_member_stamp_cards");
+
+                    b.ToTable("member_stamp_cards");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
@@ -997,6 +1229,43 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("purchase_lines");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.PurchasePromotion", b =>
+                {
+                    b.Property<byte[]>("PurchaseId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Original")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("original");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Stamps")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stamps");
+
+                    b.Property<string>("Steps")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("steps");
+
+                    b.HasKey("PurchaseId")
+                        .HasName("pk_purchase_promotions");
+
+                    b.ToTable("purchase_promotions");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.PurchaseReturn", b =>
                 {
                     b.Property<byte[]>("Id")
@@ -1363,6 +1632,36 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_staff_users_programme_id_email_key");
 
                     b.ToTable("staff_users");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.StampCardRecord", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId", "Id")
+                        .HasName("pk_stamp_cards");
+
+                    b.ToTable("stamp_cards");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Store", b =>

@@ -308,3 +308,111 @@ public sealed class IdempotencyRecord
     /// </summary>
     public bool IsResource => Body.Length == 0 && ContentType is null && Location is not null && StatusCode is >= 200 and < 300;
 }
+
+/// <summary>
+/// A campaign of a programme: the domain's <see cref="Domain.Promotions.Campaign"/> kept whole as JSON. Campaigns have
+/// their own table rather than a place in the programme row; every change to one raises the programme's configuration
+/// version, so compiled terms stay one per version on every node.
+/// </summary>
+public sealed class CampaignRecord
+{
+    public Guid ProgrammeId { get; set; }
+    /// <summary>The campaign's id, unique in the programme.</summary>
+    public required string Id { get; set; }
+    public required Domain.Promotions.Campaign Definition { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>A stamp card of a programme: the domain's <see cref="Domain.Promotions.StampCardDefinition"/> as JSON, versioned like campaigns.</summary>
+public sealed class StampCardRecord
+{
+    public Guid ProgrammeId { get; set; }
+    public required string Id { get; set; }
+    public required Domain.Promotions.StampCardDefinition Definition { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>A coupon code of a campaign: generic, one of a unique batch, or personal (bound to <see cref="MemberId"/>).</summary>
+public sealed class CouponCode
+{
+    public Guid ProgrammeId { get; set; }
+    /// <summary>The code, normalised (see <see cref="Domain.Promotions.CouponCodes.Normalise"/>).</summary>
+    public required string Code { get; set; }
+    public required string CampaignId { get; set; }
+    /// <summary>For a personal code: its member.</summary>
+    public Guid? MemberId { get; set; }
+    /// <summary>Uses so far; raised only by a guarded update that checks the campaign's limit per code.</summary>
+    public int Uses { get; set; }
+    /// <summary>A personal code that applies to its member's next purchase without being presented (a stamp card's free item).</summary>
+    public bool ApplyWithoutPresenting { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>What a campaign has given so far, raised by guarded updates that check its budget.</summary>
+public sealed class CampaignUsageRecord
+{
+    public Guid ProgrammeId { get; set; }
+    public required string CampaignId { get; set; }
+    public long Uses { get; set; }
+    /// <summary>Discount given, in minor units of the programme currency.</summary>
+    public long MoneySpentMinor { get; set; }
+    public long PointsSpent { get; set; }
+}
+
+/// <summary>How often one member has used one campaign.</summary>
+public sealed class CampaignMemberUse
+{
+    public Guid ProgrammeId { get; set; }
+    public Guid MemberId { get; set; }
+    public required string CampaignId { get; set; }
+    public int Uses { get; set; }
+}
+
+/// <summary>One campaign applied to one purchase: what it gave and what returns gave back of it.</summary>
+public sealed class CouponRedemption
+{
+    public long Id { get; set; }
+    public Guid ProgrammeId { get; set; }
+    public Guid PurchaseId { get; set; }
+    public Guid? MemberId { get; set; }
+    public required string CampaignId { get; set; }
+    public string? Code { get; set; }
+    /// <summary>The pricing step of the purchase's decision it belongs to.</summary>
+    public int Step { get; set; }
+    public long DiscountMinor { get; set; }
+    public long Points { get; set; }
+    /// <summary>Discount given back or clawed back by returns so far, in minor units.</summary>
+    public long ReturnedMinor { get; set; }
+    /// <summary>The code became usable again after the whole purchase came back.</summary>
+    public bool Released { get; set; }
+    public DateTime RedeemedAt { get; set; }
+}
+
+/// <summary>
+/// The promotions of one purchase, kept for its returns: the basket as the till sent it (before pricing), the pricing
+/// steps, and the stamps each card collected.
+/// </summary>
+public sealed class PurchasePromotion
+{
+    public Guid PurchaseId { get; set; }
+    public Guid ProgrammeId { get; set; }
+    public Guid? MemberId { get; set; }
+    public List<Domain.Earning.BasketLine> Original { get; set; } = [];
+    public List<Domain.Promotions.PricingStep> Steps { get; set; } = [];
+    /// <summary>Stamps collected per card id.</summary>
+    public Dictionary<string, int> Stamps { get; set; } = [];
+}
+
+/// <summary>A member's stamp card: its state as the domain's <see cref="Domain.Promotions.StampCardState"/>, written under a version guard.</summary>
+public sealed class MemberStampCard
+{
+    public Guid ProgrammeId { get; set; }
+    public Guid MemberId { get; set; }
+    public required string CardId { get; set; }
+    public required Domain.Promotions.StampCardState State { get; set; }
+    /// <summary>Grows by one with every write; a write that finds another version is stale.</summary>
+    public int Version { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

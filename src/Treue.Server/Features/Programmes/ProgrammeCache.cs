@@ -18,9 +18,20 @@ public sealed record CompiledProgramme(
     IReadOnlyDictionary<string, Partner> Partners,
     IReadOnlyDictionary<string, Store> Stores)
 {
-    /// <summary>The terms a purchase decision applies (see <see cref="Domain.Purchases.PurchaseDecider"/>).</summary>
-    public Domain.Purchases.PurchaseTerms Terms { get; } =
-        new(Currency, Scheme, Settings.PendingDays, Settings.Expiry, Settings.PayWithPoints, Settings.PointValue);
+    private Domain.Purchases.PurchaseTerms? _terms;
+
+    /// <summary>The programme's campaigns and stamp cards, or null when it runs none.</summary>
+    public Domain.Promotions.PromotionTerms? Promotions { get; init; }
+
+    /// <summary>
+    /// The terms a purchase decision applies (see <see cref="Domain.Purchases.PurchaseDecider"/>), with the pricing and
+    /// stamp card stages when the programme runs campaigns or stamp cards.
+    /// </summary>
+    public Domain.Purchases.PurchaseTerms Terms => _terms ??= Promotions is { } promotions
+        ? Plain.WithPromotions(promotions)
+        : Plain;
+
+    private Domain.Purchases.PurchaseTerms Plain => new(Currency, Scheme, Settings.PendingDays, Settings.Expiry, Settings.PayWithPoints, Settings.PointValue);
 
     /// <summary>Converts a UTC instant to the programme's local time, in which rule conditions are stated.</summary>
     public DateTime LocalTime(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZone);
@@ -79,12 +90,17 @@ public sealed class ProgrammeCache
         var rules = await db.Rules.AsNoTracking().Where(r => r.ProgrammeId == programmeId && r.Active).Select(r => r.Definition).ToListAsync(ct);
         var partners = await db.Partners.AsNoTracking().Where(x => x.ProgrammeId == programmeId).ToListAsync(ct);
         var stores = await db.Stores.AsNoTracking().Where(x => x.ProgrammeId == programmeId).ToListAsync(ct);
+        var campaigns = await db.Campaigns.AsNoTracking().Where(x => x.ProgrammeId == programmeId).OrderBy(x => x.Id).Select(x => x.Definition).ToListAsync(ct);
+        var cards = await db.StampCards.AsNoTracking().Where(x => x.ProgrammeId == programmeId).OrderBy(x => x.Id).Select(x => x.Definition).ToListAsync(ct);
         return new CompiledProgramme(
             p,
             Currency.Find(p.Currency)!,
             ProgrammeApplier.TryTimeZone(p.TimeZone) ?? TimeZoneInfo.Utc,
             new EarningScheme(p.BaseRate, p.Rounding, rules),
             partners.ToDictionary(x => x.Code, StringComparer.OrdinalIgnoreCase),
-            stores.ToDictionary(x => x.Code, StringComparer.OrdinalIgnoreCase));
+            stores.ToDictionary(x => x.Code, StringComparer.OrdinalIgnoreCase))
+        {
+            Promotions = campaigns.Count == 0 && cards.Count == 0 ? null : new Domain.Promotions.PromotionTerms { Campaigns = campaigns, StampCards = cards },
+        };
     }
 }

@@ -10,16 +10,18 @@ public static class PurchaseEndpoints
 {
     // What a basket can be refused for, by the programme or by its points payment.
     private static readonly string[] PurchaseRefusals = ["currency_mismatch", "partner_not_found", "store_not_found", "card_blocked", "member_not_active",
-        "member_required", "insufficient_points", "invalid_points", "below_minimum_points", "points_worth_nothing", "above_maximum_points", "above_maximum_share"];
+        "member_required", "insufficient_points", "invalid_points", "below_minimum_points", "points_worth_nothing", "above_maximum_points", "above_maximum_share",
+        "coupon_unknown", "coupon_not_yet_valid", "coupon_expired", "coupon_limit_reached", "coupon_member_limit_reached", "coupon_budget_exhausted",
+        "coupon_conditions_not_met", "coupon_not_for_member", "coupon_not_combinable"];
 
     public static RouteGroupBuilder MapPurchases(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/purchases").WithTags("Purchases").RequireAuthorization(Policies.Pos);
         g.MapPost("/", Record).WithName("createPurchase").WithGroupCommit().Refuses(403, "forbidden").Refuses(404, "card_not_found", "member_not_found")
-            .Refuses(409, "duplicate_receipt", "conflict").Refuses(422, PurchaseRefusals)
+            .Refuses(409, "duplicate_receipt", "conflict", "total_mismatch").Refuses(422, PurchaseRefusals).Refuses(429, "rate_limited")
             .WithSummary("Record a purchase; the member earns points by the rules (the same receiptId twice is one purchase)");
         g.MapPost("/quote", Quote).WithName("quotePurchase").WithWritesNothing().Refuses(403, "forbidden").Refuses(404, "card_not_found", "member_not_found")
-            .Refuses(422, PurchaseRefusals)
+            .Refuses(409, "total_mismatch").Refuses(422, PurchaseRefusals).Refuses(429, "rate_limited")
             .WithSummary("What a basket would earn, explained per rule and line; writes nothing");
         g.MapGet("/{purchaseId:guid}", Get).WithName("getPurchase").Refuses(404, "purchase_not_found").WithSummary("A purchase with its lines and points");
         g.MapPost("/{purchaseId:guid}/returns", Return).WithName("createReturn").Refuses(404, "purchase_not_found")
@@ -42,7 +44,10 @@ public static class PurchaseEndpoints
         PurchaseRecorder recorder, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var attempts = http.RequestServices.GetRequiredService<CodeAttempts>();
+        if (req.Codes is { Count: > 0 } && attempts.Check(http, req.MemberId).Problem is { } throttled) return throttled;
         var r = await recorder.RecordAsync(caller.ProgrammeId, caller.PartnerCode, req, caller.Actor, ct, http.Features.Get<PendingIdempotency>());
+        if (IsCodeRefusal(r.Problem)) attempts.Failed(http, req.MemberId);
         if (r.Problem is not null) return r.Problem;
         return r.Created ? TypedResults.Created($"/api/v1/purchases/{r.View!.Id}", r.View) : TypedResults.Ok(r.View!);
     }
@@ -50,9 +55,16 @@ public static class PurchaseEndpoints
     private static async Task<Results<Ok<QuoteView>, ProblemHttpResult>> Quote(QuoteRequest req, HttpContext http, PurchaseRecorder recorder, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var attempts = http.RequestServices.GetRequiredService<CodeAttempts>();
+        if (req.Codes is { Count: > 0 } && attempts.Check(http, req.MemberId).Problem is { } throttled) return throttled;
         var (quote, problem) = await recorder.QuoteAsync(caller.ProgrammeId, caller.PartnerCode, req.ToPurchase(), ct);
+        if (IsCodeRefusal(problem)) attempts.Failed(http, req.MemberId);
         return problem ?? (Results<Ok<QuoteView>, ProblemHttpResult>)TypedResults.Ok(quote!);
     }
+
+    /// <summary>Whether a problem refuses a presented code (unknown, expired, limit reached...).</summary>
+    private static bool IsCodeRefusal(ProblemHttpResult? problem) =>
+        problem?.ProblemDetails.Extensions.TryGetValue("code", out var code) == true && code is string c && c.StartsWith("coupon_", StringComparison.Ordinal);
 
     private static async Task<Results<Ok<PurchaseView>, ProblemHttpResult>> Get(Guid purchaseId, HttpContext http, PurchaseRecorder recorder, CancellationToken ct)
     {

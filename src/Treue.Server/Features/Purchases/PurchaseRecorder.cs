@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Domain.Earning;
 using Treue.Domain.Ledger;
+using Treue.Domain.Promotions;
 using Treue.Domain.Purchases;
 using Treue.Server.Features.Cards;
 using Treue.Server.Features.Programmes;
@@ -12,6 +13,7 @@ using Treue.Server.Infrastructure;
 using Treue.Storage;
 using Treue.Storage.Entities;
 using Treue.Storage.Purchases;
+using ReturnedLine = Treue.Storage.Entities.ReturnedLine;
 
 namespace Treue.Server.Features.Purchases;
 
@@ -37,14 +39,46 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var p = await programmes.GetAsync(db, programmeId, ct);
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: false, ct);
         if (check.Problem is not null) return (null, check.Problem);
+        if (UnknownCodes(p, req) is { } unknown) return (null, unknown);
+        var load = p.Promotions is null ? null : await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
-        var (decision, refusal) = PurchaseDecider.Decide(new PurchaseInput(check.Basket!, req.OccurredAt?.UtcDateTime ?? now, req.PointsPayment?.Points),
-            Snapshot(check.Member), p.Terms, now);
+        var input = new PurchaseInput(check.Basket!, req.OccurredAt?.UtcDateTime ?? now, req.PointsPayment?.Points) { Codes = req.Codes ?? [], Reference = req.ReceiptId };
+        var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(check.Member), p.Terms, now, load?.Snapshot);
         if (refusal is not null) return (null, Problems.From(refusal));
+        if (TillTotalProblem(req, decision!) is { } mismatch) return (null, mismatch);
         var earned = decision!.Earned!;
         var paid = decision.Payment;
         return (new QuoteView(p.Currency.Code, decision.Basket.Total, earned.Points, earned.Lines, earned.Bonuses, paid?.Points ?? 0, paid?.Discount ?? 0,
-            decision.AmountDue, [.. earned.RulesApplied]), null);
+            decision.AmountDue, [.. earned.RulesApplied])
+        {
+            Promotions = decision.Promotions.Select(PromotionStepView.Of).ToList(),
+            Discount = decision.Promotions.Sum(s => s.Discount),
+            PricedLines = decision.Basket.Lines.Select(l => new PricedLineView(l.LineNo, l.Sku, l.Quantity, l.UnitPrice, l.Discount, l.Net)).ToList(),
+        }, null);
+    }
+
+    /// <summary>The most codes one purchase may present.</summary>
+    public const int MaxCodes = 10;
+
+    /// <summary>
+    /// Codes presented to a programme that runs no campaigns are unknown, as any code not of this programme is: the
+    /// refusal is the same whether or not the code exists in another programme.
+    /// </summary>
+    private static ProblemHttpResult? UnknownCodes(CompiledProgramme p, PurchaseRequest req) =>
+        p.Promotions is null && req.Codes is { Count: > 0 } codes
+            ? Problems.From(new CodeRefusal(CouponCodes.Normalise(codes[0]), CodeRefusalReason.Unknown, []).ToRefusal("codes[0]"))
+            : null;
+
+    /// <summary>A till that sent its own total after discounts learns of a difference, with both totals; neither is chosen silently.</summary>
+    private static ProblemHttpResult? TillTotalProblem(PurchaseRequest req, PurchaseDecision decision)
+    {
+        if (req.TillTotal is not { } till || till == decision.Basket.Total) return null;
+        var problem = Problems.Problem("total_mismatch",
+            $"The till's total {till.ToString(System.Globalization.CultureInfo.InvariantCulture)} differs from Treue's total "
+            + $"{decision.Basket.Total.ToString(System.Globalization.CultureInfo.InvariantCulture)} after promotions.", "tillTotal", 409);
+        problem.ProblemDetails.Extensions["tillTotal"] = till;
+        problem.ProblemDetails.Extensions["total"] = decision.Basket.Total;
+        return problem;
     }
 
     /// <summary>Records a purchase. The same receipt id (for the same partner) with the same content returns the first purchase.</summary>
@@ -84,6 +118,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var fingerprint = Fingerprint(req);
         CompiledProgramme p;
         Checked check;
+        PromotionLoad? load = null;
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -97,6 +132,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 if (existing is not null) return existing;
             }
             check = await CheckAsync(p, partnerRestriction, req, requireReceipt: true, ct);
+            if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
+            if (check.Problem is null && p.Promotions is not null)
+                load = await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
         }
         finally
         {
@@ -109,18 +147,23 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         // later read returns.
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var occurredAt = req.OccurredAt is { } given ? ToMicroseconds(given.UtcDateTime) : now;
-        var (decision, refusal) = PurchaseDecider.Decide(new PurchaseInput(basket, occurredAt, req.PointsPayment?.Points, Anonymous: member is null),
-            Snapshot(member), p.Terms, now);
+        var input = new PurchaseInput(basket, occurredAt, req.PointsPayment?.Points, Anonymous: member is null) { Codes = req.Codes ?? [], Reference = req.ReceiptId };
+        var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(member), p.Terms, now, load?.Snapshot);
         if (refusal is not null) return new(null, false, Problems.From(refusal));
+        if (TillTotalProblem(req, decision!) is { } mismatch) return new(null, false, mismatch);
 
         // Write.
         var id = Guid.CreateVersion7();
         var write = Write(id, programmeId, member, check.Card, partner, check.Store, req, fingerprint, occurredAt, now, p.Currency, decision!, actor,
             key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
+        var promotions = load is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
         var written = await group.ApplyAsync(db, async (d, c) =>
         {
             var w = await store.WriteAsync(d, write, c);
-            return (w.Status == WriteStatus.Written, w);
+            if (w.Status != WriteStatus.Written) return (false, w);
+            // The promotions' guards (code, member and budget limits, stamp card versions) are checked in the same transaction.
+            if (promotions is { IsEmpty: false } && !await PromotionStore.WriteAsync(d, promotions, c)) return (false, new PurchaseWritten(WriteStatus.Stale));
+            return (true, w);
         }, ct);
         switch (written.Status)
         {
@@ -138,11 +181,26 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (key is not null) key.Recorded = true;
         var (purchase, balance, lot) = (written.Purchase!, written.Balance, written.Lot);
         // Built from what was just written, not read back: the balance came back from the update that changed it.
+        var steps = decision!.Promotions.Select(PromotionStepView.Of).ToList();
         return fullView
             ? new(View(purchase, balance is null ? null : new BalanceSnapshot(balance.Available, balance.Pending),
-                lot is null ? "none" : lot.Status == LotStatus.Pending ? "pending" : "available", lot?.AvailableAt), true, null)
-            : new(View(purchase, null, "unknown", null), true, null);
+                lot is null ? "none" : lot.Status == LotStatus.Pending ? "pending" : "available", lot?.AvailableAt) with { Promotions = steps }, true, null)
+            : new(View(purchase, null, "unknown", null) with { Promotions = steps }, true, null);
     }
+
+    /// <summary>What a decided purchase writes of its promotions: reservations, redemptions, its pricing, and stamp cards with their rewards.</summary>
+    private static PromotionWrite PromotionWriteOf(Guid id, Guid programmeId, Guid? memberId, CompiledProgramme p, Basket original, PurchaseDecision decision,
+        PromotionLoad load, DateTime now)
+    {
+        var cards = decision.Benefits.OfType<StampsCollected>().Select(s => new StampCardWrite(s.State, load.CardVersions.GetValueOrDefault(s.State.CardId),
+            s.Change.Added, Issued(s.Change.Rewards))).ToList();
+        return new PromotionWrite(programmeId, id, memberId, p.Currency, original.Lines, decision.Promotions, decision.Guards.Reservations, cards, now);
+    }
+
+    /// <summary>The personal codes that rewards given issue (a coupon, or a free item at the next purchase).</summary>
+    private static List<(string, bool)> Issued(IReadOnlyList<RewardChange> rewards) =>
+        rewards.Where(r => r.Status == RewardStatus.Given && r.Reward.CampaignId is not null && r.Reward.Kind != StampRewardKind.Points)
+            .Select(r => (r.Reward.CampaignId!, r.Reward.Kind == StampRewardKind.FreeItemNextPurchase)).ToList();
 
     private static MemberSnapshot? Snapshot(Member? m) => m is null ? null : new MemberSnapshot(m.Id, m.PurchaseCount, m.Available, m.Pending);
 
@@ -237,6 +295,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         }
 
         var currency = p.Currency;
+        var returnedBefore = purchase.Lines.Select(l => new Domain.Promotions.ReturnedLine(l.LineNo, l.ReturnedQuantity)).ToList();
         var returned = new List<ReturnedLine>();
         long reverse = 0;
         long valueMinor = 0;
@@ -257,6 +316,17 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             reverse += points;
             valueMinor += value;
             returned.Add(new ReturnedLine(r.LineNo, r.Quantity, value, points));
+        }
+        var clawed = await ReturnPromotionsAsync(p, purchase, returnedBefore, req, ct);
+        if (clawed is null) return new(null, false, Problems.Problem("conflict", "The member's stamp cards changed concurrently; retry.", "purchaseId", 409));
+        // The discount the kept lines no longer earn (a broken bundle) comes off the refund, line by line as far as each goes.
+        var claw = Math.Min(clawed.Value, valueMinor);
+        valueMinor -= claw;
+        for (var i = 0; i < returned.Count && claw > 0; i++)
+        {
+            var take = Math.Min(claw, returned[i].ValueMinor);
+            returned[i] = returned[i] with { ValueMinor = returned[i].ValueMinor - take };
+            claw -= take;
         }
         var fullyReturned = purchase.Lines.All(l => l.ReturnedQuantity == l.Quantity);
         var bonus = Returns.BonusPointsToReverse(purchase.BonusPoints, fullyReturned);
@@ -296,6 +366,93 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         return new(await ReturnViewAsync(ret, ct), true, null);
     }
 
+    /// <summary>
+    /// What a return does to the purchase's promotions, in the return's transaction: each step's redemption keeps what the
+    /// returned lines took back and what the kept lines no longer earn (<see cref="PromotionReturns"/>), the campaign's
+    /// budget gets it back, a code whose campaign says so becomes usable again once the whole purchase is back, and the
+    /// stamp cards give back the stamps the kept lines no longer earn (with their rewards, as each card says). Returns the
+    /// discount clawed back in minor units, or null when a stamp card changed concurrently.
+    /// </summary>
+    private async Task<long?> ReturnPromotionsAsync(CompiledProgramme p, Purchase purchase, List<Domain.Promotions.ReturnedLine> before, ReturnRequest req,
+        CancellationToken ct)
+    {
+        if (p.Promotions is not { } terms) return 0;
+        var promo = await db.PurchasePromotions.AsNoTracking().SingleOrDefaultAsync(x => x.PurchaseId == purchase.Id, ct);
+        if (promo is null) return 0;
+        var currency = p.Currency;
+        var now = clock.GetUtcNow().UtcDateTime;
+        long clawed = 0;
+        if (promo.Steps.Count > 0)
+        {
+            var returning = req.Lines.Select(l => new Domain.Promotions.ReturnedLine(l.LineNo, l.Quantity)).ToList();
+            var back = PromotionReturns.Compute(promo.Original, promo.Steps, before, returning, terms, currency);
+            var redemptions = await db.CouponRedemptions.Where(r => r.PurchaseId == purchase.Id).ToListAsync(ct);
+            foreach (var step in back.Steps)
+            {
+                clawed += currency.ToMinor(step.ClawedBack);
+                var total = currency.ToMinor(step.Total);
+                if (redemptions.FirstOrDefault(r => r.Step == step.Step) is { } redemption) redemption.ReturnedMinor += total;
+                var campaignId = step.CampaignId;
+                await db.CampaignUsage.Where(u => u.ProgrammeId == purchase.ProgrammeId && u.CampaignId == campaignId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(u => u.MoneySpentMinor, u => u.MoneySpentMinor - total), ct);
+            }
+            foreach (var release in back.Released)
+            {
+                var (campaignId, code) = (release.CampaignId, release.Code);
+                await db.CouponCodes.Where(c => c.ProgrammeId == purchase.ProgrammeId && c.Code == code && c.Uses > 0)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Uses, c => c.Uses - 1), ct);
+                if (purchase.MemberId is { } mid)
+                {
+                    await db.CampaignMemberUses.Where(u => u.ProgrammeId == purchase.ProgrammeId && u.MemberId == mid && u.CampaignId == campaignId && u.Uses > 0)
+                        .ExecuteUpdateAsync(s => s.SetProperty(u => u.Uses, u => u.Uses - 1), ct);
+                }
+                foreach (var r in redemptions.Where(r => r.CampaignId == campaignId && r.Code == code)) r.Released = true;
+            }
+        }
+        if (purchase.MemberId is { } memberId && promo.Stamps.Count > 0)
+        {
+            var returnedNow = req.Lines.ToDictionary(l => l.LineNo, l => l.Quantity);
+            var keptBefore = Kept(p, purchase, l => before.First(b => b.LineNo == l.LineNo).Quantity);
+            var keptAfter = Kept(p, purchase, l => before.First(b => b.LineNo == l.LineNo).Quantity + returnedNow.GetValueOrDefault(l.LineNo));
+            var facts = new PurchaserFacts(false, []);
+            var writes = new List<StampCardWrite>();
+            foreach (var (cardId, _) in promo.Stamps)
+            {
+                if (terms.StampCards.FirstOrDefault(c => c.Id == cardId) is not { } card) continue;
+                var take = StampCards.StampsToTakeBack(card, keptBefore, keptAfter, facts);
+                if (take == 0) continue;
+                var row = await db.MemberStampCards.AsNoTracking()
+                    .SingleOrDefaultAsync(c => c.ProgrammeId == purchase.ProgrammeId && c.MemberId == memberId && c.CardId == cardId, ct);
+                if (row is null) continue;
+                var (state, change) = StampCards.Return(card, row.State, purchase.ReceiptId, take, now);
+                writes.Add(new StampCardWrite(state, row.Version, 0, []));
+                foreach (var reward in change.Rewards.Where(r => r.Status == RewardStatus.ClawedBack && r.Reward.CampaignId is not null))
+                {
+                    // The reward's code goes if it is still unused; a code already used stays with its purchase.
+                    var campaignId = reward.Reward.CampaignId!;
+                    var code = await db.CouponCodes.Where(c => c.ProgrammeId == purchase.ProgrammeId && c.MemberId == memberId && c.CampaignId == campaignId && c.Uses == 0)
+                        .OrderBy(c => c.CreatedAt).FirstOrDefaultAsync(ct);
+                    if (code is not null) db.CouponCodes.Remove(code);
+                }
+            }
+            if (!await PromotionStore.WriteCardsAsync(db, purchase.ProgrammeId, memberId, writes, now, ct)) return null;
+        }
+        return clawed;
+    }
+
+    /// <summary>The purchase's priced basket with the given units of each line taken off.</summary>
+    private static Basket Kept(CompiledProgramme p, Purchase purchase, Func<PurchaseLine, decimal> gone)
+    {
+        var c = p.Currency;
+        var lines = purchase.Lines.OrderBy(l => l.LineNo).Select(l =>
+        {
+            var kept = l.Quantity - gone(l);
+            var discount = l.Quantity == 0 ? 0 : c.FromMinor(l.DiscountMinor) * kept / l.Quantity;
+            return new BasketLine(l.LineNo, l.Sku, l.Category, kept, c.FromMinor(l.UnitPriceMinor), decimal.Round(discount, c.MinorDigits));
+        }).ToList();
+        return new Basket(purchase.PartnerCode, purchase.StoreCode, purchase.Channel, p.LocalTime(purchase.OccurredAt), lines);
+    }
+
     /// <summary>Reads a purchase of the programme as a view.</summary>
     public async Task<PurchaseView?> ViewAsync(Guid purchaseId, CancellationToken ct, Guid? programmeId = null, string? partnerRestriction = null)
     {
@@ -316,7 +473,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 availableAt = lot.AvailableAt;
             }
         }
-        return View(x, balance, status, availableAt);
+        return View(x, balance, status, availableAt) with { Promotions = await StepsAsync(x.Id, ct) };
     }
 
     private static PurchaseView View(Purchase x, BalanceSnapshot? balance, string status, DateTime? availableAt)
@@ -329,6 +486,11 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 c.FromMinor(l.DiscountMinor), c.FromMinor(l.NetMinor), l.Points, l.Contributions, Plain(l.ReturnedQuantity), l.PointsReversed)).ToList(),
             x.Bonuses, balance);
     }
+
+    /// <summary>The promotion steps a purchase was priced with, as stored for its returns.</summary>
+    private async Task<List<PromotionStepView>> StepsAsync(Guid purchaseId, CancellationToken ct) =>
+        (await db.PurchasePromotions.AsNoTracking().Where(x => x.PurchaseId == purchaseId).Select(x => x.Steps).SingleOrDefaultAsync(ct) ?? [])
+            .Select(PromotionStepView.Of).ToList();
 
     private async Task<ReturnView> ReturnViewAsync(PurchaseReturn r, CancellationToken ct)
     {
@@ -396,6 +558,12 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (identified > 1) v.Add("cardNumber", "give either cardNumber or memberId, not both");
         if (identified == 0 && !req.Anonymous && requireReceipt) v.Add("cardNumber", "is required unless memberId is given or the purchase is marked anonymous");
         if (identified > 0 && req.Anonymous) v.Add("anonymous", "an anonymous purchase cannot name a card or member");
+        if (req.Codes is { } codes)
+        {
+            if (codes.Count > MaxCodes) v.Add("codes", $"at most {MaxCodes} codes are allowed");
+            else for (var i = 0; i < codes.Count; i++) v.Text(codes[i], $"codes[{i}]", 64);
+        }
+        if (req.TillTotal is { } tillTotal) v.Check(tillTotal is >= 0 and <= MaxTotal, "tillTotal", "must be between 0 and 10,000,000");
         if (req.PointsPayment is { } pp) v.Check(pp.Points is > 0 and <= 1_000_000_000, "pointsPayment.points", "must be between 1 and 1,000,000,000");
         if (req.OccurredAt is { } occurred && v.Check(DateBounds.Contains(occurred), "occurredAt", DateBounds.Message))
             v.Check(occurred.UtcDateTime <= now.AddMinutes(5) && occurred.Year >= 1970, "occurredAt", "must not be in the future or before 1970");
