@@ -23,11 +23,27 @@ public abstract class PrivacyTests(TreueServer server)
         var email = $"zq.{tag}@example.org";
         // A birthday of this member alone: the other tests' members share the database file.
         var birthday = new DateOnly(1950, 1, 1).AddDays(Random.Shared.Next(20_000)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        // A coffee stamp card whose reward is a personal coupon: the member's promotions are part of their data too.
+        var campaign = await p.Admin.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            campaign = new
+            {
+                id = "free-coffee", name = "A coffee on us", validFromUtc = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), validToUtc = (DateTime?)null,
+                offer = new { kind = "free_item", sku = "coffee", quantity = 1 }, codes = "personal", limits = new { usesPerCode = 1, usesPerMember = 5 },
+            },
+        }, new System.Text.Json.JsonSerializerOptions(TestProgramme.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never });
+        await TestProgramme.Expect(campaign, HttpStatusCode.Created);
+        var stampCard = await p.Admin.PutAsJsonAsync("/api/v1/stamp-cards/coffee", new
+        {
+            id = "coffee", name = "Coffee card", stampsPerCard = 2, basis = "perUnit",
+            reward = new { kind = "freeItemNextPurchase", campaignId = "free-coffee", sku = "coffee" }, conditions = new { skus = new[] { "coffee" } },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(stampCard, HttpStatusCode.OK);
         var (member, card) = await p.EnrolAsync(name, email);
         var patch = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { birthday }, TestProgramme.Json);
         await TestProgramme.Expect(patch, HttpStatusCode.OK);
         var first = await p.BuyAsync(TestProgramme.Purchase("r1-" + tag, card, ("tea", "drinks", 2, 4.50m), ("cake", "bakery", 1, 3.20m)));
-        await p.BuyAsync(TestProgramme.Purchase("r2-" + tag, card, ("coffee", "drinks", 1, 12.00m)));
+        await p.BuyAsync(TestProgramme.Purchase("r2-" + tag, card, ("coffee", "drinks", 2, 3.00m)));
         var purchaseId = Guid.Parse((string)first["id"]!);
         var ret = await p.Pos.PostAsJsonAsync($"/api/v1/purchases/{purchaseId}/returns", new { returnId = "x1-" + tag, lines = new[] { new { lineNo = 2, quantity = 1m } } }, TestProgramme.Json);
         await TestProgramme.Expect(ret, HttpStatusCode.Created);
@@ -37,7 +53,8 @@ public abstract class PrivacyTests(TreueServer server)
         var replaced = await p.Pos.PostAsJsonAsync($"/api/v1/cards/{card}/replace", new { kind = "physical" }, TestProgramme.Json);
         await TestProgramme.Expect(replaced, HttpStatusCode.Created);
         var replacement = (string)(await replaced.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!["number"]!;
-        await p.BuyAsync(TestProgramme.Purchase("r3-" + tag, replacement, ("bread", "bakery", 1, 2.80m)));
+        var free = await p.BuyAsync(TestProgramme.Purchase("r3-" + tag, replacement, ("bread", "bakery", 1, 2.80m), ("coffee", "drinks", 1, 3.00m)));
+        Assert.Equal("free-coffee", (string)free["promotions"]![0]!["campaignId"]!);
         return new Someone(p, member, card, name, email, birthday, replacement, purchaseId);
     }
 
@@ -79,6 +96,11 @@ public abstract class PrivacyTests(TreueServer server)
             ["MemberCredential"] = (bool)export["sign_in"]!["passwordSet"]! ? 1 : 0,
             ["SignInCode"] = Count(export["sign_in"]!["codes"]),
             ["AuditEntry"] = Count(export["audit"]),
+            ["CouponCode"] = Count(export["promotions"]!["coupons"]),
+            ["CampaignMemberUse"] = Count(export["promotions"]!["campaignUses"]),
+            ["CouponRedemption"] = Count(export["promotions"]!["redemptions"]),
+            ["PurchasePromotion"] = Count(export["promotions"]!["pricedPurchases"]),
+            ["MemberStampCard"] = Count(export["promotions"]!["stampCards"]),
         };
         var inDatabase = await server.WithDbAsync(async db =>
         {

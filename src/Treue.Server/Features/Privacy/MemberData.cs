@@ -17,10 +17,20 @@ namespace Treue.Server.Features.Privacy;
 /// <param name="Lots">The points lots with what remains of them and when they expire.</param>
 /// <param name="RewardOrders">Rewards ordered with points.</param>
 /// <param name="Audit">The audit log's rows about the member: changes of status and cards, adjustments, with who and when.</param>
+/// <param name="Promotions">Personal coupons, campaign uses, redemptions and stamp cards.</param>
 public sealed record MemberDataExport(
     DateTime ExportedAt, Guid ProgrammeId, MemberExportProfile Member, MemberExportSignIn Sign_in, IReadOnlyList<Card> Cards,
     IReadOnlyList<MemberExportPurchase> Purchases, IReadOnlyList<LedgerTransaction> Ledger, IReadOnlyList<PointLot> Lots,
-    IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit);
+    IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit, MemberExportPromotions Promotions);
+
+/// <summary>The member's part in the programme's promotions.</summary>
+/// <param name="Coupons">Personal coupon codes and how often each was used.</param>
+/// <param name="CampaignUses">How often the member used each campaign.</param>
+/// <param name="Redemptions">Each campaign applied to one of the member's purchases, with its discount and points.</param>
+/// <param name="PricedPurchases">The basket as sent and the pricing steps of each of the member's purchases that had a promotion.</param>
+/// <param name="StampCards">The member's stamp cards.</param>
+public sealed record MemberExportPromotions(IReadOnlyList<CouponCode> Coupons, IReadOnlyList<CampaignMemberUse> CampaignUses,
+    IReadOnlyList<CouponRedemption> Redemptions, IReadOnlyList<PurchasePromotion> PricedPurchases, IReadOnlyList<MemberStampCard> StampCards);
 
 /// <summary>The member's profile in an export.</summary>
 public sealed record MemberExportProfile(Guid Id, string Name, string? Email, DateOnly? Birthday, string Language, MemberStatus Status,
@@ -91,12 +101,18 @@ public static class MemberData
         var orders = await db.RewardOrders.AsNoTracking().Where(o => o.MemberId == memberId && o.ProgrammeId == programmeId).OrderBy(o => o.PlacedAt).ToListAsync(ct);
         var audit = await db.AuditEntries.AsNoTracking().Where(e => e.MemberId == memberId && e.ProgrammeId == programmeId).OrderBy(e => e.Id)
             .Select(e => new MemberExportAudit(e.Id, e.At, e.ActorKind, e.Actor, e.Action, e.Target, e.Details)).ToListAsync(ct);
+        var promotions = new MemberExportPromotions(
+            await db.CouponCodes.AsNoTracking().Where(c => c.MemberId == memberId && c.ProgrammeId == programmeId).OrderBy(c => c.CreatedAt).ToListAsync(ct),
+            await db.CampaignMemberUses.AsNoTracking().Where(u => u.MemberId == memberId && u.ProgrammeId == programmeId).ToListAsync(ct),
+            await db.CouponRedemptions.AsNoTracking().Where(r => r.MemberId == memberId && r.ProgrammeId == programmeId).OrderBy(r => r.Id).ToListAsync(ct),
+            await db.PurchasePromotions.AsNoTracking().Where(p => p.MemberId == memberId && p.ProgrammeId == programmeId).ToListAsync(ct),
+            await db.MemberStampCards.AsNoTracking().Where(c => c.MemberId == memberId && c.ProgrammeId == programmeId).ToListAsync(ct));
         foreach (var p in purchases) p.Lines.Sort((a, b) => a.LineNo.CompareTo(b.LineNo));
         return new MemberDataExport(now, programmeId,
             new MemberExportProfile(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status, m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, m.PurchaseCount),
             new MemberExportSignIn(credential is not null, credential, codes, sessions),
             cards, purchases.Select(p => new MemberExportPurchase(p, returns[p.Id].OrderBy(r => r.OccurredAt).ToList())).ToList(),
-            ledger, lots, orders, audit);
+            ledger, lots, orders, audit, promotions);
     }
 
     /// <summary>
