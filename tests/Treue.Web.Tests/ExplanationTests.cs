@@ -7,6 +7,7 @@ using Treue.Server.Web.Shared;
 using Treue.Storage;
 using Treue.Storage.Entities;
 using Treue.Web.Tests.Infrastructure;
+using static Treue.Web.Tests.Infrastructure.Cultures;
 
 namespace Treue.Web.Tests;
 
@@ -16,17 +17,6 @@ namespace Treue.Web.Tests;
 /// </summary>
 public sealed class ExplanationTests(WebServer server)
 {
-    private static string In(string culture, Func<string> text)
-    {
-        var (before, beforeUi) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        try
-        {
-            CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
-            return text();
-        }
-        finally { (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (before, beforeUi); }
-    }
-
     private static string German(Func<Loc, string> text) => In("de-DE", () => text(new Loc()));
 
     private static string English(Func<Loc, string> text) => In("en-GB", () => text(new Loc()));

@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using Treue.Domain.Earning;
 using Treue.Server.Web.Shared;
 using Treue.Web.Tests.Infrastructure;
+using static Treue.Web.Tests.Infrastructure.Cultures;
 
 namespace Treue.Web.Tests;
 
@@ -15,17 +16,6 @@ public sealed class RuleWordsTests(WebServer server)
     private static RuleWords Words() => new(new Loc(), "EUR",
         new Dictionary<string, string> { ["city-market"] = "City Market", ["tea-house"] = "Tea House" },
         new Dictionary<string, string> { ["cm-north"] = "City Market North" });
-
-    private static string In(string culture, Func<string> text)
-    {
-        var (before, beforeUi) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        try
-        {
-            CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
-            return text();
-        }
-        finally { (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (before, beforeUi); }
-    }
 
     [Fact]
     public void A_weekday_rule_at_a_partner_reads_as_a_sentence_in_English_and_German()

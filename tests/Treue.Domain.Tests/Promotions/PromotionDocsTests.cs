@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Xunit;
 using Treue.Domain.Promotions;
 using static Treue.Domain.Tests.Promotions.PromotionFixtures;
@@ -8,25 +7,11 @@ using static Treue.Domain.Tests.Promotions.PromotionFixtures;
 namespace Treue.Domain.Tests.Promotions;
 
 /// <summary>The example configurations in docs/promotions.md are read as the programme reads them, and mean what the page says.</summary>
-public sealed partial class PromotionDocsTests
+public sealed class PromotionDocsTests
 {
-    // The programme document's JSON: web defaults, enums as camelCase strings, and no unknown fields.
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    private static readonly JsonSerializerOptions Options = DocExamples.Options;
 
-    [GeneratedRegex("```json\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex JsonBlock();
-
-    private static List<string> Examples()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Treue.slnx"))) dir = dir.Parent;
-        var page = File.ReadAllText(Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("Treue.slnx not found"), "docs", "promotions.md"));
-        return JsonBlock().Matches(page).Select(m => m.Groups[1].Value).ToList();
-    }
+    private static List<string> Examples() => DocExamples.Of("promotions.md");
 
     [Fact]
     public void Every_example_on_the_page_reads_without_unknown_fields()

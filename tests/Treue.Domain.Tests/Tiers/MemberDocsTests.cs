@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Xunit;
 using Treue.Domain.Clubs;
 using Treue.Domain.Referrals;
@@ -10,25 +9,11 @@ using Treue.Domain.Triggers;
 namespace Treue.Domain.Tests.Tiers;
 
 /// <summary>The example configurations in docs/members.md are read as the programme reads them, and mean what the page says.</summary>
-public sealed partial class MemberDocsTests
+public sealed class MemberDocsTests
 {
-    // The programme document's JSON: web defaults, enums as camelCase strings, and no unknown fields.
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    private static readonly JsonSerializerOptions Options = DocExamples.Options;
 
-    [GeneratedRegex("```json\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex JsonBlock();
-
-    private static List<string> Examples()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Treue.slnx"))) dir = dir.Parent;
-        var page = File.ReadAllText(Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("Treue.slnx not found"), "docs", "members.md"));
-        return JsonBlock().Matches(page).Select(m => m.Groups[1].Value).ToList();
-    }
+    private static List<string> Examples() => DocExamples.Of("members.md");
 
     private static T Example<T>(string marker) =>
         JsonSerializer.Deserialize<T>(Examples().Single(j => j.Contains(marker, StringComparison.Ordinal)), Options)!;
