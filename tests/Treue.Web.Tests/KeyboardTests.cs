@@ -48,6 +48,9 @@ public sealed class KeyboardTests(WebServer server)
         await page.WaitForURLAsync($"**/admin/members/{id}");
         await page.WaitForReadyAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(name);
+        // The page is settled once its last section, the recommendations, has loaded: a render that lands between two
+        // key presses can move the focus.
+        await Assertions.Expect(page.Locator("#member-recommendations .mud-progress-linear")).ToHaveCountAsync(0);
 
         await TabToAsync(page, "#adjust-points");
         await page.Keyboard.PressAsync("Control+A");
