@@ -41,6 +41,10 @@ public abstract class TreueServer : WebApplicationFactory<Program>, IAsyncLifeti
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        // Warnings and errors only: a failing test's message stays readable among hundreds of test hosts. Commands
+        // that fail on purpose (the first look for the migrations table) are not errors of a test.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Critical");
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<DbContextOptions<TreueDb>>();
