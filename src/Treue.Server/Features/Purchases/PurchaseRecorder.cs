@@ -39,8 +39,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var p = await programmes.GetAsync(db, programmeId, ct);
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: false, ct);
         if (check.Problem is not null) return (null, check.Problem);
+        var load = LoadsPromotions(p, req) ? await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct) : null;
         if (UnknownCodes(p, req) is { } unknown) return (null, unknown);
-        var load = p.Promotions is null ? null : await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var input = new PurchaseInput(check.Basket!, req.OccurredAt?.UtcDateTime ?? now, req.PointsPayment?.Points) { Codes = req.Codes ?? [], Reference = req.ReceiptId };
         var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(check.Member), p.Terms, now, load?.Snapshot);
@@ -59,6 +59,13 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
 
     /// <summary>The most codes one purchase may present.</summary>
     public const int MaxCodes = 10;
+
+    /// <summary>
+    /// Whether a purchase loads the promotion state: when the programme runs campaigns or stamp cards, and whenever codes are
+    /// presented. Presented codes are always looked up, by the same queries whether they exist, exist in another programme
+    /// or not at all, so neither the answer nor its time tells a guesser anything.
+    /// </summary>
+    private static bool LoadsPromotions(CompiledProgramme p, PurchaseRequest req) => p.Promotions is not null || req.Codes is { Count: > 0 };
 
     /// <summary>
     /// Codes presented to a programme that runs no campaigns are unknown, as any code not of this programme is: the
@@ -132,9 +139,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 if (existing is not null) return existing;
             }
             check = await CheckAsync(p, partnerRestriction, req, requireReceipt: true, ct);
-            if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
-            if (check.Problem is null && p.Promotions is not null)
+            if (check.Problem is null && LoadsPromotions(p, req))
                 load = await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
+            if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
         }
         finally
         {
@@ -156,7 +163,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var id = Guid.CreateVersion7();
         var write = Write(id, programmeId, member, check.Card, partner, check.Store, req, fingerprint, occurredAt, now, p.Currency, decision!, actor,
             key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
-        var promotions = load is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
+        var promotions = load is null || p.Promotions is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
         var stampPoints = member is null ? [] : StampRewardPoints(p, decision!);
         var written = await group.ApplyAsync(db, async (d, c) =>
         {
