@@ -282,6 +282,64 @@ public abstract class PromotionTests(TreueServer server)
         Assert.Empty((await p.Pos.GetFromJsonAsync<JsonArray>($"/api/v1/members/{member}/coupons", TestProgramme.Json))!);
     }
 
+    private async Task<decimal> QuotedTotalAsync(TestProgramme p, decimal price)
+    {
+        var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
+        {
+            partner = "shop", currency = "EUR", total = price, lines = new[] { Line("tea", 1, price) },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(res, HttpStatusCode.OK);
+        return (decimal)(await res.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!["total"]!;
+    }
+
+    [Fact]
+    public async Task The_programme_sets_the_stacking_order_and_groups_through_the_API()
+    {
+        var p = await server.NewProgrammeAsync();
+        await CreateCampaignAsync(p, new
+        {
+            id = "euro-off", name = "One euro off", validFromUtc = Started, validToUtc = (DateTime?)null,
+            offer = new { kind = "amount_off_basket", amount = 1m }, codes = "automatic", group = "deals",
+        });
+        await CreateCampaignAsync(p, new
+        {
+            id = "tea-ten", name = "Tea ten percent", validFromUtc = Started, validToUtc = (DateTime?)null,
+            offer = new { kind = "percent_off_lines", percent = 10m, lines = new { skus = new[] { "tea" } } }, codes = "automatic", group = "deals",
+        });
+        var initial = (await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/promotion-stacking", TestProgramme.Json))!;
+        Assert.Equal("bundles", (string)initial["order"]![0]!);
+        Assert.Empty(initial["groups"]!.AsArray());
+        // By default line discounts come before basket discounts, and a group not listed combines freely: 10 - 1.00 (10 %), then - 1.00.
+        Assert.Equal(8m, await QuotedTotalAsync(p, 10m));
+
+        // Basket discounts first: 10 - 1.00, then 10 % of the 9.00 left on the line.
+        var put = await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking", new { order = new[] { "basketDiscounts", "lineDiscounts" }, groups = Array.Empty<object>() },
+            TestProgramme.Json);
+        await TestProgramme.Expect(put, HttpStatusCode.OK);
+        Assert.Equal(8.10m, await QuotedTotalAsync(p, 10m));
+        Assert.Equal(17.10m, await QuotedTotalAsync(p, 20m));
+
+        // One campaign of the group only: the first in the order.
+        put = await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = new[] { "basketDiscounts", "lineDiscounts" }, groups = new[] { new { name = "deals", oneOnly = true } } }, TestProgramme.Json);
+        await TestProgramme.Expect(put, HttpStatusCode.OK);
+        Assert.Equal(19m, await QuotedTotalAsync(p, 20m));
+        var stored = (await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/promotion-stacking", TestProgramme.Json))!;
+        Assert.Equal("deals", (string)stored["groups"]![0]!["name"]!);
+
+        var twice = await ProblemAsync(await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = new[] { "bundles", "bundles" }, groups = Array.Empty<object>() }, TestProgramme.Json), HttpStatusCode.BadRequest);
+        Assert.Equal("order[1]", (string)twice["field"]!);
+        var unnamed = await ProblemAsync(await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = Array.Empty<string>(), groups = new[] { new { name = "", oneOnly = true } } }, TestProgramme.Json), HttpStatusCode.BadRequest);
+        Assert.Equal("groups[0].name", (string)unnamed["field"]!);
+        var unknown = await ProblemAsync(await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = new[] { "bogof" }, groups = Array.Empty<object>() }, TestProgramme.Json), HttpStatusCode.BadRequest);
+        Assert.Contains("order", unknown.ToJsonString(), StringComparison.Ordinal);
+        // A refused setting changed nothing.
+        Assert.Equal(19m, await QuotedTotalAsync(p, 20m));
+    }
+
     private static async Task PutPointsCardAsync(TestProgramme p, string id, string onReturn)
     {
         var put = await p.Admin.PutAsJsonAsync($"/api/v1/stamp-cards/{id}", new
