@@ -15,7 +15,7 @@ using Treue.Storage.Entities;
 // Throughput and latency of the API's hot paths against a trivial endpoint of the same server, in the same run.
 // Baselines: GET /health/live (a trivial endpoint) and POST /api/v1/bench/minimal-earn (an earn reduced to its key insert and
 // guarded balance update in plain ADO.NET, one durable transaction per request: what the database itself allows).
-// Usage: dotnet run -c Release --project bench/Treue.Bench -- [earn|balance|all] [--seconds N] [--concurrency N] [--connection CS]
+// Usage: dotnet run -c Release --project bench/Treue.Bench -- [earn|promo|balance|all] [--seconds N] [--concurrency N] [--connection CS]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var seconds = int.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture);
 var concurrency = int.Parse(Option("--concurrency") ?? "32", CultureInfo.InvariantCulture);
@@ -58,6 +58,20 @@ if (scenario is "earn" or "all")
     summary.Add($"mean group size (group commit): {meanGroup:F1} purchases per transaction");
     summary.Add($"full earn at half of peak ({earn.Throughput / 2:F0} req/s offered): p50 {half.P50:F1} ms, p99 {half.P99:F1} ms");
     if (scenario is "earn") await StopAsync();
+}
+if (scenario is "promo" or "all")
+{
+    // The earn with promotions: the basket presents a coupon code and fills a coffee stamp card whose reward is points,
+    // against the plain earn and the trivial endpoint measured in the same server.
+    if (scenario is "promo") await StartAsync(groupCommit: true, "-promo");
+    var trivial = await Measure("GET /health/live (baseline)", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
+    var plain = await Measure("POST /api/v1/purchases, group commit (3 lines, no promotions)", i => Purchase(30_000_000 + i));
+    await AddPromotionsAsync();
+    var promo = await Measure("POST /api/v1/purchases, group commit (4 lines, a coupon code, a stamp card)", PromoPurchase);
+    summary.Add($"earn with coupon and stamp card / trivial endpoint: {promo.Throughput / trivial.Throughput:F3} ({promo.Throughput:F0} / {trivial.Throughput:F0} req/s)");
+    summary.Add($"earn with coupon and stamp card / plain earn:      {promo.Throughput / plain.Throughput:F2} ({promo.Throughput:F0} / {plain.Throughput:F0} req/s)");
+    summary.Add($"earn with coupon and stamp card: p50 {promo.P50:F1} ms, p99 {promo.P99:F1} ms");
+    if (scenario is "promo") await StopAsync();
 }
 if (scenario is "balance" or "all")
 {
@@ -125,6 +139,49 @@ HttpRequestMessage Purchase(int i)
         }, options: TreueJson.Options),
     };
     req.Headers.Add("Idempotency-Key", "bench-" + i);
+    return req;
+}
+
+// A campaign with a generic code and no limit (10 % off the basket), and a coffee card: one stamp per coffee, 10 stamps
+// give 50 points. Every purchase of the promotion scenario uses both, so a tenth of them fills a card.
+async Task AddPromotionsAsync()
+{
+    var campaign = await http.PostAsJsonAsync("/api/v1/campaigns", new
+    {
+        campaign = new
+        {
+            id = "bench10", name = "Bench 10 %", validFromUtc = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc), validToUtc = (DateTime?)null,
+            offer = new { kind = "percent_off_basket", percent = 10m }, codes = "generic",
+        },
+        code = "BENCH10",
+    }, new System.Text.Json.JsonSerializerOptions(TreueJson.Options) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never });
+    campaign.EnsureSuccessStatusCode();
+    var card = await http.PutAsJsonAsync("/api/v1/stamp-cards/coffee", new
+    {
+        id = "coffee", name = "Coffee card", stampsPerCard = 10, basis = "perUnit", reward = new { kind = "points", points = 50 },
+        conditions = new { categories = new[] { "coffee" } },
+    }, TreueJson.Options);
+    card.EnsureSuccessStatusCode();
+}
+
+HttpRequestMessage PromoPurchase(int i)
+{
+    var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/purchases")
+    {
+        Content = JsonContent.Create(new
+        {
+            receiptId = "p-" + i, partner = "shop", store = "s1", currency = "EUR", cardNumber = members[i % members.Count].Card, total = 25.87m,
+            codes = new[] { "BENCH10" },
+            lines = new[]
+            {
+                new { sku = "milk", category = "dairy", quantity = 2m, unitPrice = 1.19m },
+                new { sku = "wine", category = "drinks", quantity = 1m, unitPrice = 8.99m },
+                new { sku = "cheese", category = "dairy", quantity = 3m, unitPrice = 4.00m },
+                new { sku = "latte", category = "coffee", quantity = 1m, unitPrice = 2.50m },
+            },
+        }, options: TreueJson.Options),
+    };
+    req.Headers.Add("Idempotency-Key", "promo-" + i);
     return req;
 }
 

@@ -168,6 +168,29 @@ public sealed class PointsLedger(TreueDb db, TimeProvider clock)
         var lot = await db.PointLots.AsNoTracking()
             .Where(l => l.PurchaseId == purchaseId && l.MemberId == memberId && l.Source == "earn")
             .SingleAsync(ct);
+        return await ReverseFromLotAsync(programmeId, memberId, lot, partnerAccount, points, movement, ct);
+    }
+
+    /// <summary>
+    /// Takes back points credited as the lot of <paramref name="source"/> (a stamp card's reward, say), like
+    /// <see cref="ReverseEarnAsync"/>: from that lot first, then oldest-first, never below zero, the rest written off as
+    /// unrecovered. Nothing happens when the member has no such lot.
+    /// </summary>
+    public async Task<(Reversal Reversal, LedgerTransaction? Transaction)> ReverseSourceAsync(Guid programmeId, Guid memberId,
+        string source, string account, long points, Movement movement, CancellationToken ct)
+    {
+        if (points <= 0) return (new Reversal(0, 0), null);
+        await LockMemberAsync(memberId, ct);
+        var lot = await db.PointLots.AsNoTracking()
+            .Where(l => l.ProgrammeId == programmeId && l.MemberId == memberId && l.Source == source)
+            .OrderBy(l => l.Id).FirstOrDefaultAsync(ct);
+        if (lot is null) return (new Reversal(0, 0), null);
+        return await ReverseFromLotAsync(programmeId, memberId, lot, account, Math.Min(points, lot.Amount), movement, ct);
+    }
+
+    private async Task<(Reversal Reversal, LedgerTransaction? Transaction)> ReverseFromLotAsync(Guid programmeId, Guid memberId,
+        PointLot lot, string partnerAccount, long points, Movement movement, CancellationToken ct)
+    {
         var member = await db.Members.AsNoTracking().Where(m => m.Id == memberId).Select(m => new { m.Available }).SingleAsync(ct);
         var pending = lot.Status == LotStatus.Pending;
         // The member's other lots are read only when the purchase's own lot cannot cover what is taken.

@@ -46,6 +46,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<CouponRedemption> CouponRedemptions => Set<CouponRedemption>();
     public DbSet<PurchasePromotion> PurchasePromotions => Set<PurchasePromotion>();
     public DbSet<MemberStampCard> MemberStampCards => Set<MemberStampCard>();
+    public DbSet<CodeAttempt> CodeAttempts => Set<CodeAttempt>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -70,6 +71,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Currency).HasMaxLength(3);
             e.Property(x => x.Expiry).HasConversion(Json<ExpiryPolicy>());
             e.Property(x => x.PayWithPoints).HasConversion(Json<PayWithPointsPolicy>());
+            e.Property(x => x.PromotionStacking).HasConversion(Json<Domain.Promotions.PromotionStacking?>()).Metadata.SetMaxLength(null);
             e.Property(x => x.PointValue).HasPrecision(18, 6);
             e.Property(x => x.BaseRate).HasPrecision(18, 6);
         });
@@ -205,6 +207,11 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         {
             e.HasKey(x => new { x.ProgrammeId, x.CampaignId });
             e.Property(x => x.CampaignId).HasMaxLength(64);
+        });
+        b.Entity<CodeAttempt>(e =>
+        {
+            e.HasKey(x => new { x.Partition, x.WindowStart });
+            e.Property(x => x.Partition).HasMaxLength(16);
         });
         b.Entity<CampaignMemberUse>(e =>
         {

@@ -56,6 +56,46 @@ public sealed class MultiNodeTests(PostgresCluster cluster)
         Assert.Equal(1, await db.Purchases.CountAsync());
     }
 
+    [Fact]
+    public async Task Refused_codes_are_counted_for_all_nodes_together()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        string[] limits = ["--Treue:RateLimits:FailedCodes:PermitsPerSecond=1", "--Treue:RateLimits:FailedCodes:Burst=4"];
+        await using var first = await ServerProcess.StartAsync(cs, limits);
+        await using var second = await ServerProcess.StartAsync(cs, limits);
+        var key = await CreateProgrammeAsync(cs);
+        var clients = new[] { first, second }.Select(s =>
+        {
+            var c = new HttpClient { BaseAddress = s.Address };
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            return c;
+        }).ToArray();
+        var quote = new { partner = "shop", currency = "EUR", total = 5m, codes = new[] { "GUESS1" }, lines = new[] { new { sku = "a", quantity = 1m, unitPrice = 5m } } };
+
+        // Four refusals, two on each node, use up the allowance of four: each node alone has seen only two.
+        for (var i = 0; i < 4; i++)
+        {
+            var res = await clients[i % 2].PostAsJsonAsync("/api/v1/purchases/quote", quote);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, res.StatusCode);
+        }
+        foreach (var client in clients)
+        {
+            var throttled = await client.PostAsJsonAsync("/api/v1/purchases/quote", quote);
+            Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+            Assert.True(throttled.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            Assert.Equal("rate_limited", (string)(await throttled.Content.ReadFromJsonAsync<JsonObject>())!["code"]!);
+        }
+        // A quote without codes is not a guess and goes on.
+        var plain = await clients[1].PostAsJsonAsync("/api/v1/purchases/quote", quote with { codes = Array.Empty<string>() });
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+
+        // The callers are stored as hashes, never in clear.
+        await using var db = Db(cs);
+        var rows = await db.CodeAttempts.ToListAsync();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Equal(16, r.Partition.Length));
+    }
+
     private static TreueDb Db(string cs)
     {
         var options = new DbContextOptionsBuilder<TreueDb>();

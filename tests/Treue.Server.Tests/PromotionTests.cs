@@ -281,6 +281,135 @@ public abstract class PromotionTests(TreueServer server)
         Assert.Empty(after["promotions"]!.AsArray());
         Assert.Empty((await p.Pos.GetFromJsonAsync<JsonArray>($"/api/v1/members/{member}/coupons", TestProgramme.Json))!);
     }
+
+    private async Task<decimal> QuotedTotalAsync(TestProgramme p, decimal price)
+    {
+        var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
+        {
+            partner = "shop", currency = "EUR", total = price, lines = new[] { Line("tea", 1, price) },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(res, HttpStatusCode.OK);
+        return (decimal)(await res.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!["total"]!;
+    }
+
+    [Fact]
+    public async Task The_programme_sets_the_stacking_order_and_groups_through_the_API()
+    {
+        var p = await server.NewProgrammeAsync();
+        await CreateCampaignAsync(p, new
+        {
+            id = "euro-off", name = "One euro off", validFromUtc = Started, validToUtc = (DateTime?)null,
+            offer = new { kind = "amount_off_basket", amount = 1m }, codes = "automatic", group = "deals",
+        });
+        await CreateCampaignAsync(p, new
+        {
+            id = "tea-ten", name = "Tea ten percent", validFromUtc = Started, validToUtc = (DateTime?)null,
+            offer = new { kind = "percent_off_lines", percent = 10m, lines = new { skus = new[] { "tea" } } }, codes = "automatic", group = "deals",
+        });
+        var initial = (await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/promotion-stacking", TestProgramme.Json))!;
+        Assert.Equal("bundles", (string)initial["order"]![0]!);
+        Assert.Empty(initial["groups"]!.AsArray());
+        // By default line discounts come before basket discounts, and a group not listed combines freely: 10 - 1.00 (10 %), then - 1.00.
+        Assert.Equal(8m, await QuotedTotalAsync(p, 10m));
+
+        // Basket discounts first: 10 - 1.00, then 10 % of the 9.00 left on the line.
+        var put = await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking", new { order = new[] { "basketDiscounts", "lineDiscounts" }, groups = Array.Empty<object>() },
+            TestProgramme.Json);
+        await TestProgramme.Expect(put, HttpStatusCode.OK);
+        Assert.Equal(8.10m, await QuotedTotalAsync(p, 10m));
+        Assert.Equal(17.10m, await QuotedTotalAsync(p, 20m));
+
+        // One campaign of the group only: the first in the order.
+        put = await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = new[] { "basketDiscounts", "lineDiscounts" }, groups = new[] { new { name = "deals", oneOnly = true } } }, TestProgramme.Json);
+        await TestProgramme.Expect(put, HttpStatusCode.OK);
+        Assert.Equal(19m, await QuotedTotalAsync(p, 20m));
+        var stored = (await p.Admin.GetFromJsonAsync<JsonObject>("/api/v1/promotion-stacking", TestProgramme.Json))!;
+        Assert.Equal("deals", (string)stored["groups"]![0]!["name"]!);
+
+        var twice = await ProblemAsync(await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = new[] { "bundles", "bundles" }, groups = Array.Empty<object>() }, TestProgramme.Json), HttpStatusCode.BadRequest);
+        Assert.Equal("order[1]", (string)twice["field"]!);
+        var unnamed = await ProblemAsync(await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = Array.Empty<string>(), groups = new[] { new { name = "", oneOnly = true } } }, TestProgramme.Json), HttpStatusCode.BadRequest);
+        Assert.Equal("groups[0].name", (string)unnamed["field"]!);
+        var unknown = await ProblemAsync(await p.Admin.PutAsJsonAsync("/api/v1/promotion-stacking",
+            new { order = new[] { "bogof" }, groups = Array.Empty<object>() }, TestProgramme.Json), HttpStatusCode.BadRequest);
+        Assert.Contains("order", unknown.ToJsonString(), StringComparison.Ordinal);
+        // A refused setting changed nothing.
+        Assert.Equal(19m, await QuotedTotalAsync(p, 20m));
+    }
+
+    private static async Task PutPointsCardAsync(TestProgramme p, string id, string onReturn)
+    {
+        var put = await p.Admin.PutAsJsonAsync($"/api/v1/stamp-cards/{id}", new
+        {
+            id, name = "Tea card " + id, stampsPerCard = 3, basis = "perUnit", onReturn,
+            reward = new { kind = "points", points = 50 }, conditions = new { skus = new[] { "tea" } },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(put, HttpStatusCode.OK);
+    }
+
+    private static async Task<JsonObject> ReturnAsync(TestProgramme p, JsonObject purchase, string returnId, int lineNo, decimal quantity)
+    {
+        var res = await p.Pos.PostAsJsonAsync($"/api/v1/purchases/{(string)purchase["id"]!}/returns",
+            new { returnId, lines = new[] { new { lineNo, quantity } } }, TestProgramme.Json);
+        await TestProgramme.Expect(res, HttpStatusCode.Created);
+        return (await res.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!;
+    }
+
+    [Fact]
+    public async Task A_full_stamp_card_with_a_points_reward_credits_them_with_the_purchase_and_a_return_claws_them_back()
+    {
+        var p = await server.NewProgrammeAsync();
+        await PutPointsCardAsync(p, "tea", "clawBack");
+        var (member, card) = await p.EnrolAsync();
+
+        await p.BuyAsync(ForCard("t-1", card, [], Line("tea", 1, 2m)));
+        var filling = await p.BuyAsync(ForCard("t-2", card, [], Line("tea", 2, 2m), Line("cake", 1, 4m)));
+        // 2 + 8 points by the base rate, 50 for the full card; the purchase's own answer already holds them.
+        Assert.Equal(60, (long)filling["balance"]!["available"]!);
+        Assert.Equal(60, await p.AvailableAsync(member));
+        // A repeated receipt credits nothing more.
+        await p.BuyAsync(ForCard("t-2", card, [], Line("tea", 2, 2m), Line("cake", 1, 4m)), HttpStatusCode.OK);
+        Assert.Equal(60, await p.AvailableAsync(member));
+
+        var history = (await p.Pos.GetFromJsonAsync<JsonObject>($"/api/v1/members/{member}/history", TestProgramme.Json))!;
+        var reward = history["items"]!.AsArray().Single(i => (string?)i!["explanation"]![0]!["reason"]?["key"] == "stamp_card_full")!;
+        Assert.Equal("earn", (string)reward["kind"]!);
+        Assert.Equal((string)filling["id"]!, (string)reward["purchaseId"]!);
+        Assert.Equal(50, (long)reward["explanation"]![0]!["points"]!);
+        Assert.Equal("Tea card tea", (string)reward["explanation"]![0]!["name"]!);
+
+        // Returning a tea of the filling purchase takes its stamp back, so the card is no longer full: its 50 points go.
+        await ReturnAsync(p, filling, "rt-1", 1, 1m);
+        Assert.Equal(60 - 2 - 50, await p.AvailableAsync(member));
+        history = (await p.Pos.GetFromJsonAsync<JsonObject>($"/api/v1/members/{member}/history", TestProgramme.Json))!;
+        var back = history["items"]!.AsArray().Single(i => (string?)i!["explanation"]![0]!["reason"]?["key"] == "stamp_card_taken_back")!;
+        Assert.Equal("reverse", (string)back["kind"]!);
+        Assert.Equal(-50, (long)back["explanation"]![0]!["points"]!);
+        var cards = (await p.Pos.GetFromJsonAsync<JsonArray>($"/api/v1/members/{member}/stamp-cards", TestProgramme.Json))!;
+        Assert.Equal(0, (int)cards[0]!["rewardsHeld"]!);
+        Assert.Equal(2, (int)cards[0]!["stamps"]!);
+        await p.AssertLedgerInvariantsAsync();
+    }
+
+    [Fact]
+    public async Task A_stamp_card_that_marks_returns_leaves_its_points_with_the_member()
+    {
+        var p = await server.NewProgrammeAsync();
+        await PutPointsCardAsync(p, "tea-marked", "mark");
+        var (member, card) = await p.EnrolAsync();
+
+        var filling = await p.BuyAsync(ForCard("m-1", card, [], Line("tea", 3, 2m)));
+        Assert.Equal(56, await p.AvailableAsync(member));
+        await ReturnAsync(p, filling, "rm-1", 1, 1m);
+        // The tea's 2 points go back; the card's 50 stay, and the card says so.
+        Assert.Equal(54, await p.AvailableAsync(member));
+        var cards = (await p.Pos.GetFromJsonAsync<JsonArray>($"/api/v1/members/{member}/stamp-cards", TestProgramme.Json))!;
+        Assert.Equal(1, (int)cards[0]!["rewardsHeld"]!);
+        await p.AssertLedgerInvariantsAsync();
+    }
 }
 
 public sealed class PromotionTestsOnSqlite(SqliteServer server) : PromotionTests(server), IClassFixture<SqliteServer>;

@@ -32,6 +32,10 @@ public static class ReasonKeys
     public const string Adjusted = "adjusted";
     /// <summary>A tier's earning multiplier; <see cref="Reason.Subject"/> is the tier's name, <see cref="Reason.Value"/> the multiplier.</summary>
     public const string TierMultiplier = "tier_multiplier";
+    /// <summary>A full stamp card's reward in points; <see cref="Reason.Subject"/> is the card's name, <see cref="Reason.Value"/> the card's number.</summary>
+    public const string StampCardFull = "stamp_card_full";
+    /// <summary>A stamp card's reward taken back after a return took its stamps; <see cref="Reason.Subject"/> is the card's name, <see cref="Reason.Value"/> the card's number.</summary>
+    public const string StampCardTakenBack = "stamp_card_taken_back";
 }
 
 /// <summary>
@@ -80,6 +84,8 @@ public sealed record Reason(string Key)
             ReasonKeys.OrderCancelled => "Reward order cancelled: " + Subject,
             ReasonKeys.Adjusted => Subject ?? "",
             ReasonKeys.TierMultiplier => $"{Subject} tier: {Invariant(Value)}× points",
+            // The card's own name, as its programme wrote it; the points' sign says whether it was given or taken back.
+            ReasonKeys.StampCardFull or ReasonKeys.StampCardTakenBack => Subject ?? Key,
             _ => Subject ?? Key,
         };
         // A returned line names its line in its own words.

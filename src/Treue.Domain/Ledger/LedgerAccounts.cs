@@ -23,6 +23,8 @@ public static class LedgerAccounts
     public const string Adjustments = "programme:adjustments";
     /// <summary>Points a return should have taken back but the member had already spent.</summary>
     public const string Unrecovered = "programme:unrecovered";
+    /// <summary>Points given by full stamp cards whose reward is points.</summary>
+    public const string StampCards = "programme:stamp-cards";
 }
 
 /// <summary>The kinds of ledger transactions.</summary>

@@ -70,6 +70,49 @@ public sealed record Campaign(string Id, string Name, DateTime ValidFromUtc, Dat
 /// has applied, no campaign of another group applies after it.</param>
 public sealed record StackingGroup(string Name, bool OneOnly = true, bool Alone = false);
 
+/// <summary>
+/// How a programme's campaigns stack: the order in which offer categories apply and the groups that say which campaigns
+/// combine. Set by the programme; <see cref="Default"/> until it is.
+/// </summary>
+/// <param name="Order">Offer categories in the order they apply; categories not listed apply after them, in their natural order.</param>
+/// <param name="Groups">The stacking groups campaigns refer to.</param>
+public sealed record PromotionStacking(IReadOnlyList<OfferCategory> Order, IReadOnlyList<StackingGroup> Groups)
+{
+    /// <summary>The most stacking groups a programme may have.</summary>
+    public const int MaxGroups = 50;
+
+    /// <summary>Bundles, buy X get Y, free items, line discounts, basket discounts, points; no groups.</summary>
+    public static PromotionStacking Default { get; } = new(new PromotionTerms().Order, []);
+
+    /// <summary>
+    /// What is wrong with these settings, as (field, message) pairs naming the JSON field: an order that names a category
+    /// twice or one that does not exist, a group without a name or with one taken, too many groups.
+    /// </summary>
+    public IReadOnlyList<(string Field, string Message)> Problems()
+    {
+        var problems = new List<(string, string)>();
+        if (Order is null) problems.Add(("order", "is required"));
+        else
+        {
+            for (var i = 0; i < Order.Count; i++)
+            {
+                if (!Enum.IsDefined(Order[i])) problems.Add(($"order[{i}]", "is not an offer category"));
+                else if (Order.Take(i).Contains(Order[i])) problems.Add(($"order[{i}]", "names a category already in the order"));
+            }
+        }
+        if (Groups is null) return problems;
+        if (Groups.Count > MaxGroups) problems.Add(("groups", $"at most {MaxGroups} groups are allowed"));
+        for (var i = 0; i < Groups.Count && i < MaxGroups; i++)
+        {
+            var name = Groups[i]?.Name;
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 64 || name.Any(char.IsControl))
+                problems.Add(($"groups[{i}].name", "is required, at most 64 characters"));
+            else if (Groups.Take(i).Any(g => g?.Name == name)) problems.Add(($"groups[{i}].name", "names a group already listed"));
+        }
+        return problems;
+    }
+}
+
 /// <summary>The programme's promotion terms, compiled with its configuration version.</summary>
 public sealed record PromotionTerms
 {

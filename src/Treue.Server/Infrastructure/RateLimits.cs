@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Treue.Storage;
 
 namespace Treue.Server.Infrastructure;
 
@@ -12,7 +16,7 @@ public sealed class RateLimit
     public int Burst { get; set; }
 }
 
-/// <summary>Settings under <c>Treue:RateLimits</c>. The counts are per server node.</summary>
+/// <summary>Settings under <c>Treue:RateLimits</c>. The request counts are per server node; refused codes are counted in the database, for all nodes.</summary>
 public sealed class RateLimitOptions
 {
     /// <summary>Whether API requests are limited at all.</summary>
@@ -28,51 +32,85 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Throttles failed coupon code attempts: every refused code takes a token from the buckets of its API key, client address
-/// and member; a request presenting codes while one of them is empty is refused with 429 before any code is looked up.
+/// Throttles failed coupon code attempts across every server node: each refused code counts against its API key, client
+/// address and member (by id or card number) in the database's <c>code_attempts</c> table, in windows of
+/// <see cref="RateLimit.Burst"/> / <see cref="RateLimit.PermitsPerSecond"/> seconds. A request presenting codes while one
+/// of its callers has <see cref="RateLimit.Burst"/> refusals in the current and the previous window together is refused
+/// with 429 before any code is looked up. Counting two windows keeps a guesser from starting afresh at a window's edge.
+/// The callers are stored as hashes.
 /// </summary>
-public sealed class CodeAttempts(IOptionsMonitor<RateLimitOptions> options) : IDisposable
+public sealed class CodeAttempts(IOptionsMonitor<RateLimitOptions> options, TimeProvider clock)
 {
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partition =>
-    {
-        var limit = options.CurrentValue.FailedCodes;
-        return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limit.Burst, TokensPerPeriod = limit.PermitsPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
-        });
-    });
-
-    private static IEnumerable<string> Partitions(HttpContext http, Guid? memberId)
+    private static IEnumerable<string> Partitions(HttpContext http, Guid? memberId, string? cardNumber)
     {
         if (http.User.FindFirst(ApiKeyAuthentication.KeyClaim)?.Value is { } key) yield return "key|" + key;
         yield return "ip|" + http.Connection.RemoteIpAddress;
         if (memberId is { } m) yield return "member|" + m;
+        if (cardNumber is { Length: > 0 and <= 64 } card) yield return "card|" + card.Trim().ToUpperInvariant();
     }
 
-    /// <summary>A 429 problem when the caller has used up its failed attempts, or null.</summary>
-    public ProblemHttpResultOrNull Check(HttpContext http, Guid? memberId)
+    private static byte[] Hash(string partition) => SHA256.HashData(Encoding.UTF8.GetBytes(partition))[..16];
+
+    /// <summary>The length of a counting window.</summary>
+    private static TimeSpan Window(RateLimit limit) => TimeSpan.FromSeconds(Math.Max(1, (int)Math.Ceiling(limit.Burst / (double)limit.PermitsPerSecond)));
+
+    private DateTime WindowStart(TimeSpan window)
     {
-        if (!options.CurrentValue.Enabled) return new(null);
-        foreach (var partition in Partitions(http, memberId))
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - now.Ticks % window.Ticks, DateTimeKind.Utc);
+    }
+
+    /// <summary>A 429 problem when one of the caller's partitions has used up its failed attempts, or none.</summary>
+    public async Task<ProblemHttpResultOrNull> CheckAsync(HttpContext http, TreueDb db, Guid? memberId, string? cardNumber, CancellationToken ct)
+    {
+        var o = options.CurrentValue;
+        if (!o.Enabled) return new(null);
+        var window = Window(o.FailedCodes);
+        var current = WindowStart(window);
+        var previous = current - window;
+        // Always four partitions, so the query is the same for every caller.
+        var keys = Partitions(http, memberId, cardNumber).Select(Hash).ToList();
+        while (keys.Count < 4) keys.Add(keys[0]);
+        var (k0, k1, k2, k3) = (keys[0], keys[1], keys[2], keys[3]);
+        var counts = await db.CodeAttempts.AsNoTracking()
+            .Where(a => (a.Partition == k0 || a.Partition == k1 || a.Partition == k2 || a.Partition == k3) && (a.WindowStart == current || a.WindowStart == previous))
+            .Select(a => new { a.Partition, a.Failures }).ToListAsync(ct);
+        var most = counts.GroupBy(c => Convert.ToHexString(c.Partition)).Select(g => g.Sum(c => c.Failures)).DefaultIfEmpty(0).Max();
+        if (most < o.FailedCodes.Burst) return new(null);
+        var wait = Math.Max(1, (int)Math.Ceiling((current + window - clock.GetUtcNow().UtcDateTime).TotalSeconds));
+        http.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+        return new(Problems.Problem("rate_limited", $"Too many refused codes. Retry after {wait} seconds.", "codes", 429));
+    }
+
+    /// <summary>Counts a refused code against each of the caller's partitions, for every node to see.</summary>
+    public async Task FailedAsync(HttpContext http, TreueDb db, Guid? memberId, string? cardNumber, CancellationToken ct)
+    {
+        var o = options.CurrentValue;
+        if (!o.Enabled) return;
+        var window = Window(o.FailedCodes);
+        var current = WindowStart(window);
+        var stale = current - window;
+        foreach (var partition in Partitions(http, memberId, cardNumber).Select(Hash).DistinctBy(Convert.ToHexString))
         {
-            using var lease = _limiter.AttemptAcquire(partition, 0);
-            if (!lease.IsAcquired)
+            // One statement on both databases: the first failure of a window inserts its row, later ones add to it atomically.
+            if (db.IsSqlite)
             {
-                http.Response.Headers.RetryAfter = "1";
-                return new(Problems.Problem("rate_limited", "Too many refused codes. Retry after 1 second.", "codes", 429));
+                var at = TreueDb.StoredTime(current);
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO "code_attempts" ("partition", "window_start", "failures") VALUES ({partition}, {at}, 1)
+                    ON CONFLICT ("partition", "window_start") DO UPDATE SET "failures" = "code_attempts"."failures" + 1
+                    """, ct);
             }
+            else
+            {
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO "code_attempts" ("partition", "window_start", "failures") VALUES ({partition}, {current}, 1)
+                    ON CONFLICT ("partition", "window_start") DO UPDATE SET "failures" = "code_attempts"."failures" + 1
+                    """, ct);
+            }
+            await db.CodeAttempts.Where(a => a.Partition == partition && a.WindowStart < stale).ExecuteDeleteAsync(ct);
         }
-        return new(null);
     }
-
-    /// <summary>Counts a refused code against the caller.</summary>
-    public void Failed(HttpContext http, Guid? memberId)
-    {
-        if (!options.CurrentValue.Enabled) return;
-        foreach (var partition in Partitions(http, memberId)) _limiter.AttemptAcquire(partition, 1).Dispose();
-    }
-
-    public void Dispose() => _limiter.Dispose();
 }
 
 /// <summary>A problem or none (a record so that a caller can pattern-match it).</summary>

@@ -330,6 +330,27 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("cards");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.CodeAttempt", b =>
+                {
+                    b.Property<byte[]>("Partition")
+                        .HasMaxLength(16)
+                        .HasColumnType("bytea")
+                        .HasColumnName("partition");
+
+                    b.Property<DateTime>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.HasKey("Partition", "WindowStart")
+                        .HasName("pk_code_attempts");
+
+                    b.ToTable("code_attempts");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.CouponCode", b =>
                 {
                     b.Property<Guid>("ProgrammeId")
@@ -960,6 +981,10 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasPrecision(18, 6)
                         .HasColumnType("numeric(18,6)")
                         .HasColumnName("point_value");
+
+                    b.Property<string>("PromotionStacking")
+                        .HasColumnType("text")
+                        .HasColumnName("promotion_stacking");
 
                     b.Property<short>("Rounding")
                         .HasColumnType("smallint")

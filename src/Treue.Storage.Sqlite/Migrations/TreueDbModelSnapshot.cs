@@ -325,6 +325,27 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("cards");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.CodeAttempt", b =>
+                {
+                    b.Property<byte[]>("Partition")
+                        .HasMaxLength(16)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("partition");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_start");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.HasKey("Partition", "WindowStart")
+                        .HasName("pk_code_attempts");
+
+                    b.ToTable("code_attempts");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.CouponCode", b =>
                 {
                     b.Property<byte[]>("ProgrammeId")
@@ -957,6 +978,10 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasPrecision(18, 6)
                         .HasColumnType("TEXT")
                         .HasColumnName("point_value");
+
+                    b.Property<string>("PromotionStacking")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("promotion_stacking");
 
                     b.Property<short>("Rounding")
                         .HasColumnType("INTEGER")

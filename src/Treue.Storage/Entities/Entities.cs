@@ -21,6 +21,8 @@ public sealed class Programme
     public int PendingDays { get; set; }
     public ExpiryPolicy Expiry { get; set; } = ExpiryPolicy.Never;
     public PayWithPointsPolicy PayWithPoints { get; set; } = new();
+    /// <summary>How the programme's campaigns stack (order of offer categories, stacking groups); null: the default.</summary>
+    public Domain.Promotions.PromotionStacking? PromotionStacking { get; set; }
     /// <summary>Grows by one with every configuration change; compiled rules are cached per version.</summary>
     public int ConfigVersion { get; set; }
     public DateTime CreatedAt { get; set; }
@@ -359,6 +361,20 @@ public sealed class CampaignUsageRecord
     /// <summary>Discount given, in minor units of the programme currency.</summary>
     public long MoneySpentMinor { get; set; }
     public long PointsSpent { get; set; }
+}
+
+/// <summary>
+/// Refused coupon codes counted in one time window for one caller (an API key, a client address or a member), shared by
+/// every server node. The caller is kept as a hash, never in clear.
+/// </summary>
+public sealed class CodeAttempt
+{
+    /// <summary>The first 16 bytes of the SHA-256 of the caller's partition ("key|…", "ip|…", "member|…").</summary>
+    public required byte[] Partition { get; set; }
+    /// <summary>The start of the window (UTC).</summary>
+    public DateTime WindowStart { get; set; }
+    /// <summary>Refused codes in the window.</summary>
+    public int Failures { get; set; }
 }
 
 /// <summary>How often one member has used one campaign.</summary>

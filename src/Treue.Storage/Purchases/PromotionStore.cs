@@ -57,12 +57,13 @@ public static class PromotionStore
     /// <summary>
     /// Loads what a purchase is decided on: the presented codes of this programme (a code of another programme is never
     /// read), the member's personal codes that apply without being presented, every campaign's use, the member's uses and
-    /// stamp cards. Each code is found by the primary key whether or not it exists.
+    /// stamp cards. Each code is found by the primary key whether or not it exists, and the queries are the same whether the
+    /// codes exist here, in another programme or nowhere: no query is skipped or added for what an earlier one found.
     /// </summary>
     public static async Task<PromotionLoad> LoadAsync(TreueDb db, Guid programmeId, Guid? memberId, IReadOnlyList<string> codes, Currency currency, CancellationToken ct)
     {
         var presented = codes.Select(CouponCodes.Normalise).Where(c => c.Length is > 0 and <= 64).Distinct(StringComparer.Ordinal).ToList();
-        var found = presented.Count == 0 ? [] : await db.CouponCodes.AsNoTracking()
+        var found = codes.Count == 0 ? [] : await db.CouponCodes.AsNoTracking()
             .Where(c => c.ProgrammeId == programmeId && presented.Contains(c.Code)).ToListAsync(ct);
         if (memberId is { } mid)
         {

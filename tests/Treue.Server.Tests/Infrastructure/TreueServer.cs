@@ -91,7 +91,7 @@ public abstract class TreueServer : WebApplicationFactory<Program>, IAsyncLifeti
 }
 
 /// <summary>The API on SQLite: a file in a temporary folder, as in production.</summary>
-public sealed class SqliteServer : TreueServer
+public class SqliteServer : TreueServer
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "treue-test-" + Guid.NewGuid().ToString("N")[..10]);
 
@@ -108,6 +108,7 @@ public sealed class SqliteServer : TreueServer
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
     }
 }
 

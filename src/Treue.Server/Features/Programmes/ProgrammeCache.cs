@@ -100,7 +100,12 @@ public sealed class ProgrammeCache
             partners.ToDictionary(x => x.Code, StringComparer.OrdinalIgnoreCase),
             stores.ToDictionary(x => x.Code, StringComparer.OrdinalIgnoreCase))
         {
-            Promotions = campaigns.Count == 0 && cards.Count == 0 ? null : new Domain.Promotions.PromotionTerms { Campaigns = campaigns, StampCards = cards },
+            Promotions = campaigns.Count == 0 && cards.Count == 0 ? null : new Domain.Promotions.PromotionTerms
+            {
+                Campaigns = campaigns, StampCards = cards,
+                Order = (p.PromotionStacking ?? Domain.Promotions.PromotionStacking.Default).Order,
+                Groups = (p.PromotionStacking ?? Domain.Promotions.PromotionStacking.Default).Groups,
+            },
         };
     }
 }

@@ -70,6 +70,11 @@ public static class PromotionEndpoints
             .RequireAuthorization(Policies.Admin).WithSummary("The campaign's codes as CSV, for print or e-mail");
         g.MapPost("/{campaignId}/personal-codes", Personal).WithName("createPersonalCode").Refuses(404, "campaign_not_found", "member_not_found")
             .Refuses(409, "code_exists").RequireAuthorization(Policies.Admin).WithSummary("Create a personal code for a member");
+        var stacking = api.MapGroup("/promotion-stacking").WithTags("Promotions");
+        stacking.MapGet("/", Stacking).WithName("getPromotionStacking").RequireAuthorization(Policies.Admin)
+            .WithSummary("The order in which offer categories apply and the stacking groups");
+        stacking.MapPut("/", PutStacking).WithName("putPromotionStacking").RequireAuthorization(Policies.Admin)
+            .WithSummary("Set the order in which offer categories apply and the stacking groups");
         var s = api.MapGroup("/stamp-cards").WithTags("Promotions");
         s.MapPut("/{cardId}", PutCard).WithName("putStampCard").RequireAuthorization(Policies.Admin).WithSummary("Create or replace a stamp card");
         s.MapGet("/", Cards).WithName("listStampCards").RequireAuthorization(Policies.Admin).WithSummary("The programme's stamp cards");
@@ -208,6 +213,35 @@ public static class PromotionEndpoints
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/members/{req.MemberId}/coupons",
             new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc));
+    }
+
+    private static async Task<Ok<PromotionStacking>> Stacking(HttpContext http, TreueDb db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var stacking = await db.Programmes.AsNoTracking().Where(p => p.Id == caller.ProgrammeId).Select(p => p.PromotionStacking).SingleAsync(ct);
+        return TypedResults.Ok(stacking ?? PromotionStacking.Default);
+    }
+
+    /// <summary>
+    /// Replaces the programme's stacking: the order of offer categories (those not listed apply after, in their natural order)
+    /// and the stacking groups. Campaigns naming a group not listed combine freely. Every node prices with it from its next
+    /// purchase on (a new configuration version).
+    /// </summary>
+    private static async Task<Results<Ok<PromotionStacking>, ProblemHttpResult>> PutStacking(PromotionStacking req, HttpContext http, TreueDb db,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        if (req is null) return Problems.Problem("validation_failed", "is required", "order", 400);
+        var v = new Validation();
+        foreach (var (field, message) in req.Problems()) v.Add(field, message);
+        if (v.Failed) return v.Problem();
+        var stacking = new PromotionStacking([.. req.Order], [.. req.Groups ?? []]);
+        await using var work = await Work.BeginAsync(db, ct);
+        await db.Programmes.Where(p => p.Id == caller.ProgrammeId).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.PromotionStacking, stacking).SetProperty(p => p.UpdatedAt, clock.GetUtcNow().UtcDateTime), ct);
+        await NewVersionAsync(db, caller.ProgrammeId, ct);
+        await work.CommitAsync(ct);
+        return TypedResults.Ok(stacking);
     }
 
     private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> PutCard(string cardId, StampCardDefinition card, HttpContext http, TreueDb db, TimeProvider clock,

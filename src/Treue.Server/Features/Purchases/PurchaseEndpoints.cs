@@ -45,9 +45,10 @@ public static class PurchaseEndpoints
     {
         var caller = Caller.From(http.User);
         var attempts = http.RequestServices.GetRequiredService<CodeAttempts>();
-        if (req.Codes is { Count: > 0 } && attempts.Check(http, req.MemberId).Problem is { } throttled) return throttled;
+        var db = http.RequestServices.GetRequiredService<TreueDb>();
+        if (req.Codes is { Count: > 0 } && (await attempts.CheckAsync(http, db, req.MemberId, req.CardNumber, ct)).Problem is { } throttled) return throttled;
         var r = await recorder.RecordAsync(caller.ProgrammeId, caller.PartnerCode, req, caller.Actor, ct, http.Features.Get<PendingIdempotency>());
-        if (IsCodeRefusal(r.Problem)) attempts.Failed(http, req.MemberId);
+        if (IsCodeRefusal(r.Problem)) await attempts.FailedAsync(http, db, req.MemberId, req.CardNumber, ct);
         if (r.Problem is not null) return r.Problem;
         return r.Created ? TypedResults.Created($"/api/v1/purchases/{r.View!.Id}", r.View) : TypedResults.Ok(r.View!);
     }
@@ -56,9 +57,10 @@ public static class PurchaseEndpoints
     {
         var caller = Caller.From(http.User);
         var attempts = http.RequestServices.GetRequiredService<CodeAttempts>();
-        if (req.Codes is { Count: > 0 } && attempts.Check(http, req.MemberId).Problem is { } throttled) return throttled;
+        var db = http.RequestServices.GetRequiredService<TreueDb>();
+        if (req.Codes is { Count: > 0 } && (await attempts.CheckAsync(http, db, req.MemberId, req.CardNumber, ct)).Problem is { } throttled) return throttled;
         var (quote, problem) = await recorder.QuoteAsync(caller.ProgrammeId, caller.PartnerCode, req.ToPurchase(), ct);
-        if (IsCodeRefusal(problem)) attempts.Failed(http, req.MemberId);
+        if (IsCodeRefusal(problem)) await attempts.FailedAsync(http, db, req.MemberId, req.CardNumber, ct);
         return problem ?? (Results<Ok<QuoteView>, ProblemHttpResult>)TypedResults.Ok(quote!);
     }
 

@@ -39,8 +39,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var p = await programmes.GetAsync(db, programmeId, ct);
         var check = await CheckAsync(p, partnerRestriction, req, requireReceipt: false, ct);
         if (check.Problem is not null) return (null, check.Problem);
+        var load = LoadsPromotions(p, req) ? await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct) : null;
         if (UnknownCodes(p, req) is { } unknown) return (null, unknown);
-        var load = p.Promotions is null ? null : await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var input = new PurchaseInput(check.Basket!, req.OccurredAt?.UtcDateTime ?? now, req.PointsPayment?.Points) { Codes = req.Codes ?? [], Reference = req.ReceiptId };
         var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(check.Member), p.Terms, now, load?.Snapshot);
@@ -59,6 +59,13 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
 
     /// <summary>The most codes one purchase may present.</summary>
     public const int MaxCodes = 10;
+
+    /// <summary>
+    /// Whether a purchase loads the promotion state: when the programme runs campaigns or stamp cards, and whenever codes are
+    /// presented. Presented codes are always looked up, by the same queries whether they exist, exist in another programme
+    /// or not at all, so neither the answer nor its time tells a guesser anything.
+    /// </summary>
+    private static bool LoadsPromotions(CompiledProgramme p, PurchaseRequest req) => p.Promotions is not null || req.Codes is { Count: > 0 };
 
     /// <summary>
     /// Codes presented to a programme that runs no campaigns are unknown, as any code not of this programme is: the
@@ -132,9 +139,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 if (existing is not null) return existing;
             }
             check = await CheckAsync(p, partnerRestriction, req, requireReceipt: true, ct);
-            if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
-            if (check.Problem is null && p.Promotions is not null)
+            if (check.Problem is null && LoadsPromotions(p, req))
                 load = await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
+            if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
         }
         finally
         {
@@ -156,13 +163,15 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var id = Guid.CreateVersion7();
         var write = Write(id, programmeId, member, check.Card, partner, check.Store, req, fingerprint, occurredAt, now, p.Currency, decision!, actor,
             key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
-        var promotions = load is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
+        var promotions = load is null || p.Promotions is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
+        var stampPoints = member is null ? [] : StampRewardPoints(p, decision!);
         var written = await group.ApplyAsync(db, async (d, c) =>
         {
             var w = await store.WriteAsync(d, write, c);
             if (w.Status != WriteStatus.Written) return (false, w);
             // The promotions' guards (code, member and budget limits, stamp card versions) are checked in the same transaction.
             if (promotions is { IsEmpty: false } && !await PromotionStore.WriteAsync(d, promotions, c)) return (false, new PurchaseWritten(WriteStatus.Stale));
+            if (stampPoints.Count > 0) w = await CreditStampRewardsAsync(d, w, programmeId, member!.Id, id, decision!, stampPoints, occurredAt, actor, c);
             return (true, w);
         }, ct);
         switch (written.Status)
@@ -195,6 +204,53 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var cards = decision.Benefits.OfType<StampsCollected>().Select(s => new StampCardWrite(s.State, load.CardVersions.GetValueOrDefault(s.State.CardId),
             s.Change.Added, Issued(s.Change.Rewards))).ToList();
         return new PromotionWrite(programmeId, id, memberId, p.Currency, original.Lines, decision.Promotions, decision.Guards.Reservations, cards, now);
+    }
+
+    /// <summary>A full stamp card's reward in points, as it is credited: its card, the card's number for the member, and the points.</summary>
+    private sealed record StampPoints(StampCardDefinition Card, int Number, long Points);
+
+    /// <summary>The points rewards of the stamp cards a purchase filled.</summary>
+    private static List<StampPoints> StampRewardPoints(CompiledProgramme p, PurchaseDecision decision)
+    {
+        if (p.Terms.Promotions is not { } terms) return [];
+        var list = new List<StampPoints>();
+        foreach (var collected in decision.Benefits.OfType<StampsCollected>())
+        {
+            if (terms.StampCards.FirstOrDefault(c => c.Id == collected.Change.CardId) is not { } card) continue;
+            foreach (var r in collected.Change.Rewards)
+            {
+                if (r.Status == RewardStatus.Given && r.Reward.Kind == StampRewardKind.Points && r.Reward.Points > 0)
+                    list.Add(new StampPoints(card, r.CardNumber, r.Reward.Points));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>The lot a stamp card's reward is credited into: one per card filled, so a return can take back exactly it.</summary>
+    private static string StampLotSource(string cardId, int number) => $"stamps:{cardId}:{number}";
+
+    /// <summary>
+    /// Credits the points of full stamp cards inside the purchase's transaction, each card its own ledger movement and lot
+    /// (pending and expiring like the purchase's points), and returns the write with the balance after them.
+    /// </summary>
+    private async Task<PurchaseWritten> CreditStampRewardsAsync(TreueDb d, PurchaseWritten w, Guid programmeId, Guid memberId, Guid purchaseId,
+        PurchaseDecision decision, List<StampPoints> rewards, DateTime occurredAt, string? actor, CancellationToken ct)
+    {
+        var ledger = new PointsLedger(d, clock);
+        var earned = decision.Earned;
+        var pending = earned?.Pending ?? false;
+        long available = 0, held = 0;
+        foreach (var r in rewards)
+        {
+            var reason = new Reason(ReasonKeys.StampCardFull) { Subject = r.Card.Name, Value = r.Number };
+            await ledger.CreditAsync(programmeId, memberId, LedgerAccounts.StampCards, r.Points, earned?.AvailableAt ?? occurredAt, earned?.ExpiresAt, pending,
+                StampLotSource(r.Card.Id, r.Number),
+                new Movement(LedgerKind.Earn, occurredAt, [Contribution.Of("stamps:" + r.Card.Id, reason, r.Points)]) { PurchaseId = purchaseId, Actor = actor }, ct);
+            if (pending) held += r.Points;
+            else available += r.Points;
+        }
+        await d.SaveChangesAsync(ct);
+        return w.Balance is { } b ? w with { Balance = new MemberBalance { Available = b.Available + available, Pending = b.Pending + held } } : w;
     }
 
     /// <summary>The personal codes that rewards given issue (a coupon, or a free item at the next purchase).</summary>
@@ -317,7 +373,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             valueMinor += value;
             returned.Add(new ReturnedLine(r.LineNo, r.Quantity, value, points));
         }
-        var clawed = await ReturnPromotionsAsync(p, purchase, returnedBefore, req, ct);
+        var returnRowId = Guid.CreateVersion7();
+        var occurredAt = req.OccurredAt?.UtcDateTime ?? now;
+        var clawed = await ReturnPromotionsAsync(p, purchase, returnedBefore, req, returnRowId, occurredAt, actor, ct);
         if (clawed is null) return new(null, false, Problems.Problem("conflict", "The member's stamp cards changed concurrently; retry.", "purchaseId", 409));
         // The discount the kept lines no longer earn (a broken bundle) comes off the refund, line by line as far as each goes.
         var claw = Math.Min(clawed.Value, valueMinor);
@@ -331,10 +389,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var fullyReturned = purchase.Lines.All(l => l.ReturnedQuantity == l.Quantity);
         var bonus = Returns.BonusPointsToReverse(purchase.BonusPoints, fullyReturned);
         reverse += bonus;
-        var occurredAt = req.OccurredAt?.UtcDateTime ?? now;
         var ret = new PurchaseReturn
         {
-            Id = Guid.CreateVersion7(), ProgrammeId = programmeId, PurchaseId = purchase.Id, MemberId = purchase.MemberId, ReturnId = req.ReturnId,
+            Id = returnRowId, ProgrammeId = programmeId, PurchaseId = purchase.Id, MemberId = purchase.MemberId, ReturnId = req.ReturnId,
             Fingerprint = fingerprint, OccurredAt = occurredAt, ValueMinor = valueMinor, Lines = returned,
         };
         db.Returns.Add(ret);
@@ -370,11 +427,12 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
     /// What a return does to the purchase's promotions, in the return's transaction: each step's redemption keeps what the
     /// returned lines took back and what the kept lines no longer earn (<see cref="PromotionReturns"/>), the campaign's
     /// budget gets it back, a code whose campaign says so becomes usable again once the whole purchase is back, and the
-    /// stamp cards give back the stamps the kept lines no longer earn (with their rewards, as each card says). Returns the
+    /// stamp cards give back the stamps the kept lines no longer earn (with their rewards, as each card says: a points reward
+    /// clawed back leaves the ledger in the return's transaction, a marked one stays). Returns the
     /// discount clawed back in minor units, or null when a stamp card changed concurrently.
     /// </summary>
     private async Task<long?> ReturnPromotionsAsync(CompiledProgramme p, Purchase purchase, List<Domain.Promotions.ReturnedLine> before, ReturnRequest req,
-        CancellationToken ct)
+        Guid returnId, DateTime occurredAt, string? actor, CancellationToken ct)
     {
         if (p.Promotions is not { } terms) return 0;
         var promo = await db.PurchasePromotions.AsNoTracking().SingleOrDefaultAsync(x => x.PurchaseId == purchase.Id, ct);
@@ -426,6 +484,14 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                 if (row is null) continue;
                 var (state, change) = StampCards.Return(card, row.State, purchase.ReceiptId, take, now);
                 writes.Add(new StampCardWrite(state, row.Version, 0, []));
+                foreach (var reward in change.Rewards.Where(r => r.Status == RewardStatus.ClawedBack && r.Reward.Kind == StampRewardKind.Points && r.Reward.Points > 0))
+                {
+                    // The card's points come back from the lot they were credited into; what the member already spent is written off.
+                    var reason = new Reason(ReasonKeys.StampCardTakenBack) { Subject = card.Name, Value = reward.CardNumber };
+                    await ledger.ReverseSourceAsync(purchase.ProgrammeId, memberId, StampLotSource(card.Id, reward.CardNumber), LedgerAccounts.StampCards,
+                        reward.Reward.Points, new Movement(LedgerKind.Reverse, occurredAt, [Contribution.Of("stamps:" + card.Id, reason, -reward.Reward.Points)])
+                        { PurchaseId = purchase.Id, ReturnId = returnId, Actor = actor }, ct);
+                }
                 foreach (var reward in change.Rewards.Where(r => r.Status == RewardStatus.ClawedBack && r.Reward.CampaignId is not null))
                 {
                     // The reward's code goes if it is still unused; a code already used stays with its purchase.
