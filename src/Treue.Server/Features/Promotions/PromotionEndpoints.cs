@@ -266,17 +266,21 @@ public static class PromotionEndpoints
         return (new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc), null, null);
     }
 
-    private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> PutCard(string cardId, StampCardDefinition card, HttpContext http, TreueDb db, TimeProvider clock,
-        CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<StampCardDefinition>>, ProblemHttpResult>> PutCard(string cardId, StampCardDefinition card, HttpContext http,
+        TreueDb db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        await PutCardAsync(db, caller.ProgrammeId, cardId, card, clock.GetUtcNow().UtcDateTime, ct);
+        if (await PutCardAsync(db, caller.ProgrammeId, cardId, card, clock.GetUtcNow().UtcDateTime, ct) is { } invalid) return invalid.Problem();
         return TypedResults.Ok(await CardsAsync(db, caller.ProgrammeId, ct));
     }
 
-    /// <summary>Creates or replaces a stamp card and raises the configuration version; the API's and the console's one way to do so.</summary>
-    internal static async Task PutCardAsync(TreueDb db, Guid programmeId, string cardId, StampCardDefinition card, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Creates or replaces a stamp card and raises the configuration version; the API's and the console's one way to do so.
+    /// Returns the field errors when the card cannot be stored, null when it was.
+    /// </summary>
+    internal static async Task<Validation?> PutCardAsync(TreueDb db, Guid programmeId, string cardId, StampCardDefinition card, DateTime now, CancellationToken ct)
     {
+        if (CheckCard(card, cardId) is { } invalid) return invalid;
         card = card with { Id = cardId };
         await using var work = await Work.BeginAsync(db, ct);
         var row = await db.StampCards.SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && c.Id == cardId, ct);
@@ -288,6 +292,30 @@ public static class PromotionEndpoints
         }
         await NewVersionAsync(db, programmeId, ct);
         await work.CommitAsync(ct);
+        return null;
+    }
+
+    /// <summary>Why a stamp card cannot be stored, field by field; null when it can.</summary>
+    internal static Validation? CheckCard(StampCardDefinition? card, string cardId)
+    {
+        var v = new Validation();
+        if (v.Text(cardId, "cardId", 64)) v.Check(cardId.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'), "cardId", "may hold only letters, digits, '-' and '_'");
+        if (card is null)
+        {
+            v.Add("card", "is required");
+            return v;
+        }
+        v.Text(card.Name, "name", 200);
+        v.Check(card.StampsPerCard is >= 1 and <= 1000, "stampsPerCard", "must be between 1 and 1000");
+        if (card.Basis == StampBasis.PerAmount) v.Check(card.AmountPerStamp > 0, "amountPerStamp", "must be greater than 0");
+        v.Check(card.MaxStampsPerPurchase is null or >= 1, "maxStampsPerPurchase", "must be at least 1");
+        v.Check(card.StampValidDays is null or >= 1, "stampValidDays", "must be at least 1");
+        if (v.Check(card.Reward is not null, "reward", "is required"))
+        {
+            if (card.Reward!.Kind == StampRewardKind.Points) v.Check(card.Reward.Points >= 1, "reward.points", "must be at least 1");
+            else v.Text(card.Reward.CampaignId, "reward.campaignId", 64);
+        }
+        return v.Failed ? v : null;
     }
 
     private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> Cards(HttpContext http, TreueDb db, CancellationToken ct) =>
@@ -355,7 +383,7 @@ public static class PromotionEndpoints
         if (v.Text(c.Id, "campaign.id", 64)) v.Check(c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'), "campaign.id", "may hold only letters, digits, '-' and '_'");
         if (id is not null) v.Check(c.Id == id, "campaign.id", "must be the id in the path");
         v.Text(c.Name, "campaign.name", 200);
-        v.Check(c.Offer is not null, "campaign.offer", "is required");
+        if (v.Check(c.Offer is not null, "campaign.offer", "is required")) CheckOffer(v, c.Offer!);
         v.Check(c.ValidToUtc is null || c.ValidToUtc > c.ValidFromUtc, "campaign.validToUtc", "must be after validFromUtc");
         v.Check(c.Limits is null || (c.Limits.UsesPerCode is null or >= 1 && c.Limits.UsesPerMember is null or >= 1 && c.Limits.Budget is null or { Amount: >= 0 }),
             "campaign.limits", "limits must be at least 1 and a budget not negative");
@@ -363,6 +391,44 @@ public static class PromotionEndpoints
         else v.Check(req.Code is null, "code", "only a campaign with a generic code takes one");
         if (req.Code is not null && !v.Failed) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
         return v.Failed ? v : null;
+    }
+
+    /// <summary>The bounds of an offer's numbers: percentages 0 to 100, amounts not negative, quantities at least 1.</summary>
+    private static void CheckOffer(Validation v, Offer offer)
+    {
+        const string field = "campaign.offer.";
+        switch (offer)
+        {
+            case PercentOffBasket p:
+                v.Check(p.Percent is >= 0 and <= 100, field + "percent", "must be between 0 and 100");
+                v.Check(p.MaxDiscount is null or >= 0, field + "maxDiscount", "must not be negative");
+                break;
+            case AmountOffBasket a:
+                v.Check(a.Amount >= 0, field + "amount", "must not be negative");
+                break;
+            case PercentOffLines p:
+                v.Check(p.Percent is >= 0 and <= 100, field + "percent", "must be between 0 and 100");
+                break;
+            case AmountOffLines a:
+                v.Check(a.Amount >= 0, field + "amount", "must not be negative");
+                break;
+            case FreeItem f:
+                v.Text(f.Sku, field + "sku", 64);
+                v.Check(f.Quantity >= 1, field + "quantity", "must be at least 1");
+                break;
+            case BuyXGetY b:
+                v.Check(b.BuyQuantity >= 1, field + "buyQuantity", "must be at least 1");
+                v.Check(b.GetQuantity >= 1, field + "getQuantity", "must be at least 1");
+                v.Check(b.PercentOff is >= 0 and <= 100, field + "percentOff", "must be between 0 and 100");
+                break;
+            case BundlePrice b:
+                v.Check(b.Items is { Count: > 0 } && b.Items.All(i => i.Skus.Count > 0 && i.Quantity >= 1), field + "items", "must name at least one SKU, each part at least 1 unit");
+                v.Check(b.Price >= 0, field + "price", "must not be negative");
+                break;
+            case PointsMultiplier m:
+                v.Check(m.Factor > 0, field + "factor", "must be greater than 0");
+                break;
+        }
     }
 
     private static bool IsActive(Campaign c, DateTime now) => c.ValidFromUtc <= now && (c.ValidToUtc is null || c.ValidToUtc > now);
