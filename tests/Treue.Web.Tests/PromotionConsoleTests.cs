@@ -108,7 +108,7 @@ public sealed class PromotionConsoleTests(WebServer server)
         await page.Locator("#campaign-percent").BlurAsync();
         await page.Locator("#campaign-save").ClickAsync();
         await Assertions.Expect(page.Locator("#campaign-errors")).ToContainTextAsync("Rabatt in Prozent: Muss zwischen 0 und 100 liegen.");
-        await Assertions.Expect(page.Locator(".mud-input-control:has(#campaign-percent) .mud-input-error")).ToContainTextAsync("Muss zwischen 0 und 100 liegen.");
+        await Assertions.Expect(page.Locator(".mud-input-control:has(#campaign-percent) .mud-input-helper-text.mud-input-error")).ToContainTextAsync("Muss zwischen 0 und 100 liegen.");
         Assert.Equal(HttpStatusCode.NotFound, (await server.AdminApi.GetAsync("/api/v1/campaigns/web-too-much")).StatusCode);
     }
 
