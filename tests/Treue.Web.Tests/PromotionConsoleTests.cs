@@ -124,6 +124,8 @@ public sealed class PromotionConsoleTests(WebServer server)
         await page.Locator("#codes-generate").ClickAsync();
         await Assertions.Expect(page.Locator("#codes-message")).ToHaveTextAsync("5 codes generated.");
         await Assertions.Expect(page.Locator("#codes-generated li")).ToHaveCountAsync(5);
+        // A campaign's page with its use, codes and preview passes axe-core too.
+        await page.AssertAccessibleAsync();
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#codes-download").ClickAsync());
         Assert.Equal("web-batch-codes.csv", download.SuggestedFilename);
