@@ -70,4 +70,49 @@ public sealed partial class LocalisationTests
         var missing = invalid.Errors.Select(e => e.Template).Distinct().Where(t => !german.ContainsKey(t)).ToList();
         Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
     }
+
+    [GeneratedRegex(@"\b[lL](?:\[""|\.Format\("")((?:[^""\\]|\\.)+)""")]
+    private static partial Regex TextOfHelpers();
+
+    [Fact]
+    public void Every_text_of_the_promotion_pages_and_their_words_has_a_German_translation()
+    {
+        var folder = Path.Combine(Infrastructure.WebServer.RepositoryRoot(), "src", "Treue.Server", "Web");
+        var files = Directory.GetFiles(Path.Combine(folder, "Admin", "Promotions")).Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
+            .Append(Path.Combine(folder, "Admin", "DashboardPage.razor")).ToList();
+        Assert.True(files.Count >= 9);
+        var german = German();
+        var missing = files.SelectMany(f => TextOfHelpers().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Replace(@"\\", @"\", StringComparison.Ordinal)))
+            .Distinct().Where(t => !german.ContainsKey(t)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
+    }
+
+    [Fact]
+    public void Every_message_of_the_campaign_and_stamp_card_validation_has_a_German_translation()
+    {
+        var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var offers = new Treue.Domain.Promotions.Offer[]
+        {
+            new Treue.Domain.Promotions.PercentOffBasket(150, -1), new Treue.Domain.Promotions.AmountOffBasket(-1),
+            new Treue.Domain.Promotions.FreeItem("", 0), new Treue.Domain.Promotions.BundlePrice([], -1), new Treue.Domain.Promotions.PointsMultiplier(0, new()),
+        };
+        var templates = new List<string>();
+        foreach (var offer in offers)
+        {
+            var campaign = new Treue.Domain.Promotions.Campaign("bad id!", "", start, start.AddDays(-1), offer)
+            {
+                Limits = new Treue.Domain.Promotions.CampaignLimits { UsesPerCode = 0 },
+            };
+            templates.AddRange(Treue.Server.Features.Promotions.PromotionEndpoints.Check(new(campaign, "bad code!"), "other")!.Errors.Select(e => e.Template));
+            templates.AddRange(Treue.Server.Features.Promotions.PromotionEndpoints.Check(new(campaign with { Id = "ok", Codes = Treue.Domain.Promotions.CodeKind.Automatic }, "X"), null)!
+                .Errors.Select(e => e.Template));
+        }
+        var card = new Treue.Domain.Promotions.StampCardDefinition("c", "", 0, Treue.Domain.Promotions.StampBasis.PerAmount,
+            new Treue.Domain.Promotions.StampReward(Treue.Domain.Promotions.StampRewardKind.Points, 0)) { AmountPerStamp = 0, MaxStampsPerPurchase = 0 };
+        templates.AddRange(Treue.Server.Features.Promotions.PromotionEndpoints.CheckCard(card, "bad id!")!.Errors.Select(e => e.Template));
+        Assert.True(templates.Distinct().Count() >= 12, string.Join(" | ", templates.Distinct()));
+        var german = German();
+        var missing = templates.Distinct().Where(t => !german.ContainsKey(t)).ToList();
+        Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
+    }
 }

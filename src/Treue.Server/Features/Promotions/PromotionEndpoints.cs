@@ -89,33 +89,50 @@ public static class PromotionEndpoints
         ProgrammeCache programmes, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        if (Invalid(req, null) is { } bad) return bad;
+        var (view, invalid, problem) = await CreateAsync(db, programmes, caller.ProgrammeId, req, clock.GetUtcNow().UtcDateTime, ct);
+        if (invalid is not null) return invalid.Problem();
+        if (problem is not null) return problem;
+        return TypedResults.Created($"/api/v1/campaigns/{view!.Campaign.Id}", view);
+    }
+
+    /// <summary>
+    /// Creates a campaign with its usage row and, for a generic campaign, its code; raises the configuration version. The
+    /// API's and the console's one way to create a campaign: <c>Invalid</c> holds the field errors, <c>Problem</c> a conflict.
+    /// </summary>
+    internal static async Task<(CampaignView? View, Validation? Invalid, ProblemHttpResult? Problem)> CreateAsync(TreueDb db, ProgrammeCache programmes,
+        Guid programmeId, CampaignRequest req, DateTime now, CancellationToken ct)
+    {
+        if (Check(req, null) is { } invalid) return (null, invalid, null);
         var campaign = req.Campaign;
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (await db.Campaigns.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Id == campaign.Id, ct))
-            return Problems.Problem("campaign_exists", "A campaign with this id exists in this programme.", "campaign.id", 409);
+        if (await db.Campaigns.AnyAsync(c => c.ProgrammeId == programmeId && c.Id == campaign.Id, ct))
+            return (null, null, Problems.Problem("campaign_exists", "A campaign with this id exists in this programme.", "campaign.id", 409));
         var code = req.Code is null ? null : CouponCodes.Normalise(req.Code);
-        if (code is not null && await db.CouponCodes.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Code == code, ct))
-            return Problems.Problem("code_exists", "This code is taken by another campaign of this programme.", "code", 409);
+        if (code is not null && await db.CouponCodes.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == code, ct))
+            return (null, null, Problems.Problem("code_exists", "This code is taken by another campaign of this programme.", "code", 409));
         await using var work = await Work.BeginAsync(db, ct);
-        db.Campaigns.Add(new CampaignRecord { ProgrammeId = caller.ProgrammeId, Id = campaign.Id, Definition = campaign, CreatedAt = now, UpdatedAt = now });
-        db.CampaignUsage.Add(new CampaignUsageRecord { ProgrammeId = caller.ProgrammeId, CampaignId = campaign.Id });
-        if (code is not null) db.CouponCodes.Add(new CouponCode { ProgrammeId = caller.ProgrammeId, Code = code, CampaignId = campaign.Id, CreatedAt = now });
-        await NewVersionAsync(db, caller.ProgrammeId, ct);
+        db.Campaigns.Add(new CampaignRecord { ProgrammeId = programmeId, Id = campaign.Id, Definition = campaign, CreatedAt = now, UpdatedAt = now });
+        db.CampaignUsage.Add(new CampaignUsageRecord { ProgrammeId = programmeId, CampaignId = campaign.Id });
+        if (code is not null) db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaign.Id, CreatedAt = now });
+        await NewVersionAsync(db, programmeId, ct);
         await work.CommitAsync(ct);
-        var currency = (await programmes.GetAsync(db, caller.ProgrammeId, ct)).Currency;
-        return TypedResults.Created($"/api/v1/campaigns/{campaign.Id}", new CampaignView(campaign, new CampaignUsageView(0, 0, 0, campaign.Limits.Budget?.Amount), IsActive(campaign, now)));
+        return (new CampaignView(campaign, new CampaignUsageView(0, 0, 0, campaign.Limits.Budget?.Amount), IsActive(campaign, now)), null, null);
     }
 
     private static async Task<Ok<IReadOnlyList<CampaignView>>> List(HttpContext http, TreueDb db, TimeProvider clock, ProgrammeCache programmes, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var p = await programmes.GetAsync(db, caller.ProgrammeId, ct);
         var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId).OrderBy(c => c.Id).ToListAsync(ct);
-        var usage = await db.CampaignUsage.AsNoTracking().Where(u => u.ProgrammeId == caller.ProgrammeId).ToDictionaryAsync(u => u.CampaignId, ct);
-        var now = clock.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok<IReadOnlyList<CampaignView>>(campaigns
-            .Select(c => new CampaignView(c.Definition, UsageView(c.Definition, usage.GetValueOrDefault(c.Id), p.Currency), IsActive(c.Definition, now))).ToList());
+        return TypedResults.Ok(await ViewsAsync(db, programmes, caller.ProgrammeId, campaigns, clock.GetUtcNow().UtcDateTime, ct));
+    }
+
+    /// <summary>The given campaigns of a programme with their use, in their order.</summary>
+    internal static async Task<IReadOnlyList<CampaignView>> ViewsAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId, IReadOnlyList<CampaignRecord> campaigns,
+        DateTime now, CancellationToken ct)
+    {
+        var p = await programmes.GetAsync(db, programmeId, ct);
+        var ids = campaigns.Select(c => c.Id).ToList();
+        var usage = await db.CampaignUsage.AsNoTracking().Where(u => u.ProgrammeId == programmeId && ids.Contains(u.CampaignId)).ToDictionaryAsync(u => u.CampaignId, ct);
+        return campaigns.Select(c => new CampaignView(c.Definition, UsageView(c.Definition, usage.GetValueOrDefault(c.Id), p.Currency), IsActive(c.Definition, now))).ToList();
     }
 
     private static async Task<Results<Ok<CampaignView>, ProblemHttpResult>> Get(string campaignId, HttpContext http, TreueDb db, TimeProvider clock,
@@ -130,21 +147,35 @@ public static class PromotionEndpoints
         TimeProvider clock, ProgrammeCache programmes, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        if (Invalid(req, campaignId) is { } bad) return bad;
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (!await ReplaceAsync(db, caller.ProgrammeId, campaignId, _ => req.Campaign, now, ct)) return NotFound();
-        return TypedResults.Ok((await ViewAsync(db, programmes, caller.ProgrammeId, campaignId, now, ct))!);
+        var (view, invalid, problem) = await UpdateAsync(db, programmes, caller.ProgrammeId, campaignId, req, clock.GetUtcNow().UtcDateTime, ct);
+        if (invalid is not null) return invalid.Problem();
+        if (problem is not null) return problem;
+        return TypedResults.Ok(view!);
+    }
+
+    /// <summary>Replaces a campaign's definition (its codes and use stay); the API's and the console's one way to change a campaign.</summary>
+    internal static async Task<(CampaignView? View, Validation? Invalid, ProblemHttpResult? Problem)> UpdateAsync(TreueDb db, ProgrammeCache programmes,
+        Guid programmeId, string campaignId, CampaignRequest req, DateTime now, CancellationToken ct)
+    {
+        if (Check(req, campaignId) is { } invalid) return (null, invalid, null);
+        if (!await ReplaceAsync(db, programmeId, campaignId, _ => req.Campaign, now, ct)) return (null, null, NotFound());
+        return ((await ViewAsync(db, programmes, programmeId, campaignId, now, ct))!, null, null);
     }
 
     private static async Task<Results<Ok<CampaignView>, ProblemHttpResult>> End(string campaignId, HttpContext http, TreueDb db, TimeProvider clock,
         ProgrammeCache programmes, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var ended = await ReplaceAsync(db, caller.ProgrammeId, campaignId,
+        var view = await EndAsync(db, programmes, caller.ProgrammeId, campaignId, clock.GetUtcNow().UtcDateTime, ct);
+        return view is null ? NotFound() : TypedResults.Ok(view);
+    }
+
+    /// <summary>Ends a campaign now (one that has ended already keeps its end); null when it does not exist.</summary>
+    internal static async Task<CampaignView?> EndAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId, string campaignId, DateTime now, CancellationToken ct)
+    {
+        var ended = await ReplaceAsync(db, programmeId, campaignId,
             c => c with { ValidToUtc = c.ValidToUtc is { } to && to <= now ? to : now }, now, ct);
-        if (!ended) return NotFound();
-        return TypedResults.Ok((await ViewAsync(db, programmes, caller.ProgrammeId, campaignId, now, ct))!);
+        return ended ? await ViewAsync(db, programmes, programmeId, campaignId, now, ct) : null;
     }
 
     private static async Task<Results<Ok<CampaignUsageView>, ProblemHttpResult>> Usage(string campaignId, HttpContext http, TreueDb db, TimeProvider clock,
@@ -159,12 +190,21 @@ public static class PromotionEndpoints
         TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var (batch, invalid, problem) = await GenerateAsync(db, caller.ProgrammeId, campaignId, req, clock.GetUtcNow().UtcDateTime, ct);
+        if (invalid is not null) return invalid.Problem();
+        if (problem is not null) return problem;
+        return TypedResults.Created($"/api/v1/campaigns/{campaignId}/codes.csv", batch!);
+    }
+
+    /// <summary>Generates a batch of unique codes for a campaign, none taken in the programme; the API's and the console's one way to do so.</summary>
+    internal static async Task<(CodeBatchView? Batch, Validation? Invalid, ProblemHttpResult? Problem)> GenerateAsync(TreueDb db, Guid programmeId, string campaignId,
+        CodeBatchRequest req, DateTime now, CancellationToken ct)
+    {
         var v = new Validation();
         v.Check(req.Count is >= 1 and <= MaxBatch, "count", "must be between 1 and 10,000");
         if (CouponCodes.Problem(req.Pattern) is { } problem) v.Add("pattern", problem);
-        if (v.Failed) return v.Problem();
-        if (!await db.Campaigns.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Id == campaignId, ct)) return NotFound();
-        var now = clock.GetUtcNow().UtcDateTime;
+        if (v.Failed) return (null, v, null);
+        if (!await db.Campaigns.AnyAsync(c => c.ProgrammeId == programmeId && c.Id == campaignId, ct)) return (null, null, NotFound());
         await using var work = await Work.BeginAsync(db, ct);
         // Codes already taken in the programme are drawn again; with 40 bits or more a clash is rare.
         var codes = new List<string>();
@@ -172,47 +212,42 @@ public static class PromotionEndpoints
         while (codes.Count < req.Count)
         {
             var batch = CouponCodes.GenerateBatch(req.Pattern, req.Count - codes.Count, random).Except(codes).ToList();
-            var taken = await db.CouponCodes.Where(c => c.ProgrammeId == caller.ProgrammeId && batch.Contains(c.Code)).Select(c => c.Code).ToListAsync(ct);
+            var taken = await db.CouponCodes.Where(c => c.ProgrammeId == programmeId && batch.Contains(c.Code)).Select(c => c.Code).ToListAsync(ct);
             codes.AddRange(batch.Except(taken));
         }
-        foreach (var code in codes) db.CouponCodes.Add(new CouponCode { ProgrammeId = caller.ProgrammeId, Code = code, CampaignId = campaignId, CreatedAt = now });
+        foreach (var code in codes) db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaignId, CreatedAt = now });
         await work.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/campaigns/{campaignId}/codes.csv", new CodeBatchView(campaignId, codes));
+        return (new CodeBatchView(campaignId, codes), null, null);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Export(string campaignId, HttpContext http, TreueDb db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        if (!await db.Campaigns.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Id == campaignId, ct)) return NotFound();
-        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.CampaignId == campaignId)
+        var csv = await ExportCsvAsync(db, caller.ProgrammeId, campaignId, ct);
+        if (csv is null) return NotFound();
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{campaignId}-codes.csv\"";
+        return TypedResults.Text(csv, "text/csv; charset=utf-8");
+    }
+
+    /// <summary>A campaign's codes as CSV (code, campaign, member, uses), as the API and the console give them; null when it does not exist.</summary>
+    internal static async Task<string?> ExportCsvAsync(TreueDb db, Guid programmeId, string campaignId, CancellationToken ct)
+    {
+        if (!await db.Campaigns.AnyAsync(c => c.ProgrammeId == programmeId && c.Id == campaignId, ct)) return null;
+        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.CampaignId == campaignId)
             .OrderBy(c => c.Code).Select(c => new { c.Code, c.MemberId, c.Uses }).ToListAsync(ct);
         var csv = new StringBuilder("code,campaign,member,uses\n");
         foreach (var c in codes) csv.Append(c.Code).Append(',').Append(campaignId).Append(',').Append(c.MemberId).Append(',').Append(c.Uses).Append('\n');
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{campaignId}-codes.csv\"";
-        return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8");
+        return csv.ToString();
     }
 
     private static async Task<Results<Created<CouponView>, ProblemHttpResult>> Personal(string campaignId, PersonalCodeRequest req, HttpContext http, TreueDb db,
         TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var v = new Validation();
-        if (req.Code is not null && v.Text(req.Code, "code", 64)) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
-        if (v.Failed) return v.Problem();
-        var campaign = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.Id == campaignId).Select(c => c.Definition).SingleOrDefaultAsync(ct);
-        if (campaign is null) return NotFound();
-        if (campaign.Codes != CodeKind.Personal) return Problems.Problem("validation_failed", "the campaign's codes are not personal", "campaignId", 400);
-        if (!await db.Members.AnyAsync(m => m.Id == req.MemberId && m.ProgrammeId == caller.ProgrammeId, ct))
-            return Problems.NotFound("member_not_found", "The member", "memberId");
-        using var random = RandomNumberGenerator.Create();
-        var code = req.Code is null ? CouponCodes.Generate(Storage.Purchases.PromotionStore.RewardPattern, random) : CouponCodes.Normalise(req.Code);
-        if (await db.CouponCodes.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Code == code, ct))
-            return Problems.Problem("code_exists", "This code is taken in this programme.", "code", 409);
-        var now = clock.GetUtcNow().UtcDateTime;
-        db.CouponCodes.Add(new CouponCode { ProgrammeId = caller.ProgrammeId, Code = code, CampaignId = campaignId, MemberId = req.MemberId, CreatedAt = now });
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/members/{req.MemberId}/coupons",
-            new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc));
+        var (coupon, invalid, problem) = await PersonalAsync(db, caller.ProgrammeId, campaignId, req, clock.GetUtcNow().UtcDateTime, ct);
+        if (invalid is not null) return invalid.Problem();
+        if (problem is not null) return problem;
+        return TypedResults.Created($"/api/v1/members/{req.MemberId}/coupons", coupon!);
     }
 
     private static async Task<Ok<PromotionStacking>> Stacking(HttpContext http, TreueDb db, CancellationToken ct)
@@ -244,80 +279,190 @@ public static class PromotionEndpoints
         return TypedResults.Ok(stacking);
     }
 
-    private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> PutCard(string cardId, StampCardDefinition card, HttpContext http, TreueDb db, TimeProvider clock,
-        CancellationToken ct)
+    /// <summary>Creates a personal code of a campaign for a member (generated when not given); the API's and the console's one way to do so.</summary>
+    internal static async Task<(CouponView? Coupon, Validation? Invalid, ProblemHttpResult? Problem)> PersonalAsync(TreueDb db, Guid programmeId, string campaignId,
+        PersonalCodeRequest req, DateTime now, CancellationToken ct)
+    {
+        var v = new Validation();
+        if (req.Code is not null && v.Text(req.Code, "code", 64)) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
+        if (v.Failed) return (null, v, null);
+        var campaign = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.Id == campaignId).Select(c => c.Definition).SingleOrDefaultAsync(ct);
+        if (campaign is null) return (null, null, NotFound());
+        if (campaign.Codes != CodeKind.Personal) return (null, null, Problems.Problem("validation_failed", "the campaign's codes are not personal", "campaignId", 400));
+        if (!await db.Members.AnyAsync(m => m.Id == req.MemberId && m.ProgrammeId == programmeId, ct))
+            return (null, null, Problems.NotFound("member_not_found", "The member", "memberId"));
+        using var random = RandomNumberGenerator.Create();
+        var code = req.Code is null ? CouponCodes.Generate(Storage.Purchases.PromotionStore.RewardPattern, random) : CouponCodes.Normalise(req.Code);
+        if (await db.CouponCodes.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == code, ct))
+            return (null, null, Problems.Problem("code_exists", "This code is taken in this programme.", "code", 409));
+        db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaignId, MemberId = req.MemberId, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        return (new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc), null, null);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<StampCardDefinition>>, ProblemHttpResult>> PutCard(string cardId, StampCardDefinition card, HttpContext http,
+        TreueDb db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var now = clock.GetUtcNow().UtcDateTime;
+        if (await PutCardAsync(db, caller.ProgrammeId, cardId, card, clock.GetUtcNow().UtcDateTime, ct) is { } invalid) return invalid.Problem();
+        return TypedResults.Ok(await CardsAsync(db, caller.ProgrammeId, ct));
+    }
+
+    /// <summary>
+    /// Creates or replaces a stamp card and raises the configuration version; the API's and the console's one way to do so.
+    /// Returns the field errors when the card cannot be stored, null when it was.
+    /// </summary>
+    internal static async Task<Validation?> PutCardAsync(TreueDb db, Guid programmeId, string cardId, StampCardDefinition card, DateTime now, CancellationToken ct)
+    {
+        if (CheckCard(card, cardId) is { } invalid) return invalid;
         card = card with { Id = cardId };
         await using var work = await Work.BeginAsync(db, ct);
-        var row = await db.StampCards.SingleOrDefaultAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Id == cardId, ct);
-        if (row is null) db.StampCards.Add(new StampCardRecord { ProgrammeId = caller.ProgrammeId, Id = cardId, Definition = card, CreatedAt = now, UpdatedAt = now });
+        var row = await db.StampCards.SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && c.Id == cardId, ct);
+        if (row is null) db.StampCards.Add(new StampCardRecord { ProgrammeId = programmeId, Id = cardId, Definition = card, CreatedAt = now, UpdatedAt = now });
         else
         {
             row.Definition = card;
             row.UpdatedAt = now;
         }
-        await NewVersionAsync(db, caller.ProgrammeId, ct);
+        await NewVersionAsync(db, programmeId, ct);
         await work.CommitAsync(ct);
-        return await Cards(http, db, ct);
+        return null;
     }
 
-    private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> Cards(HttpContext http, TreueDb db, CancellationToken ct)
+    /// <summary>Why a stamp card cannot be stored, field by field; null when it can.</summary>
+    internal static Validation? CheckCard(StampCardDefinition? card, string cardId)
     {
-        var caller = Caller.From(http.User);
-        var cards = await db.StampCards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId).OrderBy(c => c.Id).Select(c => c.Definition).ToListAsync(ct);
-        return TypedResults.Ok<IReadOnlyList<StampCardDefinition>>(cards);
+        var v = new Validation();
+        if (v.Text(cardId, "cardId", 64)) v.Check(cardId.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'), "cardId", "may hold only letters, digits, '-' and '_'");
+        if (card is null)
+        {
+            v.Add("card", "is required");
+            return v;
+        }
+        v.Text(card.Name, "name", 200);
+        v.Check(card.StampsPerCard is >= 1 and <= 1000, "stampsPerCard", "must be between 1 and 1000");
+        if (card.Basis == StampBasis.PerAmount) v.Check(card.AmountPerStamp > 0, "amountPerStamp", "must be greater than 0");
+        v.Check(card.MaxStampsPerPurchase is null or >= 1, "maxStampsPerPurchase", "must be at least 1");
+        v.Check(card.StampValidDays is null or >= 1, "stampValidDays", "must be at least 1");
+        if (v.Check(card.Reward is not null, "reward", "is required"))
+        {
+            if (card.Reward!.Kind == StampRewardKind.Points) v.Check(card.Reward.Points >= 1, "reward.points", "must be at least 1");
+            else v.Text(card.Reward.CampaignId, "reward.campaignId", 64);
+        }
+        return v.Failed ? v : null;
     }
+
+    private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> Cards(HttpContext http, TreueDb db, CancellationToken ct) =>
+        TypedResults.Ok(await CardsAsync(db, Caller.From(http.User).ProgrammeId, ct));
+
+    /// <summary>The programme's stamp cards, by id.</summary>
+    internal static async Task<IReadOnlyList<StampCardDefinition>> CardsAsync(TreueDb db, Guid programmeId, CancellationToken ct) =>
+        await db.StampCards.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id).Select(c => c.Definition).ToListAsync(ct);
 
     private static async Task<Results<Ok<IReadOnlyList<MemberStampCardView>>, ProblemHttpResult>> MemberCards(Guid memberId, HttpContext http, TreueDb db,
         TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct)) return Problems.NotFound("member_not_found", "The member", "memberId");
-        var now = clock.GetUtcNow().UtcDateTime;
-        var cards = await db.StampCards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId).OrderBy(c => c.Id).Select(c => c.Definition).ToListAsync(ct);
-        var states = await db.MemberStampCards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.MemberId == memberId)
+        return TypedResults.Ok(await MemberCardsAsync(db, caller.ProgrammeId, memberId, clock.GetUtcNow().UtcDateTime, ct));
+    }
+
+    /// <summary>A member's stamp cards (every card of the programme, with the stamps not expired at <paramref name="now"/>).</summary>
+    internal static async Task<IReadOnlyList<MemberStampCardView>> MemberCardsAsync(TreueDb db, Guid programmeId, Guid memberId, DateTime now, CancellationToken ct)
+    {
+        var cards = await CardsAsync(db, programmeId, ct);
+        var states = await db.MemberStampCards.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.MemberId == memberId)
             .ToDictionaryAsync(c => c.CardId, c => c.State, ct);
-        return TypedResults.Ok<IReadOnlyList<MemberStampCardView>>(cards.Select(card =>
+        return cards.Select(card =>
         {
             var state = states.GetValueOrDefault(card.Id) ?? StampCardState.Start(card.Id);
             var stamps = state.Stamps.Where(s => s.ExpiresAtUtc is null || s.ExpiresAtUtc > now).ToList();
             return new MemberStampCardView(card.Id, card.Name, card.StampsPerCard, state.Number, stamps.Count, state.Completed.Count, state.RewardsHeld,
                 stamps.Select(s => s.ExpiresAtUtc).ToList());
-        }).ToList());
+        }).ToList();
     }
 
     private static async Task<Results<Ok<IReadOnlyList<CouponView>>, ProblemHttpResult>> MemberCoupons(Guid memberId, HttpContext http, TreueDb db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct)) return Problems.NotFound("member_not_found", "The member", "memberId");
-        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
-        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId).ToDictionaryAsync(c => c.Id, c => c.Definition, ct);
-        return TypedResults.Ok<IReadOnlyList<CouponView>>(codes
+        return TypedResults.Ok(await MemberCouponsAsync(db, caller.ProgrammeId, memberId, ct));
+    }
+
+    /// <summary>A member's personal coupons that can still be used, oldest first.</summary>
+    internal static async Task<IReadOnlyList<CouponView>> MemberCouponsAsync(TreueDb db, Guid programmeId, Guid memberId, CancellationToken ct)
+    {
+        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
+        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, c => c.Definition, ct);
+        return codes
             .Where(c => campaigns.ContainsKey(c.CampaignId))
             .Select(c => (Code: c, Campaign: campaigns[c.CampaignId]))
             .Where(x => x.Campaign.Limits.UsesPerCode is not { } limit || x.Code.Uses < limit)
             .Select(x => new CouponView(x.Code.Code, x.Campaign.Id, x.Campaign.Name, memberId, x.Code.Uses,
-                x.Campaign.Limits.UsesPerCode is { } l ? l - x.Code.Uses : null, x.Campaign.ValidFromUtc, x.Campaign.ValidToUtc)).ToList());
+                x.Campaign.Limits.UsesPerCode is { } l ? l - x.Code.Uses : null, x.Campaign.ValidFromUtc, x.Campaign.ValidToUtc)).ToList();
     }
 
-    /// <summary>Why a campaign cannot be stored, naming the field; null when it can.</summary>
-    private static ProblemHttpResult? Invalid(CampaignRequest req, string? id)
+    /// <summary>
+    /// Why a campaign cannot be stored, field by field (the API's field paths); null when it can. The console shows the same
+    /// errors at its fields.
+    /// </summary>
+    internal static Validation? Check(CampaignRequest req, string? id)
     {
         var v = new Validation();
-        if (req.Campaign is not { } c) return Problems.Problem("validation_failed", "is required", "campaign", 400);
+        if (req.Campaign is not { } c)
+        {
+            v.Add("campaign", "is required");
+            return v;
+        }
         if (v.Text(c.Id, "campaign.id", 64)) v.Check(c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'), "campaign.id", "may hold only letters, digits, '-' and '_'");
         if (id is not null) v.Check(c.Id == id, "campaign.id", "must be the id in the path");
         v.Text(c.Name, "campaign.name", 200);
-        v.Check(c.Offer is not null, "campaign.offer", "is required");
+        if (v.Check(c.Offer is not null, "campaign.offer", "is required")) CheckOffer(v, c.Offer!);
         v.Check(c.ValidToUtc is null || c.ValidToUtc > c.ValidFromUtc, "campaign.validToUtc", "must be after validFromUtc");
         v.Check(c.Limits is null || (c.Limits.UsesPerCode is null or >= 1 && c.Limits.UsesPerMember is null or >= 1 && c.Limits.Budget is null or { Amount: >= 0 }),
             "campaign.limits", "limits must be at least 1 and a budget not negative");
         if (c.Codes == CodeKind.Generic) v.Text(req.Code, "code", 64);
         else v.Check(req.Code is null, "code", "only a campaign with a generic code takes one");
         if (req.Code is not null && !v.Failed) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
-        return v.Failed ? v.Problem() : null;
+        return v.Failed ? v : null;
+    }
+
+    /// <summary>The bounds of an offer's numbers: percentages 0 to 100, amounts not negative, quantities at least 1.</summary>
+    private static void CheckOffer(Validation v, Offer offer)
+    {
+        const string field = "campaign.offer.";
+        switch (offer)
+        {
+            case PercentOffBasket p:
+                v.Check(p.Percent is >= 0 and <= 100, field + "percent", "must be between 0 and 100");
+                v.Check(p.MaxDiscount is null or >= 0, field + "maxDiscount", "must not be negative");
+                break;
+            case AmountOffBasket a:
+                v.Check(a.Amount >= 0, field + "amount", "must not be negative");
+                break;
+            case PercentOffLines p:
+                v.Check(p.Percent is >= 0 and <= 100, field + "percent", "must be between 0 and 100");
+                break;
+            case AmountOffLines a:
+                v.Check(a.Amount >= 0, field + "amount", "must not be negative");
+                break;
+            case FreeItem f:
+                v.Text(f.Sku, field + "sku", 64);
+                v.Check(f.Quantity >= 1, field + "quantity", "must be at least 1");
+                break;
+            case BuyXGetY b:
+                v.Check(b.BuyQuantity >= 1, field + "buyQuantity", "must be at least 1");
+                v.Check(b.GetQuantity >= 1, field + "getQuantity", "must be at least 1");
+                v.Check(b.PercentOff is >= 0 and <= 100, field + "percentOff", "must be between 0 and 100");
+                break;
+            case BundlePrice b:
+                v.Check(b.Items is { Count: > 0 } && b.Items.All(i => i.Skus.Count > 0 && i.Quantity >= 1), field + "items", "must name at least one SKU, each part at least 1 unit");
+                v.Check(b.Price >= 0, field + "price", "must not be negative");
+                break;
+            case PointsMultiplier m:
+                v.Check(m.Factor > 0, field + "factor", "must be greater than 0");
+                break;
+        }
     }
 
     private static bool IsActive(Campaign c, DateTime now) => c.ValidFromUtc <= now && (c.ValidToUtc is null || c.ValidToUtc > now);
@@ -330,7 +475,8 @@ public static class PromotionEndpoints
         return new CampaignUsageView(u?.Uses ?? 0, money, points, left);
     }
 
-    private static async Task<CampaignView?> ViewAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId, string campaignId, DateTime now, CancellationToken ct)
+    /// <summary>A campaign with its use, or null when the programme has no such campaign.</summary>
+    internal static async Task<CampaignView?> ViewAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId, string campaignId, DateTime now, CancellationToken ct)
     {
         var row = await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && c.Id == campaignId, ct);
         if (row is null) return null;

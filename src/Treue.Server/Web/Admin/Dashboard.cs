@@ -15,6 +15,9 @@ public sealed record Liability(long Available, long Pending, decimal Value, stri
 
 public sealed record Ranked(string Name, long Count, decimal Amount);
 
+/// <summary>Coupon and campaign redemptions of a month and their discount cost (what returns gave back left out).</summary>
+public sealed record MonthCoupons(DateOnly Month, long Redemptions, decimal Discount);
+
 /// <summary>
 /// The figures of the console's dashboard within a range of days, per calendar month. Days and months are the
 /// programme's: a purchase at 23:30 on 31 May where the programme is counts in May, whatever its UTC time.
@@ -95,6 +98,25 @@ public sealed class Dashboard(TreueDb db)
             .GroupBy(p => p.PartnerCode).Select(g => new { Partner = g.Key, N = (long)g.Count(), Minor = g.Sum(p => p.TotalMinor) }).ToListAsync(ct);
         var names = await db.Partners.AsNoTracking().Where(p => p.ProgrammeId == programmeId).ToDictionaryAsync(p => p.Code, p => p.Name, ct);
         return rows.OrderByDescending(r => r.N).Select(r => new Ranked(names.GetValueOrDefault(r.Partner, r.Partner), r.N, currency.FromMinor(r.Minor))).ToList();
+    }
+
+    /// <summary>
+    /// Campaigns applied to purchases per month (one redemption per campaign and purchase) and the discount they cost: what
+    /// was given less what returns gave back, in the programme currency.
+    /// </summary>
+    public async Task<IReadOnlyList<MonthCoupons>> CouponsAsync(Guid programmeId, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        var zone = await ZoneAsync(programmeId, ct);
+        var (start, end) = Range(from, to, zone);
+        var months = new List<DateOnly>();
+        for (var m = new DateOnly(from.Year, from.Month, 1); m <= to; m = m.AddMonths(1)) months.Add(m);
+        var bounds = months.Skip(1).Select(m => ProgrammeTime.StartOfDayUtc(m, zone)).ToArray();
+        var currency = Currency.Find(await db.Programmes.Where(x => x.Id == programmeId).Select(x => x.Currency).SingleAsync(ct))!;
+        var rows = await ByMonth(db.CouponRedemptions.AsNoTracking().Where(r => r.ProgrammeId == programmeId && r.RedeemedAt >= start && r.RedeemedAt < end)
+            .GroupBy(r => MonthOf(r.RedeemedAt)).Select(g => new { Month = g.Key, N = (long)g.Count(), Minor = g.Sum(r => r.DiscountMinor - r.ReturnedMinor) }), bounds)
+            .ToListAsync(ct);
+        return months.Select((m, i) => new MonthCoupons(m, rows.Where(r => r.Month == i).Sum(r => r.N), currency.FromMinor(rows.Where(r => r.Month == i).Sum(r => r.Minor))))
+            .ToList();
     }
 
     private async Task<TimeZoneInfo> ZoneAsync(Guid programmeId, CancellationToken ct) =>

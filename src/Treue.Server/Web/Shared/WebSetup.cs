@@ -88,6 +88,13 @@ public static class WebSetup
             await db.SaveChangesAsync(http.RequestAborted);
             return Results.File(JsonSerializer.SerializeToUtf8Bytes(export, TreueJson.Options), "application/json", $"my-data-{now:yyyy-MM-dd}.json");
         }).ExcludeFromDescription().RequireAuthorization(WebAuth.Member);
+        // A campaign's codes as CSV for the console: the same export as the API's.
+        app.MapGet("/admin/campaigns/{campaignId}/codes.csv", async (string campaignId, HttpContext http, TreueDb db) =>
+        {
+            var programme = Guid.Parse(http.User.Identities.First(i => i.AuthenticationType == WebAuth.StaffScheme).FindFirst(WebAuth.ProgrammeClaim)!.Value);
+            var csv = await Features.Promotions.PromotionEndpoints.ExportCsvAsync(db, programme, campaignId, http.RequestAborted);
+            return csv is null ? Results.NotFound() : Results.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"{campaignId}-codes.csv");
+        }).ExcludeFromDescription().RequireAuthorization(WebAuth.EditProgramme);
         app.MapPost("/admin/signout", SignOutAsync(WebAuth.StaffScheme, "/admin/signin")).ExcludeFromDescription()
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         app.MapPost("/portal/signout", SignOutAsync(WebAuth.MemberScheme, "/portal/signin")).ExcludeFromDescription()
