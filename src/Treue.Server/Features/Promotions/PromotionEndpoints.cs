@@ -45,6 +45,12 @@ public sealed record CouponView(string Code, string CampaignId, string CampaignN
 public sealed record MemberStampCardView(string CardId, string Name, int StampsPerCard, int Number, int Stamps, int CardsFilled, int RewardsHeld,
     IReadOnlyList<DateTime?> StampsExpireAt);
 
+/// <summary>A member's personal coupon with its campaign.</summary>
+/// <param name="View">The code as the API shows it.</param>
+/// <param name="Campaign">Its campaign, for what it gives.</param>
+/// <param name="UsedUp">True when the code has no use left.</param>
+public sealed record MemberCoupon(CouponView View, Campaign Campaign, bool UsedUp);
+
 /// <summary>Campaigns, coupon codes and stamp cards (see docs/promotions.md).</summary>
 public static class PromotionEndpoints
 {
@@ -241,31 +247,52 @@ public static class PromotionEndpoints
     {
         var caller = Caller.From(http.User);
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct)) return Problems.NotFound("member_not_found", "The member", "memberId");
-        var now = clock.GetUtcNow().UtcDateTime;
-        var cards = await db.StampCards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId).OrderBy(c => c.Id).Select(c => c.Definition).ToListAsync(ct);
-        var states = await db.MemberStampCards.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.MemberId == memberId)
+        var cards = await MemberStampCardsAsync(db, caller.ProgrammeId, memberId, clock.GetUtcNow().UtcDateTime, ct);
+        return TypedResults.Ok<IReadOnlyList<MemberStampCardView>>(cards.Select(c => c.View).ToList());
+    }
+
+    /// <summary>
+    /// A member's stamp cards, each with its definition: the API's list and the portal's cards. Stamps expired by
+    /// <paramref name="now"/> are not counted.
+    /// </summary>
+    public static async Task<IReadOnlyList<(StampCardDefinition Card, MemberStampCardView View)>> MemberStampCardsAsync(TreueDb db, Guid programmeId, Guid memberId,
+        DateTime now, CancellationToken ct)
+    {
+        var cards = await db.StampCards.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id).Select(c => c.Definition).ToListAsync(ct);
+        var states = await db.MemberStampCards.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.MemberId == memberId)
             .ToDictionaryAsync(c => c.CardId, c => c.State, ct);
-        return TypedResults.Ok<IReadOnlyList<MemberStampCardView>>(cards.Select(card =>
+        return cards.Select(card =>
         {
             var state = states.GetValueOrDefault(card.Id) ?? StampCardState.Start(card.Id);
             var stamps = state.Stamps.Where(s => s.ExpiresAtUtc is null || s.ExpiresAtUtc > now).ToList();
-            return new MemberStampCardView(card.Id, card.Name, card.StampsPerCard, state.Number, stamps.Count, state.Completed.Count, state.RewardsHeld,
-                stamps.Select(s => s.ExpiresAtUtc).ToList());
-        }).ToList());
+            return (card, new MemberStampCardView(card.Id, card.Name, card.StampsPerCard, state.Number, stamps.Count, state.Completed.Count, state.RewardsHeld,
+                stamps.Select(s => s.ExpiresAtUtc).ToList()));
+        }).ToList();
     }
 
     private static async Task<Results<Ok<IReadOnlyList<CouponView>>, ProblemHttpResult>> MemberCoupons(Guid memberId, HttpContext http, TreueDb db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == caller.ProgrammeId, ct)) return Problems.NotFound("member_not_found", "The member", "memberId");
-        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
-        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId).ToDictionaryAsync(c => c.Id, c => c.Definition, ct);
-        return TypedResults.Ok<IReadOnlyList<CouponView>>(codes
+        var coupons = await MemberCouponsAsync(db, caller.ProgrammeId, memberId, ct);
+        return TypedResults.Ok<IReadOnlyList<CouponView>>(coupons.Where(c => !c.UsedUp).Select(c => c.View).ToList());
+    }
+
+    /// <summary>
+    /// A member's personal coupons, used up or not, oldest first, each with its campaign: the API lists those that can still
+    /// be used, the portal shows them all.
+    /// </summary>
+    public static async Task<IReadOnlyList<MemberCoupon>> MemberCouponsAsync(TreueDb db, Guid programmeId, Guid memberId, CancellationToken ct)
+    {
+        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
+        var ids = codes.Select(c => c.CampaignId).Distinct().ToList();
+        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId && ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Definition, ct);
+        return codes
             .Where(c => campaigns.ContainsKey(c.CampaignId))
             .Select(c => (Code: c, Campaign: campaigns[c.CampaignId]))
-            .Where(x => x.Campaign.Limits.UsesPerCode is not { } limit || x.Code.Uses < limit)
-            .Select(x => new CouponView(x.Code.Code, x.Campaign.Id, x.Campaign.Name, memberId, x.Code.Uses,
-                x.Campaign.Limits.UsesPerCode is { } l ? l - x.Code.Uses : null, x.Campaign.ValidFromUtc, x.Campaign.ValidToUtc)).ToList());
+            .Select(x => new MemberCoupon(new CouponView(x.Code.Code, x.Campaign.Id, x.Campaign.Name, memberId, x.Code.Uses,
+                    x.Campaign.Limits.UsesPerCode is { } l ? Math.Max(0, l - x.Code.Uses) : null, x.Campaign.ValidFromUtc, x.Campaign.ValidToUtc),
+                x.Campaign, x.Campaign.Limits.UsesPerCode is { } limit && x.Code.Uses >= limit)).ToList();
     }
 
     /// <summary>Why a campaign cannot be stored, naming the field; null when it can.</summary>
