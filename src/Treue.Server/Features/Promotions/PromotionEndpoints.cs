@@ -87,25 +87,35 @@ public static class PromotionEndpoints
     }
 
     private static async Task<Results<Created<CampaignView>, ProblemHttpResult>> Create(CampaignRequest req, HttpContext http, TreueDb db, TimeProvider clock,
-        ProgrammeCache programmes, CancellationToken ct)
+        CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await CreateAsync(db, caller.ProgrammeId, req, now, ct) is { } problem) return problem;
+        var campaign = req.Campaign;
+        return TypedResults.Created($"/api/v1/campaigns/{campaign.Id}", new CampaignView(campaign, new CampaignUsageView(0, 0, 0, campaign.Limits.Budget?.Amount), IsActive(campaign, now)));
+    }
+
+    /// <summary>
+    /// Creates a campaign with its generic code, if it has one, and raises the programme's configuration version: the API's
+    /// creation, and the demo's. Returns the problem instead when the request is not valid or the id or code is taken.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> CreateAsync(TreueDb db, Guid programmeId, CampaignRequest req, DateTime now, CancellationToken ct)
+    {
         if (Invalid(req, null) is { } bad) return bad;
         var campaign = req.Campaign;
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (await db.Campaigns.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Id == campaign.Id, ct))
+        if (await db.Campaigns.AnyAsync(c => c.ProgrammeId == programmeId && c.Id == campaign.Id, ct))
             return Problems.Problem("campaign_exists", "A campaign with this id exists in this programme.", "campaign.id", 409);
         var code = req.Code is null ? null : CouponCodes.Normalise(req.Code);
-        if (code is not null && await db.CouponCodes.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Code == code, ct))
+        if (code is not null && await db.CouponCodes.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == code, ct))
             return Problems.Problem("code_exists", "This code is taken by another campaign of this programme.", "code", 409);
         await using var work = await Work.BeginAsync(db, ct);
-        db.Campaigns.Add(new CampaignRecord { ProgrammeId = caller.ProgrammeId, Id = campaign.Id, Definition = campaign, CreatedAt = now, UpdatedAt = now });
-        db.CampaignUsage.Add(new CampaignUsageRecord { ProgrammeId = caller.ProgrammeId, CampaignId = campaign.Id });
-        if (code is not null) db.CouponCodes.Add(new CouponCode { ProgrammeId = caller.ProgrammeId, Code = code, CampaignId = campaign.Id, CreatedAt = now });
-        await NewVersionAsync(db, caller.ProgrammeId, ct);
+        db.Campaigns.Add(new CampaignRecord { ProgrammeId = programmeId, Id = campaign.Id, Definition = campaign, CreatedAt = now, UpdatedAt = now });
+        db.CampaignUsage.Add(new CampaignUsageRecord { ProgrammeId = programmeId, CampaignId = campaign.Id });
+        if (code is not null) db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaign.Id, CreatedAt = now });
+        await NewVersionAsync(db, programmeId, ct);
         await work.CommitAsync(ct);
-        var currency = (await programmes.GetAsync(db, caller.ProgrammeId, ct)).Currency;
-        return TypedResults.Created($"/api/v1/campaigns/{campaign.Id}", new CampaignView(campaign, new CampaignUsageView(0, 0, 0, campaign.Limits.Budget?.Amount), IsActive(campaign, now)));
+        return null;
     }
 
     private static async Task<Ok<IReadOnlyList<CampaignView>>> List(HttpContext http, TreueDb db, TimeProvider clock, ProgrammeCache programmes, CancellationToken ct)
@@ -197,42 +207,53 @@ public static class PromotionEndpoints
         TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var (view, problem) = await CreatePersonalAsync(db, caller.ProgrammeId, campaignId, req, clock.GetUtcNow().UtcDateTime, ct);
+        if (problem is not null) return problem;
+        return TypedResults.Created($"/api/v1/members/{req.MemberId}/coupons", view!);
+    }
+
+    /// <summary>Creates a personal code of a campaign for a member: the API's and the demo's. Returns the problem instead when it cannot.</summary>
+    public static async Task<(CouponView? View, ProblemHttpResult? Problem)> CreatePersonalAsync(TreueDb db, Guid programmeId, string campaignId, PersonalCodeRequest req,
+        DateTime now, CancellationToken ct)
+    {
         var v = new Validation();
         if (req.Code is not null && v.Text(req.Code, "code", 64)) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
-        if (v.Failed) return v.Problem();
-        var campaign = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == caller.ProgrammeId && c.Id == campaignId).Select(c => c.Definition).SingleOrDefaultAsync(ct);
-        if (campaign is null) return NotFound();
-        if (campaign.Codes != CodeKind.Personal) return Problems.Problem("validation_failed", "the campaign's codes are not personal", "campaignId", 400);
-        if (!await db.Members.AnyAsync(m => m.Id == req.MemberId && m.ProgrammeId == caller.ProgrammeId, ct))
-            return Problems.NotFound("member_not_found", "The member", "memberId");
+        if (v.Failed) return (null, v.Problem());
+        var campaign = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.Id == campaignId).Select(c => c.Definition).SingleOrDefaultAsync(ct);
+        if (campaign is null) return (null, NotFound());
+        if (campaign.Codes != CodeKind.Personal) return (null, Problems.Problem("validation_failed", "the campaign's codes are not personal", "campaignId", 400));
+        if (!await db.Members.AnyAsync(m => m.Id == req.MemberId && m.ProgrammeId == programmeId, ct))
+            return (null, Problems.NotFound("member_not_found", "The member", "memberId"));
         using var random = RandomNumberGenerator.Create();
         var code = req.Code is null ? CouponCodes.Generate(Storage.Purchases.PromotionStore.RewardPattern, random) : CouponCodes.Normalise(req.Code);
-        if (await db.CouponCodes.AnyAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Code == code, ct))
-            return Problems.Problem("code_exists", "This code is taken in this programme.", "code", 409);
-        var now = clock.GetUtcNow().UtcDateTime;
-        db.CouponCodes.Add(new CouponCode { ProgrammeId = caller.ProgrammeId, Code = code, CampaignId = campaignId, MemberId = req.MemberId, CreatedAt = now });
+        if (await db.CouponCodes.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == code, ct))
+            return (null, Problems.Problem("code_exists", "This code is taken in this programme.", "code", 409));
+        db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaignId, MemberId = req.MemberId, CreatedAt = now });
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/members/{req.MemberId}/coupons",
-            new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc));
+        return (new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc), null);
     }
 
     private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> PutCard(string cardId, StampCardDefinition card, HttpContext http, TreueDb db, TimeProvider clock,
         CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var now = clock.GetUtcNow().UtcDateTime;
-        card = card with { Id = cardId };
+        await PutCardAsync(db, caller.ProgrammeId, card with { Id = cardId }, clock.GetUtcNow().UtcDateTime, ct);
+        return await Cards(http, db, ct);
+    }
+
+    /// <summary>Creates or replaces a stamp card and raises the programme's configuration version: the API's and the demo's.</summary>
+    public static async Task PutCardAsync(TreueDb db, Guid programmeId, StampCardDefinition card, DateTime now, CancellationToken ct)
+    {
         await using var work = await Work.BeginAsync(db, ct);
-        var row = await db.StampCards.SingleOrDefaultAsync(c => c.ProgrammeId == caller.ProgrammeId && c.Id == cardId, ct);
-        if (row is null) db.StampCards.Add(new StampCardRecord { ProgrammeId = caller.ProgrammeId, Id = cardId, Definition = card, CreatedAt = now, UpdatedAt = now });
+        var row = await db.StampCards.SingleOrDefaultAsync(c => c.ProgrammeId == programmeId && c.Id == card.Id, ct);
+        if (row is null) db.StampCards.Add(new StampCardRecord { ProgrammeId = programmeId, Id = card.Id, Definition = card, CreatedAt = now, UpdatedAt = now });
         else
         {
             row.Definition = card;
             row.UpdatedAt = now;
         }
-        await NewVersionAsync(db, caller.ProgrammeId, ct);
+        await NewVersionAsync(db, programmeId, ct);
         await work.CommitAsync(ct);
-        return await Cards(http, db, ct);
     }
 
     private static async Task<Ok<IReadOnlyList<StampCardDefinition>>> Cards(HttpContext http, TreueDb db, CancellationToken ct)
