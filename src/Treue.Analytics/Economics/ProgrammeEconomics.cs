@@ -9,7 +9,8 @@ namespace Treue.Analytics.Economics;
 /// <param name="Redeemed">Points spent on rewards or at checkout, net of points given back by cancellations and refunds.</param>
 /// <param name="Expired">Points that expired unused.</param>
 /// <param name="RevenueMinor">Members' purchase revenue in the month, after returns, in minor units.</param>
-public readonly record struct PointsMonth(DateOnly Month, long Issued, long Reversed, long Redeemed, long Expired, long RevenueMinor);
+/// <param name="DiscountMinor">Discounts campaigns gave on the month's purchases, net of what returns gave back, in minor units.</param>
+public readonly record struct PointsMonth(DateOnly Month, long Issued, long Reversed, long Redeemed, long Expired, long RevenueMinor, long DiscountMinor = 0);
 
 /// <summary>One month of the programme's economics in money.</summary>
 /// <param name="Month">First day of the month.</param>
@@ -19,9 +20,16 @@ public readonly record struct PointsMonth(DateOnly Month, long Issued, long Reve
 /// <param name="RewardCost">Money value of the redeemed points: what the programme gave away.</param>
 /// <param name="Breakage">Money value of the expired points: liability that lapsed.</param>
 /// <param name="Revenue">Members' revenue.</param>
-/// <param name="CostShareOfRevenue">Reward cost as a share of members' revenue, or null without revenue.</param>
+/// <param name="CostShareOfRevenue">The programme's cost (reward cost and discount cost) as a share of members' revenue, or null
+/// without revenue.</param>
+/// <param name="DiscountCost">Discounts campaigns gave on the month's purchases, net of returns: the price the programme gave away.</param>
 public sealed record EconomicsMonth(
-    DateOnly Month, long Issued, long Redeemed, long Expired, decimal RewardCost, decimal Breakage, decimal Revenue, double? CostShareOfRevenue);
+    DateOnly Month, long Issued, long Redeemed, long Expired, decimal RewardCost, decimal Breakage, decimal Revenue, double? CostShareOfRevenue,
+    decimal DiscountCost = 0)
+{
+    /// <summary>The month's programme cost: redeemed points and campaign discounts.</summary>
+    public decimal TotalCost => RewardCost + DiscountCost;
+}
 
 /// <summary>The programme's points economics over its history and its liability today.</summary>
 /// <param name="Issued">All points issued, net of reversals.</param>
@@ -41,9 +49,19 @@ public sealed record EconomicsReport(
     long Issued, long Redeemed, long Expired, long Outstanding,
     double? RedemptionRate, double? BreakageRate,
     decimal Liability, decimal ExpectedBreakage, decimal ExpectedLiability,
-    IReadOnlyList<EconomicsMonth> Months);
+    IReadOnlyList<EconomicsMonth> Months)
+{
+    /// <summary>All reward cost: the money value of the points redeemed.</summary>
+    public decimal RewardCost => Months.Sum(m => m.RewardCost);
 
-/// <summary>Liability, breakage, redemption and reward cost of a programme, from its own ledger history.</summary>
+    /// <summary>All discounts campaigns gave, net of returns.</summary>
+    public decimal DiscountCost => Months.Sum(m => m.DiscountCost);
+}
+
+/// <summary>
+/// Liability, breakage, redemption and the programme's cost, from its own ledger history: redeemed points and the discounts its
+/// campaigns gave are both cost.
+/// </summary>
 public static class ProgrammeEconomics
 {
     /// <summary>Computes the report.</summary>
@@ -65,8 +83,9 @@ public static class ProgrammeEconomics
             expired += m.Expired;
             var cost = m.Redeemed * pointValue;
             var revenue = (decimal)m.RevenueMinor / minorPerUnit;
+            var discount = (decimal)m.DiscountMinor / minorPerUnit;
             rows.Add(new EconomicsMonth(m.Month, netIssued, m.Redeemed, m.Expired, cost, m.Expired * pointValue, revenue,
-                revenue > 0 ? (double)(cost / revenue) : null));
+                revenue > 0 ? (double)((cost + discount) / revenue) : null, discount));
         }
         double? redemption = issued > 0 ? (double)redeemed / issued : null;
         double? breakage = redeemed + expired > 0 ? (double)expired / (redeemed + expired) : null;

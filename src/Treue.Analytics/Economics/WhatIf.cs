@@ -71,8 +71,9 @@ public static class WhatIf
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(proposed);
         var pointValue = proposed.PointValue;
-        // Only what earns: the replay asks what each purchase would have earned, not how it would have been paid.
-        var terms = proposed with { Evaluators = [.. proposed.Evaluators.Where(e => e.Stage is DecisionStage.Pricing or DecisionStage.Earning)] };
+        // Only what earns: the replay asks what each purchase would have earned, not how it would have been paid. The
+        // recorded lines carry the prices the campaigns left, so pricing does not run again (it would discount them twice).
+        var terms = proposed with { Evaluators = [.. proposed.Evaluators.Where(e => e.Stage is DecisionStage.Earning)] };
         if (!(breakageRate is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(breakageRate), "The breakage rate must be in [0, 1].");
         long count = 0, actual = 0, simulated = 0;
         var months = new SortedDictionary<DateOnly, (long N, long Actual, long Simulated)>();

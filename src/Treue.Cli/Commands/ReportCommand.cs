@@ -70,19 +70,21 @@ internal static partial class ReportCommand
         var labels = r.Months.Select(m => Month(m.Month)).ToList();
         return new ReportOutput(r,
             [
-                new("economics", ["month", "issued", "redeemed", "expired", "reward_cost", "breakage", "revenue", "cost_share_of_revenue"],
-                    r.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Issued, m.Redeemed, m.Expired, m.RewardCost, m.Breakage, m.Revenue, m.CostShareOfRevenue])),
+                new("economics", ["month", "issued", "redeemed", "expired", "reward_cost", "discount_cost", "breakage", "revenue", "cost_share_of_revenue"],
+                    r.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Issued, m.Redeemed, m.Expired, m.RewardCost, m.DiscountCost, m.Breakage, m.Revenue, m.CostShareOfRevenue])),
             ],
             [
                 new("economics-points", SvgChart.Bars("Points issued, redeemed and expired per month", labels,
                     [new("Issued", [.. r.Months.Select(m => (double?)m.Issued)]), new("Redeemed", [.. r.Months.Select(m => (double?)m.Redeemed)]),
                      new("Expired", [.. r.Months.Select(m => (double?)m.Expired)])], "points")),
-                new("economics-cost", SvgChart.Line("Reward cost per month", labels,
-                    [new("Reward cost", [.. r.Months.Select(m => (double?)m.RewardCost)]), new("Breakage", [.. r.Months.Select(m => (double?)m.Breakage)])], "money")),
+                new("economics-cost", SvgChart.Line("Programme cost per month", labels,
+                    [new("Reward cost", [.. r.Months.Select(m => (double?)m.RewardCost)]), new("Discount cost", [.. r.Months.Select(m => (double?)m.DiscountCost)]),
+                     new("Breakage", [.. r.Months.Select(m => (double?)m.Breakage)])], "money")),
             ],
             [
                 $"Outstanding {r.Outstanding:N0} points: liability {r.Liability:N2}, expected breakage {r.ExpectedBreakage:N2}, expected liability {r.ExpectedLiability:N2}.",
                 $"Issued {r.Issued:N0}, redeemed {r.Redeemed:N0} ({Pct(r.RedemptionRate)}), expired {r.Expired:N0}; breakage rate {Pct(r.BreakageRate)}.",
+                $"Programme cost {r.RewardCost + r.DiscountCost:N2}: reward cost {r.RewardCost:N2}, campaign discounts {r.DiscountCost:N2}.",
             ]);
     }
 

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain.Earning;
 using Treue.Server.Features.Cards;
+using Treue.Server.Features.Demo;
+using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Web.Admin;
 using Treue.Server.Web.Portal;
@@ -57,19 +59,30 @@ public static class WebDemo
         var recorder = services.GetRequiredService<PurchaseRecorder>();
         var baskets = new (int DaysAgo, string Partner, string Store, Channel Channel, PurchaseLineRequest[] Lines)[]
         {
-            (110, "city-market", "cm-centre", Channel.Store, [new("coffee-500", 2, 6.99m, "pantry"), new("red-wine", 3, 8.99m, "drinks"), new("cheese-gouda", 2, 3.99m, "dairy")]),
+            (110, "city-market", "cm-centre", Channel.Store, [new("coffee-500", 2, 6.99m, "pantry"), new("red-wine", 3, 8.99m, "drinks"), new("cheese-gouda", 2, 3.99m, "dairy"),
+                new("bread-rye", 1, 2.89m, "bakery")]),
+            (90, "fuel-go", "fg-ring", Channel.Store, [new("coffee-cup", 4, 2.80m, "snacks"), new("sandwich", 1, 4.50m, "snacks")]),
             (75, "book-nook", "bn-old-town", Channel.Store, [new("cookbook", 1, 29.95m, "books"), new("novel-hc", 2, 24.00m, "books")]),
-            (40, "fuel-go", "fg-ring", Channel.Store, [new("fuel-e10", 45, 1.79m, "fuel"), new("car-wash", 1, 12.00m, "services")]),
+            (60, "fuel-go", "fg-airport", Channel.Store, [new("coffee-cup", 3, 2.80m, "snacks")]),
+            (40, "fuel-go", "fg-ring", Channel.Store, [new("fuel-e10", 45, 1.79m, "fuel"), new("car-wash", 1, 12.00m, "services"), new("coffee-cup", 3, 2.80m, "snacks")]),
+            (30, "fuel-go", "fg-ring", Channel.Store, [new("coffee-cup", 1, 2.80m, "snacks"), new("sandwich", 1, 4.50m, "snacks")]),
             (20, "city-market", "cm-north", Channel.Store, [new("detergent", 2, 11.99m, "household"), new("olive-oil", 2, 7.49m, "pantry"), new("apples-1kg", 2, 2.99m, "produce")]),
+            (10, "fuel-go", "fg-airport", Channel.Store, [new("coffee-cup", 2, 2.80m, "snacks")]),
             (3, "book-nook", "bn-web", Channel.Online, [new("novel-pb", 2, 12.99m, "books")]),
         };
+        // Mia shows the demo's promotions: the welcome coupon on her first shop, the bread-and-cheese bundle, a coffee card
+        // filled once (its free coffee used) and started again, and a thank-you coupon still to use.
+        var promotions = await db.Campaigns.AnyAsync(c => c.ProgrammeId == programmeId && c.Id == "welcome10", ct);
         var i = 0;
         foreach (var b in baskets)
         {
             var total = b.Lines.Sum(l => l.Quantity * l.UnitPrice);
             await recorder.RecordAsync(programmeId, null, new PurchaseRequest($"demo-mia-{++i}", b.Partner, "EUR", total, b.Lines, b.Store, b.Channel,
-                CardNumber: card.Number, OccurredAt: new DateTimeOffset(now.AddDays(-b.DaysAgo), TimeSpan.Zero)), "demo", ct);
+                CardNumber: card.Number, OccurredAt: new DateTimeOffset(now.AddDays(-b.DaysAgo), TimeSpan.Zero),
+                Codes: promotions && i == 1 ? [DemoSeeder.WelcomeCode] : null), "demo", ct);
         }
+        if (promotions)
+            await PromotionEndpoints.PersonalAsync(db, programmeId, DemoSeeder.ThankYouCampaign, new PersonalCodeRequest(member.Id), now, ct);
         var ledger = services.GetRequiredService<PointsLedger>();
         await ledger.PostDueAsync(now, 500, ct, programmeId);
     }

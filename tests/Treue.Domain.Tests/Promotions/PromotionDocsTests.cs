@@ -25,6 +25,8 @@ public sealed class PromotionDocsTests
             object? read = root.TryGetProperty("stampsPerCard", out _) ? JsonSerializer.Deserialize<StampCardDefinition>(json, Options)
                 : root.TryGetProperty("kind", out _) ? JsonSerializer.Deserialize<Offer>(json, Options)
                 : root.TryGetProperty("order", out _) ? JsonSerializer.Deserialize<PromotionTerms>(json, Options)
+                // A what-if request: the campaign it replays is read as a campaign.
+                : root.TryGetProperty("campaign", out var draft) ? JsonSerializer.Deserialize<Campaign>(draft.GetRawText(), Options)
                 : JsonSerializer.Deserialize<Campaign>(json, Options);
             Assert.NotNull(read);
         }

@@ -121,7 +121,14 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
         var revenue = await db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null)
             .GroupBy(p => TreueDb.UtcMonth(p.OccurredAt))
             .Select(g => new { Month = g.Key, Minor = g.Sum(p => p.TotalMinor - p.ReturnedMinor) }).ToListAsync(ct);
-        var months = moves.Select(m => m.Month).Concat(revenue.Select(r => r.Month)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        // Campaign discounts are cost in the month of the purchase they were given on, net of what returns took back.
+        var discounts = await (from r in db.CouponRedemptions.AsNoTracking()
+                               join p in db.Purchases.AsNoTracking() on r.PurchaseId equals p.Id
+                               where r.ProgrammeId == id && p.ProgrammeId == id
+                               group r by TreueDb.UtcMonth(p.OccurredAt) into g
+                               select new { Month = g.Key, Minor = g.Sum(r => r.DiscountMinor - r.ReturnedMinor) }).ToListAsync(ct);
+        var months = moves.Select(m => m.Month).Concat(revenue.Select(r => r.Month)).Concat(discounts.Select(d => d.Month))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         return months.Select(ym =>
         {
             long Sum(Func<LedgerKind, bool> kind, bool positive) =>
@@ -131,7 +138,9 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
             var redeemed = -Sum(k => k == LedgerKind.Redeem, false) - Sum(k => k == LedgerKind.Refund, true);
             var expired = -Sum(k => k == LedgerKind.Expire, false);
             var minor = revenue.Where(r => r.Month == ym).Sum(r => r.Minor);
-            return new PointsMonth(DateOnly.ParseExact(ym + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), issued, reversed, redeemed, expired, minor);
+            var discount = discounts.Where(d => d.Month == ym).Sum(d => d.Minor);
+            return new PointsMonth(DateOnly.ParseExact(ym + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), issued, reversed, redeemed, expired, minor,
+                discount);
         }).ToList();
     }
 

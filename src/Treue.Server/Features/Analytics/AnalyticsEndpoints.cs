@@ -14,7 +14,7 @@ public static class AnalyticsEndpoints
         var g = api.MapGroup("/analytics").WithTags("Analytics").RequireAuthorization(Policies.Admin).RequireRateLimiting(RateLimits.Expensive);
         g.MapGet("/economics", Economics).WithName("getEconomics").WithSummary("Points liability, expected breakage, redemption rate and reward cost per month");
         g.MapGet("/loyalty", Loyalty).WithName("getLoyalty").WithSummary("Cross-buying, members against anonymous buyers, and revenue around enrolment");
-        g.MapPost("/what-if", WhatIfReplay).WithName("replayWhatIf").WithWritesNothing().WithSummary("Replay a period of real purchases under proposed earning rules and compare; writes nothing");
+        g.MapPost("/what-if", WhatIfReplay).WithName("replayWhatIf").WithWritesNothing().WithSummary("Replay a period of real purchases under proposed earning rules, or with a campaign, and compare; writes nothing");
         g.MapGet("/abc", Abc).WithName("getAbc").WithSummary("ABC classes of members by revenue, the Pareto curve and the Gini coefficient");
         g.MapGet("/rfm", RfmSegments).WithName("getRfm").WithSummary("RFM segments as of a day, their revenue, and members' moves since an earlier day");
         g.MapGet("/rfm/members", RfmSegmentMembers).WithName("listRfmMembers").WithSummary("The members of one RFM segment, best first (paginated)");

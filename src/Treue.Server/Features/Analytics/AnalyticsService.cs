@@ -3,6 +3,7 @@ using Treue.Analytics.Economics;
 using Treue.Analytics.Loyalty;
 using Treue.Domain.Earning;
 using Treue.Domain.Programmes;
+using Treue.Domain.Promotions;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Infrastructure;
 using Treue.Storage;
@@ -15,10 +16,18 @@ namespace Treue.Server.Features.Analytics;
 /// <param name="BaseRate">Proposed base rate; default the current one.</param>
 /// <param name="Rounding">Proposed rounding; default the current one.</param>
 /// <param name="Rules">Proposed rule set, in the programme document's format; default the current rules.</param>
-public sealed record WhatIfRequest(DateOnly? From = null, DateOnly? To = null, decimal? BaseRate = null, RoundingPolicy? Rounding = null, IReadOnlyList<EarningRule>? Rules = null);
+/// <param name="CampaignId">An existing campaign to replay over the period's baskets, to see its discount cost.</param>
+/// <param name="Campaign">A draft campaign (as <c>POST /api/v1/campaigns</c> takes it) to replay instead; not stored.</param>
+public sealed record WhatIfRequest(DateOnly? From = null, DateOnly? To = null, decimal? BaseRate = null, RoundingPolicy? Rounding = null, IReadOnlyList<EarningRule>? Rules = null,
+    string? CampaignId = null, Campaign? Campaign = null);
 
 /// <summary>The what-if comparison with the period and the breakage rate it assumed.</summary>
-public sealed record WhatIfReport(DateOnly From, DateOnly To, double BreakageRate, WhatIfResult Result);
+/// <param name="From">First day replayed.</param>
+/// <param name="To">Last day replayed.</param>
+/// <param name="BreakageRate">The breakage rate the expected costs assume.</param>
+/// <param name="Result">The points comparison.</param>
+/// <param name="Campaign">What the campaign of the request would have given, when one was given.</param>
+public sealed record WhatIfReport(DateOnly From, DateOnly To, double BreakageRate, WhatIfResult Result, CampaignWhatIfResult? Campaign = null);
 
 /// <summary>
 /// Runs the analyses of <c>Treue.Analytics</c> on a programme's stored history. The API, the CLI's
@@ -135,12 +144,45 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         invalid.Check(from <= to, "to", "must not be before from");
         invalid.Check(to.DayNumber - from.DayNumber < MaxWhatIfDays, "from", $"the period must be shorter than {MaxWhatIfDays} days");
         invalid.Check(request.Rounding is null || Enum.IsDefined(request.Rounding.Value), "rounding", "is not a rounding policy");
+        var campaign = await CampaignOfAsync(programmeId, request, invalid, ct);
         if (invalid.Failed) return (null, invalid);
 
         var economics = ProgrammeEconomics.Compute(await data.PointsMonthsAsync(ct), 0, data.Programme.Settings.PointValue);
         var breakage = economics.BreakageRate ?? 0;
         var scheme = new EarningScheme(proposed.BaseRate, proposed.Rounding, proposed.Rules);
-        var result = WhatIf.Simulate(data.Replay(data.Members(), from, to), data.Programme.Terms with { Scheme = scheme }, breakage);
-        return (new WhatIfReport(from, to, breakage, result), null);
+        var members = data.Members();
+        var result = WhatIf.Simulate(data.Replay(members, from, to), data.Programme.Terms with { Scheme = scheme }, breakage);
+        var offered = campaign is null ? null : CampaignWhatIf.Simulate(data.Replay(members, from, to), campaign, data.Programme.Currency);
+        return (new WhatIfReport(from, to, breakage, result, offered), null);
+    }
+
+    /// <summary>
+    /// The campaign a what-if request names (an existing one by id) or brings (a draft), or null without one. Problems go to
+    /// <paramref name="invalid"/>, naming the field.
+    /// </summary>
+    private async Task<Campaign?> CampaignOfAsync(Guid programmeId, WhatIfRequest request, Validation invalid, CancellationToken ct)
+    {
+        if (request.CampaignId is not null && request.Campaign is not null)
+        {
+            invalid.Add("campaignId", "give either campaignId or campaign, not both");
+            return null;
+        }
+        if (request.CampaignId is { } id)
+        {
+            if (!invalid.Text(id, "campaignId", 64)) return null;
+            var stored = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.Id == id).Select(c => c.Definition).SingleOrDefaultAsync(ct);
+            if (stored is null) invalid.Add("campaignId", "is not a campaign of this programme");
+            return stored;
+        }
+        if (request.Campaign is not { } draft) return null;
+        invalid.Text(draft.Id, "campaign.id", 64);
+        invalid.Text(draft.Name, "campaign.name", 200);
+        invalid.Check(draft.Offer is not null, "campaign.offer", "is required");
+        invalid.Check(draft.Offer is not (PercentOffBasket { Percent: < 0 or > 100 } or PercentOffLines { Percent: < 0 or > 100 } or BuyXGetY { PercentOff: < 0 or > 100 }),
+            "campaign.offer.percent", "must be between 0 and 100");
+        var limits = draft.Limits ?? new CampaignLimits();
+        invalid.Check(limits.UsesPerCode is null or >= 1 && limits.UsesPerMember is null or >= 1 && limits.Budget is null or { Amount: >= 0 },
+            "campaign.limits", "limits must be at least 1 and a budget not negative");
+        return draft with { Limits = limits, Conditions = draft.Conditions ?? new CampaignConditions() };
     }
 }

@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Treue.Domain.Earning;
 using Treue.Domain.Programmes;
+using Treue.Domain.Promotions;
 using Treue.Server.Features.ApiKeys;
 using Treue.Server.Features.Programmes;
+using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Rewards;
 using Treue.Storage;
@@ -14,11 +16,12 @@ namespace Treue.Server.Features.Demo;
 public sealed record DemoKeys(string Admin, string Pos);
 
 /// <summary>
-/// Seeds a demo coalition programme: three partners with stores, earning rules, a reward catalogue, a few thousand
-/// members and eighteen months of synthetic purchases, returns and redemptions, so a new user sees a living programme at once.
+/// Seeds a demo coalition programme: three partners with stores, earning rules, a reward catalogue, a coupon campaign, a
+/// bundle price and a coffee stamp card, a few thousand members and eighteen months of synthetic purchases (some with the
+/// coupon, the bundle or coffees), returns and redemptions, so a new user sees a living programme at once.
 /// The data is generated from a fixed seed: every demo looks the same.
 /// </summary>
-public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRecorder recorder, PointsLedger ledger, TimeProvider clock)
+public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRecorder recorder, PointsLedger ledger, TimeProvider clock, ProgrammeCache programmes)
 {
     public const string Code = "demo";
 
@@ -83,7 +86,50 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         var now = clock.GetUtcNow().UtcDateTime;
         var admin = await ApiKeyEndpoints.CreateAsync(db, result!.ProgrammeId, "Demo admin", ApiRole.Admin, null, now, ct);
         var pos = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Demo till", ApiRole.Pos, null, now, ct);
+        await CreatePromotionsAsync(result.ProgrammeId, now, ct);
         return (result.ProgrammeId, new DemoKeys(admin.Key, pos.Key));
+    }
+
+    /// <summary>The demo's generic coupon code: 10 % off, once per member.</summary>
+    public const string WelcomeCode = "WELCOME10";
+
+    /// <summary>The demo's coffee: one stamp each on the coffee card.</summary>
+    public const string CoffeeSku = "coffee-cup";
+
+    /// <summary>The demo's personal thank-you campaign (5 EUR off), whose codes are given to single members.</summary>
+    public const string ThankYouCampaign = "thank-you";
+
+    /// <summary>
+    /// The demo's campaigns and stamp card, created as the API creates them. They start before the demo's history, so the
+    /// generated purchases use them.
+    /// </summary>
+    private async Task CreatePromotionsAsync(Guid programmeId, DateTime now, CancellationToken ct)
+    {
+        var from = now.Date.AddDays(-HistoryDays - 1);
+        CampaignRequest[] campaigns =
+        [
+            new(new Campaign("welcome10", "Welcome: 10 % off", from, null, new PercentOffBasket(10m), CodeKind.Generic)
+                { Limits = new CampaignLimits { UsesPerMember = 1 } }, WelcomeCode),
+            new(new Campaign("bread-and-cheese", "Bread and cheese for 5.99", from, null,
+                new BundlePrice([new BundleItem(["bread-rye"]), new BundleItem(["cheese-gouda"])], 5.99m), CodeKind.Automatic)
+                { Conditions = new CampaignConditions { Purchase = new RuleConditions { Partners = ["city-market"] } } }),
+            new(new Campaign("free-coffee", "A coffee on us", from, null, new FreeItem(CoffeeSku), CodeKind.Personal)
+                { Limits = new CampaignLimits { UsesPerCode = 1 } }),
+            new(new Campaign(ThankYouCampaign, "Thank you: 5 EUR off", from, null, new AmountOffBasket(5m), CodeKind.Personal)
+                { Limits = new CampaignLimits { UsesPerCode = 1 } }),
+        ];
+        foreach (var c in campaigns)
+        {
+            var (_, invalid, problem) = await PromotionEndpoints.CreateAsync(db, programmes, programmeId, c, now, ct);
+            if ((invalid?.Problem() ?? problem) is { } refused)
+                throw new InvalidOperationException($"The demo campaign {c.Campaign.Id} was refused: {refused.ProblemDetails.Detail}");
+        }
+        var cardRefused = await PromotionEndpoints.PutCardAsync(db, programmeId, "coffee", new StampCardDefinition("coffee", "Coffee card", 10, StampBasis.PerUnit,
+            new StampReward(StampRewardKind.FreeItemNextPurchase, CampaignId: "free-coffee", Sku: CoffeeSku))
+        {
+            Conditions = new RuleConditions { Skus = [CoffeeSku] },
+        }, now, ct);
+        if (cardRefused is not null) throw new InvalidOperationException("The demo's coffee card was refused: " + cardRefused.Problem().ProblemDetails.Detail);
     }
 
     /// <summary>True when the demo programme already has members.</summary>
@@ -163,6 +209,8 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
             at = at.AddDays(-Math.Log(1 - random.NextDouble()) / Math.Max(rate, 0.004));
             if (at >= now.AddHours(-1)) break;
             var req = Basket(random, $"m{i}-{count}", at, card.Number);
+            // Many new members use the welcome coupon on their first shop (it is good once per member).
+            if (count == 0 && random.NextDouble() < 0.4) req = req with { Codes = [WelcomeCode] };
             var recorded = await recorder.RecordAsync(programmeId, null, req, "demo", ct);
             if (recorded.View is null) continue;
             count++;

@@ -45,6 +45,12 @@ public sealed record CouponView(string Code, string CampaignId, string CampaignN
 public sealed record MemberStampCardView(string CardId, string Name, int StampsPerCard, int Number, int Stamps, int CardsFilled, int RewardsHeld,
     IReadOnlyList<DateTime?> StampsExpireAt);
 
+/// <summary>A member's personal coupon with its campaign.</summary>
+/// <param name="View">The code as the API shows it.</param>
+/// <param name="Campaign">Its campaign, for what it gives.</param>
+/// <param name="UsedUp">True when the code has no use left.</param>
+public sealed record MemberCoupon(CouponView View, Campaign Campaign, bool UsedUp);
+
 /// <summary>Campaigns, coupon codes and stamp cards (see docs/promotions.md).</summary>
 public static class PromotionEndpoints
 {
@@ -463,6 +469,32 @@ public static class PromotionEndpoints
                 v.Check(m.Factor > 0, field + "factor", "must be greater than 0");
                 break;
         }
+    }
+
+    /// <summary>
+    /// A member's stamp cards, each with its definition: the portal's cards, counted as the API's list counts them (stamps
+    /// expired by <paramref name="now"/> are not counted).
+    /// </summary>
+    public static async Task<IReadOnlyList<(StampCardDefinition Card, MemberStampCardView View)>> MemberStampCardsAsync(TreueDb db, Guid programmeId, Guid memberId,
+        DateTime now, CancellationToken ct)
+    {
+        var cards = await db.StampCards.AsNoTracking().Where(c => c.ProgrammeId == programmeId).OrderBy(c => c.Id).Select(c => c.Definition).ToListAsync(ct);
+        var views = await MemberCardsAsync(db, programmeId, memberId, now, ct);
+        return cards.Join(views, c => c.Id, v => v.CardId, (c, v) => (c, v)).ToList();
+    }
+
+    /// <summary>A member's personal coupons, used up or not, oldest first, each with its campaign: what the portal shows.</summary>
+    public static async Task<IReadOnlyList<MemberCoupon>> AllMemberCouponsAsync(TreueDb db, Guid programmeId, Guid memberId, CancellationToken ct)
+    {
+        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
+        var ids = codes.Select(c => c.CampaignId).Distinct().ToList();
+        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId && ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Definition, ct);
+        return codes
+            .Where(c => campaigns.ContainsKey(c.CampaignId))
+            .Select(c => (Code: c, Campaign: campaigns[c.CampaignId]))
+            .Select(x => new MemberCoupon(new CouponView(x.Code.Code, x.Campaign.Id, x.Campaign.Name, memberId, x.Code.Uses,
+                    x.Campaign.Limits.UsesPerCode is { } l ? Math.Max(0, l - x.Code.Uses) : null, x.Campaign.ValidFromUtc, x.Campaign.ValidToUtc),
+                x.Campaign, x.Campaign.Limits.UsesPerCode is { } limit && x.Code.Uses >= limit)).ToList();
     }
 
     private static bool IsActive(Campaign c, DateTime now) => c.ValidFromUtc <= now && (c.ValidToUtc is null || c.ValidToUtc > now);
