@@ -396,17 +396,8 @@ public static class PromotionEndpoints
     }
 
     /// <summary>A member's personal coupons that can still be used, oldest first.</summary>
-    internal static async Task<IReadOnlyList<CouponView>> MemberCouponsAsync(TreueDb db, Guid programmeId, Guid memberId, CancellationToken ct)
-    {
-        var codes = await db.CouponCodes.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.MemberId == memberId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
-        var campaigns = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId).ToDictionaryAsync(c => c.Id, c => c.Definition, ct);
-        return codes
-            .Where(c => campaigns.ContainsKey(c.CampaignId))
-            .Select(c => (Code: c, Campaign: campaigns[c.CampaignId]))
-            .Where(x => x.Campaign.Limits.UsesPerCode is not { } limit || x.Code.Uses < limit)
-            .Select(x => new CouponView(x.Code.Code, x.Campaign.Id, x.Campaign.Name, memberId, x.Code.Uses,
-                x.Campaign.Limits.UsesPerCode is { } l ? l - x.Code.Uses : null, x.Campaign.ValidFromUtc, x.Campaign.ValidToUtc)).ToList();
-    }
+    internal static async Task<IReadOnlyList<CouponView>> MemberCouponsAsync(TreueDb db, Guid programmeId, Guid memberId, CancellationToken ct) =>
+        (await AllMemberCouponsAsync(db, programmeId, memberId, ct)).Where(c => !c.UsedUp).Select(c => c.View).ToList();
 
     /// <summary>
     /// Why a campaign cannot be stored, field by field (the API's field paths); null when it can. The console shows the same
