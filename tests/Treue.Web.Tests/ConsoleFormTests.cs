@@ -43,7 +43,7 @@ public sealed class ConsoleFormTests(WebServer server)
         await page.Locator("#reward-copayment").BlurAsync();
         await Assertions.Expect(page.Locator("#reward-copayment")).ToHaveValueAsync("9,99");
         await page.Locator("#reward-save").ClickAsync();
-        await page.WaitForURLAsync("**/admin/programme");
+        await page.ExpectArrivalAsync("/admin/programme", "reward-errors");
         var reward = await RewardAsync("knife-set");
         Assert.NotNull(reward);
         Assert.Equal(9.99m, reward.Value.GetProperty("coPayment").GetDecimal());

@@ -174,8 +174,7 @@ public sealed class MemberChangeTests(WebServer server)
 
         await page.Locator("#rule-retire").ClickAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = retire, Exact = true }).ClickAsync();
-        await Assertions.Expect(page.Locator("#rule-errors")).ToHaveCountAsync(0);
-        await page.WaitForURLAsync("**/admin/programme");
+        await page.ExpectArrivalAsync("/admin/programme", "rule-errors");
         Assert.False(await Exists());
     }
 }

@@ -82,7 +82,7 @@ public sealed class TimeZoneDisplayTests(WebServer server)
         await page.Locator("#reward-to").FillAsync("2026-03-20");
         await page.Locator("#reward-to").BlurAsync();
         await page.Locator("#reward-save").ClickAsync();
-        await page.WaitForURLAsync("**/admin/programme");
+        await page.ExpectArrivalAsync("/admin/programme", "reward-errors");
 
         await using (var db = server.Db())
         {

@@ -35,6 +35,20 @@ public static class Browsing
         await page.WaitForReadyAsync();
     }
 
+    /// <summary>
+    /// Waits after a form's submit until the page arrived at <paramref name="path"/> or the form showed its error
+    /// summary (element <paramref name="errorsId"/>), and fails with the summary's text in the second case. Polls the
+    /// address instead of waiting for a navigation event, so a client-side navigation that happened before the wait
+    /// began still counts.
+    /// </summary>
+    public static async Task ExpectArrivalAsync(this IPage page, string path, string errorsId)
+    {
+        await page.WaitForFunctionAsync("([p, e]) => location.pathname === p || document.getElementById(e) !== null",
+            new object[] { path, errorsId }, new PageWaitForFunctionOptions { PollingInterval = 100 });
+        var errors = page.Locator("#" + errorsId);
+        if (await errors.CountAsync() > 0) Xunit.Assert.Fail($"Expected to arrive at {path}, but the form said: {await errors.InnerTextAsync()}");
+    }
+
     /// <summary>Saves a screenshot for the documentation (docs/screenshots/NAME.png).</summary>
     public static async Task ScreenshotAsync(this IPage page, string name)
     {
