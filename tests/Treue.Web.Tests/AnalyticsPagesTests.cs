@@ -79,6 +79,14 @@ public sealed class AnalyticsPagesTests(WebServer server)
             await Assertions.Expect(rows.First.Locator("td").First).ToHaveTextAsync("51");
             await Assertions.Expect(page.Locator("#rfm-members-previous")).ToBeEnabledAsync();
         }
+
+        // Another comparison day, typed as the page's language (English) writes days.
+        var english = CultureInfo.GetCultureInfo("en");
+        var asOf = DateOnly.Parse(await page.Locator("#rfm-as-of").InputValueAsync(), english);
+        var previous = asOf.AddDays(-30).ToString("d", english);
+        await ListPagingTests.FillDayAsync(page, "rfm-previous", previous);
+        await page.Locator("#rfm-apply").ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Moves between segments since " + previous })).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -139,6 +139,49 @@ public sealed class ConsoleFormTests(WebServer server)
     }
 
     [Theory]
+    [InlineData("de-DE", "24.12.2099", "31.12.2099")]
+    [InlineData("en-US", "12/24/2099", "12/31/2099")]
+    public async Task A_rule_s_days_are_typed_and_shown_in_the_page_s_language(string language, string from, string to)
+    {
+        var code = "days-" + language[..2];
+        var page = await server.NewPageAsync(language);
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/programme/rules/new");
+        await page.Locator("#rule-code").FillAsync(code);
+        await page.Locator("#rule-name").FillAsync("Christmas week");
+        await page.Locator("#rule-effect-value").FillAsync("2");
+        await ListPagingTests.FillDayAsync(page, "rule-from", from);
+        await ListPagingTests.FillDayAsync(page, "rule-to", to);
+        await page.Locator("#rule-save").ClickAsync();
+        await page.ExpectArrivalAsync("/admin/programme", "rule-errors");
+
+        var rule = (await ProgrammeAsync()).GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("code").GetString() == code);
+        Assert.Equal("2099-12-24", rule.GetProperty("conditions").GetProperty("from").GetString());
+        Assert.Equal("2099-12-31", rule.GetProperty("conditions").GetProperty("to").GetString());
+        await page.OpenAsync($"/admin/programme/rules/{code}");
+        await Assertions.Expect(page.Locator("#rule-from")).ToHaveValueAsync(from);
+        await Assertions.Expect(page.Locator("#rule-to")).ToHaveValueAsync(to);
+    }
+
+    [Fact]
+    public async Task In_German_the_quote_preview_takes_a_day_and_a_time_written_the_German_way()
+    {
+        var page = await server.NewPageAsync("de-DE");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/programme/rules/new");
+        await page.Locator("#rule-code").FillAsync("christmas-eve");
+        await page.Locator("#rule-name").FillAsync("Heiligabend");
+        await ListPagingTests.FillDayAsync(page, "rule-from", "24.12.2099");
+        await ListPagingTests.FillDayAsync(page, "rule-to", "24.12.2099");
+        await Assertions.Expect(page.Locator("#quote-rules")).Not.ToContainTextAsync("christmas-eve");
+
+        await ListPagingTests.FillDayAsync(page, "quote-when", "24.12.2099");
+        await ListPagingTests.FillDayAsync(page, "quote-when-time", "18:30");
+        await Assertions.Expect(page.Locator("#quote-rules")).ToContainTextAsync("christmas-eve");
+        await Assertions.Expect(page.Locator("#quote-when-time")).ToHaveValueAsync("18:30");
+    }
+
+    [Theory]
     [InlineData("en-GB", "Rule welcome – Value", "rules[")]
     [InlineData("de-DE", "Regel welcome – Wert", "rules[")]
     public async Task The_simulator_names_the_rule_and_the_field_of_an_error(string language, string expected, string developerText)

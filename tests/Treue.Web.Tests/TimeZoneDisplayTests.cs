@@ -78,9 +78,9 @@ public sealed class TimeZoneDisplayTests(WebServer server)
         await page.Locator("#reward-name").FillAsync("Fenster");
         await page.Locator("#reward-points").FillAsync("100");
         await page.Locator("#reward-points").BlurAsync();
-        await page.Locator("#reward-from").FillAsync("2026-03-15");
-        await page.Locator("#reward-to").FillAsync("2026-03-20");
-        await page.Locator("#reward-to").BlurAsync();
+        // Days are typed the German way, as the page's language writes them.
+        await ListPagingTests.FillDayAsync(page, "reward-from", "15.03.2026");
+        await ListPagingTests.FillDayAsync(page, "reward-to", "20.03.2026");
         await page.Locator("#reward-save").ClickAsync();
         await page.ExpectArrivalAsync("/admin/programme", "reward-errors");
 
@@ -92,8 +92,8 @@ public sealed class TimeZoneDisplayTests(WebServer server)
             Assert.Equal(new DateTime(2026, 3, 20, 10, 59, 59), reward.ValidTo);
         }
         await page.OpenAsync("/admin/programme/rewards/window-days");
-        await Assertions.Expect(page.Locator("#reward-from")).ToHaveValueAsync("2026-03-15");
-        await Assertions.Expect(page.Locator("#reward-to")).ToHaveValueAsync("2026-03-20");
+        await Assertions.Expect(page.Locator("#reward-from")).ToHaveValueAsync("15.03.2026");
+        await Assertions.Expect(page.Locator("#reward-to")).ToHaveValueAsync("20.03.2026");
     }
 
     [Fact]
@@ -103,9 +103,11 @@ public sealed class TimeZoneDisplayTests(WebServer server)
         await page.OpenAsync("/admin/programme/rules/new");
         var when = page.Locator("#quote-when");
         await when.WaitForAsync();
-        var shown = DateTime.ParseExact(await when.InputValueAsync(), "yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
+        // The day and the time as English writes them.
+        var english = CultureInfo.GetCultureInfo("en");
+        var shown = DateTime.Parse(await when.InputValueAsync() + " " + await page.Locator("#quote-when-time").InputValueAsync(), english);
         var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(ListsProgramme.Zone)).DateTime;
         Assert.True(Math.Abs((now - shown).TotalMinutes) < 5, $"the preview starts at {shown:yyyy-MM-dd HH:mm}, the programme's clock shows {now:yyyy-MM-dd HH:mm}");
-        await Assertions.Expect(page.GetByText("Date and time (Pacific/Auckland)")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByText("Date (Pacific/Auckland)")).ToHaveCountAsync(1);
     }
 }

@@ -1016,5 +1016,7 @@ public sealed partial class Loc
         ["Campaign: {0}"] = "Aktion: {0}",
         ["Redemptions"] = "Einlösungen",
         ["Its budget would have run out during the period."] = "Ihr Budget wäre im Zeitraum aufgebraucht worden.",
+        ["Date ({0})"] = "Datum ({0})",
+        ["Time"] = "Uhrzeit",
     };
 }

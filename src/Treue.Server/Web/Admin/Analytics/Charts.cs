@@ -78,9 +78,4 @@ public static class Charts
         Treue.Analytics.Segments.RfmSegment.Lost => "#cfd8dc",
         _ => "#eeeeee",
     }) + "; color: #1b1b1b; text-align: center;";
-
-    public static DateOnly? Day(string? text) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
-
-    public static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
