@@ -98,7 +98,9 @@ public static class TreueApp
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin)))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin))
+                .RequireAssertion(c => !c.User.HasClaim(claim => claim.Type == ApiKeyAuthentication.PartnerClaim)))
+            .AddPolicy(Policies.KeyAdmin, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin)))
             .AddPolicy(Policies.Pos, p => p.RequireRole(nameof(Storage.Entities.ApiRole.Admin), nameof(Storage.Entities.ApiRole.Pos)));
         builder.AddTreueWeb();
         builder.AddTreueEdge();

@@ -107,7 +107,9 @@ public sealed class ApiKeyAuthentication(
         WriteProblem(401, "unauthorized", "A valid API key is required: send 'Authorization: Bearer <key>'.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblem(403, "forbidden", "This API key's role may not do this.");
+        WriteProblem(403, "forbidden", Context.User.FindFirstValue(PartnerClaim) is { } partner
+            ? $"This API key is bound to partner '{partner}' and may not do what concerns the whole programme or other partners."
+            : "This API key's role may not do this.");
 
     private Task WriteProblem(int status, string code, string detail)
     {

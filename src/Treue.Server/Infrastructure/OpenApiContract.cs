@@ -253,7 +253,7 @@ public static class OpenApiContract
         foreach (var p in policies)
         {
             // admin may do everything pos may.
-            string[] allowed = p.Policy == Policies.Admin ? [Policies.Admin] : [Policies.Admin, Policies.Pos];
+            string[] allowed = p.Policy is Policies.Admin or Policies.KeyAdmin ? [Policies.Admin] : [Policies.Admin, Policies.Pos];
             roles = roles.Intersect(allowed);
         }
         return [.. roles];

@@ -24,7 +24,7 @@ public static class AnalyticsEndpoints
         g.MapGet("/retention", Retention).WithName("getRetention").WithSummary("Cohort retention matrix, repurchase rate, churn and time between purchases");
         g.MapGet("/baskets/rules", BasketRules).WithName("getBasketRules").WithSummary("Association rules over baskets by SKU or category, strongest lift first");
         api.MapGet("/members/{memberId:guid}/recommendations", Recommendations).WithName("getRecommendations")
-            .Refuses(404, "member_not_found").WithTags("Analytics").RequireAuthorization(Policies.Pos).RequireRateLimiting(RateLimits.Expensive)
+            .Refuses(404, "member_not_found").Refuses(403, "forbidden").WithTags("Analytics").RequireAuthorization(Policies.Pos).RequireRateLimiting(RateLimits.Expensive)
             .WithSummary("What this member may like: items bought together with theirs that they do not buy yet");
         return api;
     }
@@ -137,6 +137,9 @@ public static class AnalyticsEndpoints
         var v = Top(top ?? 5, out var n) ?? new Validation();
         Parse(by, AnalyticsService.BasketItems.Category, "by", v, out var items);
         if (v.Failed) return v.Problem();
+        // Recommendations are drawn from everything the member bought, at every partner: not for one partner's key.
+        if (Caller.From(http.User).PartnerCode is { } partner)
+            return Problems.Problem("forbidden", $"This API key is bound to partner '{partner}'; recommendations draw on the member's purchases at every partner.", null, 403);
         var list = await analytics.RecommendAsync(Caller.From(http.User).ProgrammeId, memberId, items, n, ct);
         return list is null ? Problems.NotFound("member_not_found", "The member", "memberId") : TypedResults.Ok(list);
     }

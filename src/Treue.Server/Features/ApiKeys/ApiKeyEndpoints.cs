@@ -25,7 +25,7 @@ public static class ApiKeyEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
-        var g = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
+        var g = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.KeyAdmin);
         g.MapGet("/", List).WithName("listApiKeys").WithSummary("The programme's API keys (without secrets)");
         g.MapPost("/", Create).WithName("createApiKey").WithSecretInResponse("key").Refuses(403, "forbidden").Refuses(422, "partner_not_found")
             .WithSummary("Create a key; the secret is in the first response only (a replay answers it without the secret)");
@@ -49,7 +49,10 @@ public static class ApiKeyEndpoints
     private static async Task<Ok<List<ApiKeyView>>> List(HttpContext http, TreueDb db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.ProgrammeId == caller.ProgrammeId).OrderBy(k => k.CreatedAt).ToListAsync(ct);
+        var q = db.ApiKeys.AsNoTracking().Where(k => k.ProgrammeId == caller.ProgrammeId);
+        // A partner's key sees its partner's keys only.
+        if (caller.PartnerCode is { } partner) q = q.Where(k => k.PartnerCode == partner);
+        var keys = await q.OrderBy(k => k.CreatedAt).ToListAsync(ct);
         return TypedResults.Ok(keys.Select(ApiKeyView.From).ToList());
     }
 

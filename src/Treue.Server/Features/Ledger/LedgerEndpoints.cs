@@ -96,6 +96,11 @@ public static class LedgerEndpoints
         if (!await db.Members.AnyAsync(x => x.Id == memberId && x.ProgrammeId == caller.ProgrammeId, ct))
             return Problems.NotFound("member_not_found", "The member", "memberId");
         var q = db.LedgerTransactions.AsNoTracking().Where(t => t.ProgrammeId == caller.ProgrammeId && t.MemberId == memberId);
+        // A partner's key reads the member's movements at that partner only: its purchases (points earned and paid)
+        // and their returns. The balance shows the rest.
+        if (caller.PartnerCode is { } partner)
+            q = q.Where(t => db.Purchases.Any(p => p.Id == t.PurchaseId && p.PartnerCode == partner)
+                || db.Returns.Any(r => r.Id == t.ReturnId && db.Purchases.Any(p => p.Id == r.PurchaseId && p.PartnerCode == partner)));
         if (after is not null)
         {
             if (!long.TryParse(after, out var afterId)) return Problems.Problem("invalid_cursor", "is not a cursor this API returned", "cursor", 400);

@@ -109,6 +109,10 @@ public static partial class MemberEndpoints
                 .Select(c => (Guid?)c.MemberId).FirstOrDefaultAsync(ct);
             q = q.Where(m => m.Id == owner);
         }
+        // A partner's key finds any member by an identifier the member shows at its till, but lists only the members
+        // who shopped with that partner.
+        if (caller.PartnerCode is { } partner && email is null && externalRef is null && cardNumber is null && cardToken is null)
+            q = q.Where(m => db.Purchases.Any(p => p.ProgrammeId == caller.ProgrammeId && p.MemberId == m.Id && p.PartnerCode == partner));
         if (after is not null)
         {
             if (!Guid.TryParse(after, out var afterId)) return Problems.Problem("invalid_cursor", "is not a cursor this API returned", "cursor", 400);
