@@ -51,10 +51,10 @@ public sealed class PromotionConsoleTests(WebServer server)
     }
 
     [Theory]
-    [InlineData("de-DE", "12,5")]
-    [InlineData("en-GB", "12.5")]
+    [InlineData("de-DE", "12,5", "22:00", "02:00")]
+    [InlineData("en-GB", "12.5", "10:00 PM", "2:00 AM")]
     public async Task A_percent_off_campaign_with_a_generic_code_is_made_in_the_readers_format_previewed_and_read_back_through_the_api(
-        string language, string percent)
+        string language, string percent, string fromTime, string toTime)
     {
         var id = "web-percent-" + language[..2];
         var page = await server.NewPageAsync(language);
@@ -73,6 +73,10 @@ public sealed class PromotionConsoleTests(WebServer server)
         await Assertions.Expect(page.Locator("#preview-steps li")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#preview-lines tr[data-line='1']")).ToContainTextAsync(total);
 
+        // A night-time window, written as the reader's language writes times.
+        await ListPagingTests.FillDayAsync(page, "campaign-from-time", fromTime);
+        await ListPagingTests.FillDayAsync(page, "campaign-to-time", toTime);
+        await Assertions.Expect(page.Locator("#campaign-from-time")).ToHaveValueAsync(fromTime);
         await page.Locator("#campaign-save").ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("/admin/campaigns/" + id, StringComparison.Ordinal));
         await page.WaitForReadyAsync();
@@ -82,6 +86,8 @@ public sealed class PromotionConsoleTests(WebServer server)
         Assert.Equal("percent_off_basket", campaign.GetProperty("offer").GetProperty("kind").GetString());
         Assert.Equal(12.5m, campaign.GetProperty("offer").GetProperty("percent").GetDecimal());
         Assert.Equal("generic", campaign.GetProperty("codes").GetString());
+        Assert.Equal("22:00:00", campaign.GetProperty("conditions").GetProperty("fromTime").GetString());
+        Assert.Equal("02:00:00", campaign.GetProperty("conditions").GetProperty("toTime").GetString());
         Assert.True(stored.GetProperty("active").GetBoolean());
         // The first day is today where the programme is: the campaign starts at midnight in Berlin.
         var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
