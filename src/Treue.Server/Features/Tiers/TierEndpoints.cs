@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Treue.Domain.Tiers;
+using Treue.Server.Features.Audit;
+using Treue.Server.Infrastructure;
+using Treue.Storage;
+
+namespace Treue.Server.Features.Tiers;
+
+/// <summary>Tiers (see docs/tiers.md): the programme's definition, a member's tier with progress and history, and a level set by staff.</summary>
+public static class TierEndpoints
+{
+    public static RouteGroupBuilder MapTiers(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/tiers").WithTags("Tiers");
+        g.MapGet("/", Get).WithName("getTiers").Refuses(404, "tiers_not_configured").RequireAuthorization(Policies.Pos)
+            .WithSummary("The programme's tiers: levels, qualifying measure and period, downgrade rules, multipliers and service flags");
+        g.MapPut("/", Put).WithName("putTiers").RequireAuthorization(Policies.Admin).WithSummary("Set the programme's tiers");
+        var m = api.MapGroup("/members/{memberId:guid}/tier").WithTags("Tiers");
+        m.MapGet("/", Member).WithName("getMemberTier").Refuses(404, "member_not_found", "tiers_not_configured").RequireAuthorization(Policies.Pos)
+            .WithSummary("A member's tier, service flags, progress to the next level, until when the current one holds, and history");
+        m.MapPut("/", Set).WithName("setMemberTier").Refuses(404, "member_not_found", "tiers_not_configured").Refuses(409, "conflict")
+            .Refuses(422, "unknown_tier", "reason_required", "invalid_until").RequireAuthorization(Policies.Admin)
+            .WithSummary("Set a member's tier by hand, with a reason and an end date (audited)");
+        return api;
+    }
+
+    private static ProblemHttpResult NoTiers() => Problems.Problem("tiers_not_configured", "The programme has no tiers.", null, 404);
+
+    private static async Task<Results<Ok<TierScheme>, ProblemHttpResult>> Get(HttpContext http, TreueDb db, CancellationToken ct) =>
+        await TierService.SchemeAsync(db, Caller.From(http.User).ProgrammeId, ct) is { } scheme ? TypedResults.Ok(scheme) : NoTiers();
+
+    private static async Task<Results<Ok<TierScheme>, ProblemHttpResult>> Put(TierDefinitionRequest req, HttpContext http, TreueDb db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var (scheme, invalid) = await TierService.PutAsync(db, Caller.From(http.User).ProgrammeId, req, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
+        return invalid is not null ? invalid.Problem() : TypedResults.Ok(scheme!);
+    }
+
+    private static async Task<Results<Ok<MemberTierView>, ProblemHttpResult>> Member(Guid memberId, HttpContext http, TreueDb db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var programmeId = Caller.From(http.User).ProgrammeId;
+        if (await TierService.SchemeAsync(db, programmeId, ct) is not { } scheme) return NoTiers();
+        var view = await TierService.MemberAsync(db, scheme, programmeId, memberId, clock.GetUtcNow().UtcDateTime, ct);
+        return view is null ? Problems.NotFound("member_not_found", "The member", "memberId") : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<MemberTierView>, ProblemHttpResult>> Set(Guid memberId, SetTierRequest req, HttpContext http, TreueDb db,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var programmeId = Caller.From(http.User).ProgrammeId;
+        if (await TierService.SchemeAsync(db, programmeId, ct) is not { } scheme) return NoTiers();
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await TierService.SetAsync(db, scheme, programmeId, memberId, req, AuditActor.Api(http), now, ct) is { } problem) return problem;
+        return TypedResults.Ok((await TierService.MemberAsync(db, scheme, programmeId, memberId, now, ct))!);
+    }
+}
