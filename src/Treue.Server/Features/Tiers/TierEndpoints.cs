@@ -21,7 +21,20 @@ public static class TierEndpoints
         m.MapPut("/", Set).WithName("setMemberTier").Refuses(404, "member_not_found", "tiers_not_configured").Refuses(409, "conflict")
             .Refuses(422, "unknown_tier", "reason_required", "invalid_until").RequireAuthorization(Policies.Admin)
             .WithSummary("Set a member's tier by hand, with a reason and an end date (audited)");
+        api.MapPost("/jobs/tier-review", Review).WithName("reviewTiers").WithTags("Tiers").RequireAuthorization(Policies.Admin)
+            .WithSummary("Review the tiers whose period (with grace) or manual level has ended, now (idempotent)");
         return api;
+    }
+
+    /// <summary>The number of tier changes a review wrote.</summary>
+    public sealed record TierReviewView(int Changes);
+
+    private static async Task<Ok<TierReviewView>> Review(HttpContext http, TreueDb db, TimeProvider clock, CancellationToken ct)
+    {
+        var programmeId = Caller.From(http.User).ProgrammeId;
+        var scheme = await TierService.SchemeAsync(db, programmeId, ct);
+        var changes = scheme is null ? 0 : await TierReview.RunAsync(db, scheme, programmeId, clock.GetUtcNow().UtcDateTime, ct);
+        return TypedResults.Ok(new TierReviewView(changes));
     }
 
     private static ProblemHttpResult NoTiers() => Problems.Problem("tiers_not_configured", "The programme has no tiers.", null, 404);
