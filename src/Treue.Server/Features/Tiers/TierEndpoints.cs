@@ -12,9 +12,9 @@ public static class TierEndpoints
     public static RouteGroupBuilder MapTiers(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/tiers").WithTags("Tiers");
-        g.MapGet("/", Get).WithName("getTiers").Refuses(404, "tiers_not_configured").RequireAuthorization(Policies.Pos)
+        g.MapGet("/", Get).WithName("getTiers").RequireAuthorization(Policies.Pos)
             .WithSummary("The programme's tiers: levels, qualifying measure and period, downgrade rules, multipliers and service flags");
-        g.MapPut("/", Put).WithName("putTiers").RequireAuthorization(Policies.Admin).WithSummary("Set the programme's tiers");
+        g.MapPut("/", Put).WithName("putTiers").RequireAuthorization(Policies.Admin).WithSummary("Set the programme's tiers (no levels: the programme has none)");
         var m = api.MapGroup("/members/{memberId:guid}/tier").WithTags("Tiers");
         m.MapGet("/", Member).WithName("getMemberTier").Refuses(404, "member_not_found", "tiers_not_configured").RequireAuthorization(Policies.Pos)
             .WithSummary("A member's tier, service flags, progress to the next level, until when the current one holds, and history");
@@ -39,14 +39,19 @@ public static class TierEndpoints
 
     private static ProblemHttpResult NoTiers() => Problems.Problem("tiers_not_configured", "The programme has no tiers.", null, 404);
 
-    private static async Task<Results<Ok<TierScheme>, ProblemHttpResult>> Get(HttpContext http, TreueDb db, CancellationToken ct) =>
-        await TierService.SchemeAsync(db, Caller.From(http.User).ProgrammeId, ct) is { } scheme ? TypedResults.Ok(scheme) : NoTiers();
+    /// <summary>The programme's tiers; a programme without tiers has no levels.</summary>
+    private static async Task<Ok<TierScheme>> Get(HttpContext http, TreueDb db, CancellationToken ct)
+    {
+        var programmeId = Caller.From(http.User).ProgrammeId;
+        return TypedResults.Ok(await TierService.SchemeAsync(db, programmeId, ct) ?? await TierService.NoneAsync(db, programmeId, ct));
+    }
 
     private static async Task<Results<Ok<TierScheme>, ProblemHttpResult>> Put(TierDefinitionRequest req, HttpContext http, TreueDb db, TimeProvider clock,
         CancellationToken ct)
     {
         var (scheme, invalid) = await TierService.PutAsync(db, Caller.From(http.User).ProgrammeId, req, AuditActor.Api(http), clock.GetUtcNow().UtcDateTime, ct);
-        return invalid is not null ? invalid.Problem() : TypedResults.Ok(scheme!);
+        if (invalid is not null) return invalid.Problem();
+        return TypedResults.Ok(scheme ?? await TierService.NoneAsync(db, Caller.From(http.User).ProgrammeId, ct));
     }
 
     private static async Task<Results<Ok<MemberTierView>, ProblemHttpResult>> Member(Guid memberId, HttpContext http, TreueDb db, TimeProvider clock,

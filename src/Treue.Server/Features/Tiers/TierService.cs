@@ -73,12 +73,18 @@ public static class TierService
         return p.Tiers is null ? null : p.Tiers with { TimeZone = p.TimeZone };
     }
 
-    /// <summary>The scheme a request describes in the programme's time zone, or the field errors.</summary>
+    /// <summary>What a programme without tiers shows: no levels.</summary>
+    public static async Task<TierScheme> NoneAsync(TreueDb db, Guid programmeId, CancellationToken ct) =>
+        new(await db.Programmes.AsNoTracking().Where(x => x.Id == programmeId).Select(x => x.TimeZone).SingleAsync(ct),
+            QualifyingMeasure.StatusPoints, QualificationPeriod.CalendarYear, []);
+
+    /// <summary>The scheme a request describes in the programme's time zone (null for no levels: no tiers), or the field errors.</summary>
     public static (TierScheme? Scheme, Validation? Invalid) Check(TierDefinitionRequest? req, string timeZone)
     {
         var v = new Validation();
         if (req is null) { v.Add("levels", "is required"); return (null, v); }
-        if (req.Levels is null || req.Levels.Count == 0) { v.Add("levels", "at least one level is required"); return (null, v); }
+        if (req.Levels is null) { v.Add("levels", "is required"); return (null, v); }
+        if (req.Levels.Count == 0) return (null, null);
         if (req.Levels.Count > 20) v.Add("levels", "at most 20 levels are allowed");
         v.Check(Enum.IsDefined(req.Measure), "measure", "must be statusPoints, spend or purchases");
         v.Check(Enum.IsDefined(req.Period), "period", "must be rollingWindow or calendarYear");
@@ -115,7 +121,8 @@ public static class TierService
 
     /// <summary>
     /// Sets the programme's tiers; every node applies them from its next purchase on (a new configuration version). Members
-    /// keep their standing; a level no longer defined reads as the lowest.
+    /// keep their standing; a level no longer defined reads as the lowest. No levels remove the tiers (members' standings and
+    /// history are kept, for tiers set again).
     /// </summary>
     public static async Task<(TierScheme? Scheme, Validation? Invalid)> PutAsync(TreueDb db, Guid programmeId, TierDefinitionRequest? req, AuditActor actor,
         DateTime now, CancellationToken ct)
@@ -127,7 +134,7 @@ public static class TierService
         await db.Programmes.Where(p => p.Id == programmeId).ExecuteUpdateAsync(s => s
             .SetProperty(p => p.Tiers, scheme).SetProperty(p => p.UpdatedAt, now).SetProperty(p => p.ConfigVersion, p => p.ConfigVersion + 1), ct);
         AuditLog.Add(db, programmeId, actor, AuditActions.ProgrammeChanged, now, "tiers",
-            string.Join(", ", scheme!.Levels.Select(l => $"{l.Code} {l.Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}")));
+            scheme is null ? "none" : string.Join(", ", scheme.Levels.Select(l => $"{l.Code} {l.Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}")));
         await work.CommitAsync(ct);
         return (scheme, null);
     }
