@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Treue.Server.Features.Demo;
 using Treue.Server.Tests.Infrastructure;
 using Treue.Storage.Entities;
 
@@ -216,6 +218,28 @@ public abstract class TierTests(TreueServer server)
         Assert.Equal("levels[1].threshold", (string)badLevel["field"]!);
         // A refused definition changed nothing.
         Assert.Equal(3, (await p.Pos.GetFromJsonAsync<JsonObject>("/api/v1/tiers", TestProgramme.Json))!["levels"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task The_demo_has_classic_silver_and_gold_and_its_purchases_reach_them()
+    {
+        DemoKeys keys;
+        Guid id;
+        using (var scope = server.Services.CreateScope())
+        {
+            var seeder = scope.ServiceProvider.GetRequiredService<DemoSeeder>();
+            (id, var created) = await seeder.EnsureProgrammeAsync(CancellationToken.None);
+            keys = created!;
+            await seeder.SeedActivityAsync(id, 40, null, CancellationToken.None, yieldBetweenBatches: false);
+        }
+        var pos = server.Client(keys.Pos);
+        var tiers = (await pos.GetFromJsonAsync<JsonObject>("/api/v1/tiers", TestProgramme.Json))!;
+        Assert.Equal(["Classic", "Silver", "Gold"], tiers["levels"]!.AsArray().Select(l => (string)l!["name"]!));
+        var upgraded = await server.WithDbAsync(db => db.TierHistory.Where(h => h.ProgrammeId == id && h.Reason == Domain.Tiers.TierChangeReason.Upgrade)
+            .Select(h => h.MemberId).Distinct().ToListAsync());
+        Assert.NotEmpty(upgraded);
+        var tier = (await pos.GetFromJsonAsync<JsonObject>($"/api/v1/members/{upgraded[0]}/tier", TestProgramme.Json))!;
+        Assert.NotEmpty(tier["history"]!.AsArray());
     }
 }
 
