@@ -1049,5 +1049,6 @@ public sealed partial class Loc
         ["The end date is in the past."] = "Das Enddatum liegt in der Vergangenheit.",
         ["The tier could not be set."] = "Die Stufe konnte nicht gesetzt werden.",
         ["The tier is now {0} until {1}."] = "Die Stufe ist jetzt {0} bis {1}.",
+        ["Tier set by hand"] = "Stufe von Hand gesetzt",
     };
 }
