@@ -18,6 +18,7 @@ using Treue.Server.Features.Programmes;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Rewards;
+using Treue.Server.Features.Tiers;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -93,6 +94,7 @@ public static class TreueApp
         builder.Services.AddScoped<PurchaseRecorder>();
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
+        builder.Services.AddHostedService<TierJobs>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
@@ -147,7 +149,7 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

@@ -47,6 +47,9 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<PurchasePromotion> PurchasePromotions => Set<PurchasePromotion>();
     public DbSet<MemberStampCard> MemberStampCards => Set<MemberStampCard>();
     public DbSet<CodeAttempt> CodeAttempts => Set<CodeAttempt>();
+    public DbSet<MemberTier> MemberTiers => Set<MemberTier>();
+    public DbSet<TierActivity> TierActivity => Set<TierActivity>();
+    public DbSet<TierHistoryRecord> TierHistory => Set<TierHistoryRecord>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -72,6 +75,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Expiry).HasConversion(Json<ExpiryPolicy>());
             e.Property(x => x.PayWithPoints).HasConversion(Json<PayWithPointsPolicy>());
             e.Property(x => x.PromotionStacking).HasConversion(Json<Domain.Promotions.PromotionStacking?>()).Metadata.SetMaxLength(null);
+            e.Property(x => x.Tiers).HasConversion(Json<Domain.Tiers.TierScheme?>()).Metadata.SetMaxLength(null);
             e.Property(x => x.PointValue).HasPrecision(18, 6);
             e.Property(x => x.BaseRate).HasPrecision(18, 6);
         });
@@ -238,6 +242,34 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.HasKey(x => new { x.ProgrammeId, x.MemberId, x.CardId });
             e.Property(x => x.CardId).HasMaxLength(64);
             e.Property(x => x.State).HasConversion(Json<Domain.Promotions.StampCardState>()).Metadata.SetMaxLength(null);
+        });
+        // Tiers (see docs/tiers.md): the member's standing, the qualifying entries (status points apart from spendable
+        // points) and the history, each keyed by programme and member.
+        b.Entity<MemberTier>(e =>
+        {
+            e.HasKey(x => new { x.ProgrammeId, x.MemberId });
+            e.Property(x => x.Level).HasMaxLength(64);
+            e.Property(x => x.ManualLevel).HasMaxLength(64);
+            e.Property(x => x.ManualReason).HasMaxLength(500);
+            e.Property(x => x.Undo).HasConversion(Json<Domain.Tiers.TierUndo?>()).Metadata.SetMaxLength(null);
+            // The review finds the periods that have ended.
+            e.HasIndex(x => new { x.ProgrammeId, x.HeldUntil });
+        });
+        b.Entity<TierActivity>(e =>
+        {
+            e.ToTable("tier_activity");
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.OccurredAt });
+            e.Property(x => x.Reference).HasMaxLength(100);
+        });
+        b.Entity<TierHistoryRecord>(e =>
+        {
+            e.ToTable("tier_history");
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.At });
+            e.Property(x => x.FromLevel).HasMaxLength(64);
+            e.Property(x => x.ToLevel).HasMaxLength(64);
+            e.Property(x => x.Note).HasMaxLength(500);
+            e.Property(x => x.Reference).HasMaxLength(100);
+            e.Property(x => x.Actor).HasMaxLength(200);
         });
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));

@@ -96,14 +96,14 @@ public sealed class MultiNodeTests(PostgresCluster cluster)
         Assert.All(rows, r => Assert.Equal(16, r.Partition.Length));
     }
 
-    private static TreueDb Db(string cs)
+    internal static TreueDb Db(string cs)
     {
         var options = new DbContextOptionsBuilder<TreueDb>();
         options.UseTreueDatabase(cs);
         return new TreueDb(options.Options);
     }
 
-    private static async Task<string> CreateProgrammeAsync(string cs)
+    internal static async Task<string> CreateProgrammeAsync(string cs)
     {
         await using var db = Db(cs);
         var doc = TestProgramme.DefaultDocument with { Code = "multi" };

@@ -224,7 +224,12 @@ public static class PurchaseDecider
                 if (evaluator.Evaluate(context) is { } refusal) return (null, refusal);
             }
         }
-        return (new PurchaseDecision(context.Basket, context.Benefits, new DecisionGuards(member?.PurchaseCount, context.PointsSpent)
+        var benefits = context.Benefits.ToList();
+        // A tier multiplier's points are earned points: they go into the earning's lines, so the ledger credits and a
+        // return reverses them with the rest. Status points were counted before, from the rules' points alone.
+        if (benefits.OfType<TierPoints>().SingleOrDefault() is { } tier && benefits.FindIndex(b => b is EarnedPoints) is var at and >= 0)
+            benefits[at] = tier.AddTo((EarnedPoints)benefits[at]);
+        return (new PurchaseDecision(context.Basket, benefits, new DecisionGuards(member?.PurchaseCount, context.PointsSpent)
         {
             Reservations = context.Reservations.ToList(),
         }), null);

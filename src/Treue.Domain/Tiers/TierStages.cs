@@ -26,6 +26,39 @@ public sealed record TierPoints(string Tier, decimal Multiplier, Contribution Co
 
     /// <summary>The points added.</summary>
     public long Points => Contribution.Points;
+
+    /// <summary>
+    /// The earned points with these added to the lines, in proportion to each line's points (largest remainders first, so
+    /// the parts add up exactly), each line explained with the multiplier. A return then takes back a returned line's share
+    /// of them as it does the line's other points. Earnings whose lines have no points take them as a purchase bonus.
+    /// </summary>
+    public EarnedPoints AddTo(EarnedPoints earned)
+    {
+        var total = earned.Points;
+        var linePoints = earned.Lines.Sum(l => Math.Max(l.Points, 0));
+        if (Points == 0) return earned;
+        if (linePoints <= 0 || total <= 0)
+            return earned with { Points = earned.Points + Points, Bonuses = [.. earned.Bonuses, Contribution] };
+        var shares = new long[earned.Lines.Count];
+        var remainders = new decimal[earned.Lines.Count];
+        long given = 0;
+        for (var i = 0; i < shares.Length; i++)
+        {
+            var exact = (decimal)Points * Math.Max(earned.Lines[i].Points, 0) / linePoints;
+            shares[i] = (long)decimal.Floor(exact);
+            remainders[i] = exact - shares[i];
+            given += shares[i];
+        }
+        foreach (var i in Enumerable.Range(0, shares.Length).OrderByDescending(i => remainders[i]).ThenBy(i => i))
+        {
+            if (given == Points) break;
+            shares[i]++;
+            given++;
+        }
+        var lines = earned.Lines.Select((l, i) => shares[i] == 0 ? l
+            : l with { Points = l.Points + shares[i], Contributions = [.. l.Contributions, Contribution with { Points = shares[i] }] }).ToList();
+        return earned with { Points = earned.Points + Points, Lines = lines };
+    }
 }
 
 /// <summary>What a purchase adds to the member's qualifying measures (status points are kept apart from spendable points).</summary>
@@ -46,7 +79,8 @@ public sealed record TierChanged(TierChange Change) : Benefit
 
 /// <summary>
 /// The earning stage for tiers: the level that applies on the purchase's day multiplies the points the rules earned; the
-/// difference is added as its own contribution, so the explanation shows it. Runs after <see cref="EarnByRules"/>. The
+/// difference is added as its own contribution, so the explanation shows it, and the decision's earned points include it
+/// (see <see cref="TierPoints.AddTo"/>). Runs after <see cref="EarnByRules"/>. The
 /// level is the one held before the purchase: an upgrade the purchase brings applies from the next purchase.
 /// </summary>
 public sealed class EarnTierMultiplier : IBenefitEvaluator

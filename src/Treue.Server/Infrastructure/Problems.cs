@@ -30,6 +30,7 @@ public static class Problems
         ["card_not_found"] = 404,
         ["purchase_not_found"] = 404,
         ["campaign_not_found"] = 404,
+        ["tiers_not_configured"] = 404,
         ["campaign_exists"] = 409,
         ["code_exists"] = 409,
         ["total_mismatch"] = 409,

@@ -816,6 +816,65 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("member_stamp_cards");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.MemberTier", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<DateOnly>("HeldUntil")
+                        .HasColumnType("date")
+                        .HasColumnName("held_until");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("level");
+
+                    b.Property<string>("ManualLevel")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("manual_level");
+
+                    b.Property<string>("ManualReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("manual_reason");
+
+                    b.Property<DateOnly?>("ManualUntil")
+                        .HasColumnType("date")
+                        .HasColumnName("manual_until");
+
+                    b.Property<DateOnly>("Since")
+                        .HasColumnType("date")
+                        .HasColumnName("since");
+
+                    b.Property<string>("Undo")
+                        .HasColumnType("text")
+                        .HasColumnName("undo");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProgrammeId", "MemberId")
+                        .HasName("pk_member_tiers");
+
+                    b.HasIndex("ProgrammeId", "HeldUntil")
+                        .HasDatabaseName("ix_member_tiers_programme_id_held_until");
+
+                    b.ToTable("member_tiers");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
                     b.Property<Guid>("Id")
@@ -989,6 +1048,10 @@ namespace Treue.Storage.Postgres.Migrations
                     b.Property<short>("Rounding")
                         .HasColumnType("smallint")
                         .HasColumnName("rounding");
+
+                    b.Property<string>("Tiers")
+                        .HasColumnType("text")
+                        .HasColumnName("tiers");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()
@@ -1718,6 +1781,122 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_stores_programme_id_code");
 
                     b.ToTable("stores");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.TierActivity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("PurchaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<int>("Purchases")
+                        .HasColumnType("integer")
+                        .HasColumnName("purchases");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reference");
+
+                    b.Property<long>("SpendMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("spend_minor");
+
+                    b.Property<long>("StatusPoints")
+                        .HasColumnType("bigint")
+                        .HasColumnName("status_points");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tier_activity");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_tier_activity_programme_id_member_id_occurred_at");
+
+                    b.ToTable("tier_activity", (string)null);
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.TierHistoryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("FromLevel")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("from_level");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("note");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short>("Reason")
+                        .HasColumnType("smallint")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("ToLevel")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("to_level");
+
+                    b.Property<DateOnly?>("Until")
+                        .HasColumnType("date")
+                        .HasColumnName("until");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tier_history");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "At")
+                        .HasDatabaseName("ix_tier_history_programme_id_member_id_at");
+
+                    b.ToTable("tier_history", (string)null);
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>

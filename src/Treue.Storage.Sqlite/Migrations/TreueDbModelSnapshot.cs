@@ -812,6 +812,65 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("member_stamp_cards");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.MemberTier", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<DateOnly>("HeldUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("held_until");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("level");
+
+                    b.Property<string>("ManualLevel")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manual_level");
+
+                    b.Property<string>("ManualReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manual_reason");
+
+                    b.Property<DateOnly?>("ManualUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manual_until");
+
+                    b.Property<DateOnly>("Since")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("since");
+
+                    b.Property<string>("Undo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("undo");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProgrammeId", "MemberId")
+                        .HasName("pk_member_tiers");
+
+                    b.HasIndex("ProgrammeId", "HeldUntil")
+                        .HasDatabaseName("ix_member_tiers_programme_id_held_until");
+
+                    b.ToTable("member_tiers");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
                     b.Property<byte[]>("Id")
@@ -986,6 +1045,10 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.Property<short>("Rounding")
                         .HasColumnType("INTEGER")
                         .HasColumnName("rounding");
+
+                    b.Property<string>("Tiers")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tiers");
 
                     b.Property<string>("TimeZone")
                         .IsRequired()
@@ -1730,6 +1793,123 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_stores_programme_id_code");
 
                     b.ToTable("stores");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.TierActivity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("PurchaseId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<int>("Purchases")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("purchases");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reference");
+
+                    b.Property<long>("SpendMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("spend_minor");
+
+                    b.Property<long>("StatusPoints")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status_points");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tier_activity");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "OccurredAt")
+                        .HasDatabaseName("ix_tier_activity_programme_id_member_id_occurred_at");
+
+                    b.ToTable("tier_activity", (string)null);
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.TierHistoryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("FromLevel")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_level");
+
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short>("Reason")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("ToLevel")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to_level");
+
+                    b.Property<DateOnly?>("Until")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("until");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tier_history");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "At")
+                        .HasDatabaseName("ix_tier_history_programme_id_member_id_at");
+
+                    b.ToTable("tier_history", (string)null);
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>

@@ -23,6 +23,8 @@ public sealed class Programme
     public PayWithPointsPolicy PayWithPoints { get; set; } = new();
     /// <summary>How the programme's campaigns stack (order of offer categories, stacking groups); null: the default.</summary>
     public Domain.Promotions.PromotionStacking? PromotionStacking { get; set; }
+    /// <summary>The programme's tiers, or null when it has none.</summary>
+    public Domain.Tiers.TierScheme? Tiers { get; set; }
     /// <summary>Grows by one with every configuration change; compiled rules are cached per version.</summary>
     public int ConfigVersion { get; set; }
     public DateTime CreatedAt { get; set; }

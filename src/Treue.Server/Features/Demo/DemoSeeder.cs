@@ -87,6 +87,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         var admin = await ApiKeyEndpoints.CreateAsync(db, result!.ProgrammeId, "Demo admin", ApiRole.Admin, null, now, ct);
         var pos = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Demo till", ApiRole.Pos, null, now, ct);
         await CreatePromotionsAsync(result.ProgrammeId, now, ct);
+        await CreateTiersAsync(result.ProgrammeId, now, ct);
         return (result.ProgrammeId, new DemoKeys(admin.Key, pos.Key));
     }
 
@@ -131,6 +132,24 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         }, now, ct);
         if (cardRefused is not null) throw new InvalidOperationException("The demo's coffee card was refused: " + cardRefused.Problem().ProblemDetails.Detail);
     }
+
+    /// <summary>
+    /// The demo's tiers, set as the API sets them: Classic, Silver from 250 EUR and Gold from 750 EUR spent in a calendar
+    /// year, with more points and services for the higher levels, a month's grace and one level down at a time.
+    /// </summary>
+    private async Task CreateTiersAsync(Guid programmeId, DateTime now, CancellationToken ct)
+    {
+        var (_, invalid) = await Tiers.TierService.PutAsync(db, programmeId, DemoTiers, Audit.AuditActor.System, now, ct);
+        if (invalid is not null) throw new InvalidOperationException("The demo's tiers were refused: " + invalid.Problem().ProblemDetails.Detail);
+    }
+
+    /// <summary>The demo's tier definition (see docs/tiers.md).</summary>
+    public static readonly Tiers.TierDefinitionRequest DemoTiers = new(Domain.Tiers.QualifyingMeasure.Spend, Domain.Tiers.QualificationPeriod.CalendarYear,
+    [
+        new Domain.Tiers.TierLevel("classic", "Classic", 0),
+        new Domain.Tiers.TierLevel("silver", "Silver", 250) { EarningMultiplier = 1.25m, ServiceFlags = ["free_express_delivery"] },
+        new Domain.Tiers.TierLevel("gold", "Gold", 750) { EarningMultiplier = 1.5m, ServiceFlags = ["free_express_delivery", "personal_advisor"] },
+    ], GraceDays: 30, MaxLevelsDown: 1);
 
     /// <summary>True when the demo programme already has members.</summary>
     public Task<bool> HasMembersAsync(Guid programmeId, CancellationToken ct) => db.Members.AnyAsync(m => m.ProgrammeId == programmeId, ct);

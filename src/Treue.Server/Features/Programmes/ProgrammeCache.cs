@@ -25,11 +25,20 @@ public sealed record CompiledProgramme(
 
     /// <summary>
     /// The terms a purchase decision applies (see <see cref="Domain.Purchases.PurchaseDecider"/>), with the pricing and
-    /// stamp card stages when the programme runs campaigns or stamp cards.
+    /// stamp card stages when the programme runs campaigns or stamp cards, and the tier stages when it has tiers.
     /// </summary>
-    public Domain.Purchases.PurchaseTerms Terms => _terms ??= Promotions is { } promotions
+    public Domain.Purchases.PurchaseTerms Terms => _terms ??= WithTiers(Promotions is { } promotions
         ? Plain.WithPromotions(promotions)
-        : Plain;
+        : Plain);
+
+    /// <summary>The programme's tiers in its time zone, or null when it has none.</summary>
+    public Domain.Tiers.TierScheme? Tiers => _tiers ??= Settings.Tiers is { } tiers ? tiers with { TimeZone = Settings.TimeZone } : null;
+
+    private Domain.Tiers.TierScheme? _tiers;
+
+    /// <summary>The terms with the tier multiplier in the earning stage and qualification after the purchase, when the programme has tiers.</summary>
+    private Domain.Purchases.PurchaseTerms WithTiers(Domain.Purchases.PurchaseTerms terms) =>
+        Tiers is { } tiers ? terms.WithMembers(new Domain.Tiers.MemberTerms(tiers, [])) : terms;
 
     private Domain.Purchases.PurchaseTerms Plain => new(Currency, Scheme, Settings.PendingDays, Settings.Expiry, Settings.PayWithPoints, Settings.PointValue);
 

@@ -43,7 +43,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (UnknownCodes(p, req) is { } unknown) return (null, unknown);
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var input = new PurchaseInput(check.Basket!, req.OccurredAt?.UtcDateTime ?? now, req.PointsPayment?.Points) { Codes = req.Codes ?? [], Reference = req.ReceiptId };
-        var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(check.Member), p.Terms, now, load?.Snapshot);
+        var tier = await LoadTierAsync(p, check.Member, input.OccurredAtUtc, ct);
+        var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(check.Member, tier), p.Terms, now, load?.Snapshot);
         if (refusal is not null) return (null, Problems.From(refusal));
         if (TillTotalProblem(req, decision!) is { } mismatch) return (null, mismatch);
         var earned = decision!.Earned!;
@@ -126,6 +127,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         CompiledProgramme p;
         Checked check;
         PromotionLoad? load = null;
+        TierLoad? tier = null;
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -142,6 +144,8 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             if (check.Problem is null && LoadsPromotions(p, req))
                 load = await PromotionStore.LoadAsync(db, programmeId, check.Member?.Id, req.Codes ?? [], p.Currency, ct);
             if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
+            if (check.Problem is null)
+                tier = await LoadTierAsync(p, check.Member, req.OccurredAt is { } on ? on.UtcDateTime : clock.GetUtcNow().UtcDateTime, ct);
         }
         finally
         {
@@ -155,7 +159,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var now = ToMicroseconds(clock.GetUtcNow().UtcDateTime);
         var occurredAt = req.OccurredAt is { } given ? ToMicroseconds(given.UtcDateTime) : now;
         var input = new PurchaseInput(basket, occurredAt, req.PointsPayment?.Points, Anonymous: member is null) { Codes = req.Codes ?? [], Reference = req.ReceiptId };
-        var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(member), p.Terms, now, load?.Snapshot);
+        var (decision, refusal) = PurchaseDecider.Decide(input, Snapshot(member, tier), p.Terms, now, load?.Snapshot);
         if (refusal is not null) return new(null, false, Problems.From(refusal));
         if (TillTotalProblem(req, decision!) is { } mismatch) return new(null, false, mismatch);
 
@@ -165,6 +169,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             key?.Claim(StatusCodes.Status201Created, $"/api/v1/purchases/{id}"));
         var promotions = load is null || p.Promotions is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
         var stampPoints = member is null ? [] : StampRewardPoints(p, decision!);
+        var tierWrite = TierWriteOf(id, programmeId, member, tier, decision!, now);
         var written = await group.ApplyAsync(db, async (d, c) =>
         {
             var w = await store.WriteAsync(d, write, c);
@@ -172,6 +177,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             // The promotions' guards (code, member and budget limits, stamp card versions) are checked in the same transaction.
             if (promotions is { IsEmpty: false } && !await PromotionStore.WriteAsync(d, promotions, c)) return (false, new PurchaseWritten(WriteStatus.Stale));
             if (stampPoints.Count > 0) w = await CreditStampRewardsAsync(d, w, programmeId, member!.Id, id, decision!, stampPoints, occurredAt, actor, c);
+            // The upgrade a purchase earns is written with it, under the standing's version: a concurrent change (another
+            // node's purchase, staff, the review) makes this decision stale.
+            if (tierWrite is not null && !await TierStore.WriteAsync(d, tierWrite, p.Currency, c)) return (false, new PurchaseWritten(WriteStatus.Stale));
             return (true, w);
         }, ct);
         switch (written.Status)
@@ -258,7 +266,22 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         rewards.Where(r => r.Status == RewardStatus.Given && r.Reward.CampaignId is not null && r.Reward.Kind != StampRewardKind.Points)
             .Select(r => (r.Reward.CampaignId!, r.Reward.Kind == StampRewardKind.FreeItemNextPurchase)).ToList();
 
-    private static MemberSnapshot? Snapshot(Member? m) => m is null ? null : new MemberSnapshot(m.Id, m.PurchaseCount, m.Available, m.Pending);
+    private static MemberSnapshot? Snapshot(Member? m, TierLoad? tier) =>
+        m is null ? null : new MemberSnapshot(m.Id, m.PurchaseCount, m.Available, m.Pending) { Tier = tier?.Snapshot };
+
+    /// <summary>The member's tier for a purchase on <paramref name="occurredAtUtc"/>, when the programme has tiers.</summary>
+    private async Task<TierLoad?> LoadTierAsync(CompiledProgramme p, Member? member, DateTime occurredAtUtc, CancellationToken ct) =>
+        p.Tiers is { } scheme && member is not null
+            ? await TierStore.LoadAsync(db, scheme, p.Settings.Id, member.Id, member.EnrolledAt, scheme.LocalDay(occurredAtUtc), ct)
+            : null;
+
+    /// <summary>What a decided purchase writes of the member's tier: its qualifying entry and the upgrade it brought, if any.</summary>
+    private static TierWrite? TierWriteOf(Guid id, Guid programmeId, Member? member, TierLoad? tier, PurchaseDecision decision, DateTime now)
+    {
+        if (member is null || tier is null || decision.Benefits.OfType<Domain.Tiers.StatusEarned>().SingleOrDefault() is not { } status) return null;
+        var changes = decision.Benefits.OfType<Domain.Tiers.TierChanged>().Select(c => c.Change).ToList();
+        return new TierWrite(programmeId, member.Id, id, status.Entry, changes, tier.Version, now);
+    }
 
     /// <summary>
     /// A decided purchase as the store writes it: its row and lines, the credit of what it earned and the debit of what
@@ -416,6 +439,9 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             ret.PointsReversed = reversal.Reversed;
             ret.PointsUnrecovered = reversal.Unrecovered;
         }
+        var wasFullyReturned = returnedBefore.All(b => purchase.Lines.First(l => l.LineNo == b.LineNo).Quantity == b.Quantity);
+        if (!await ReturnTierAsync(p, purchase, valueMinor, fullyReturned && !wasFullyReturned, occurredAt, now, ct))
+            return new(null, false, Problems.Problem("conflict", "The member's tier changed concurrently; retry.", "purchaseId", 409));
         purchase.ReturnedMinor += valueMinor;
         purchase.PointsReversed += reverse;
         purchase.PaidPointsRefunded += ret.PaidPointsRefunded;
@@ -504,6 +530,31 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             if (!await PromotionStore.WriteCardsAsync(db, purchase.ProgrammeId, memberId, writes, now, ct)) return null;
         }
         return clawed;
+    }
+
+    /// <summary>
+    /// What a return does to the member's tier, in the return's transaction: it takes the returned share of the purchase's
+    /// status points and spend off the qualifying measures (and the purchase itself once all of it is back), and undoes the
+    /// upgrade the purchase brought when the measure no longer reaches it and the programme says so. False when the
+    /// standing changed concurrently.
+    /// </summary>
+    private async Task<bool> ReturnTierAsync(CompiledProgramme p, Purchase purchase, long valueMinor, bool nowFullyReturned, DateTime occurredAt, DateTime now,
+        CancellationToken ct)
+    {
+        if (p.Tiers is not { } scheme || purchase.MemberId is not { } memberId) return true;
+        var original = await db.TierActivity.AsNoTracking()
+            .Where(a => a.ProgrammeId == purchase.ProgrammeId && a.MemberId == memberId && a.PurchaseId == purchase.Id && a.Purchases > 0)
+            .Select(a => new { a.StatusPoints, a.SpendMinor }).SingleOrDefaultAsync(ct);
+        // A purchase recorded before the programme had tiers counted for none.
+        if (original is null) return true;
+        var status = purchase.TotalMinor == 0 ? 0
+            : ShareMinor(original.StatusPoints, purchase.ReturnedMinor + valueMinor, purchase.TotalMinor) - ShareMinor(original.StatusPoints, purchase.ReturnedMinor, purchase.TotalMinor);
+        var entry = new Domain.Tiers.QualifyingEntry(purchase.ReceiptId, occurredAt, -status, -p.Currency.FromMinor(valueMinor), nowFullyReturned ? -1 : 0);
+        var enrolledAt = await db.Members.AsNoTracking().Where(m => m.Id == memberId).Select(m => m.EnrolledAt).SingleAsync(ct);
+        var load = await TierStore.LoadAsync(db, scheme, purchase.ProgrammeId, memberId, enrolledAt, scheme.LocalDay(occurredAt), ct);
+        var change = Domain.Tiers.TierRules.AfterReturn(scheme, load.Snapshot.Standing, load.Snapshot.Activity.Append(entry), purchase.ReceiptId, occurredAt);
+        return await TierStore.WriteAsync(db, new TierWrite(purchase.ProgrammeId, memberId, purchase.Id, entry, change is null ? [] : [change], load.Version, now),
+            p.Currency, ct);
     }
 
     /// <summary>The purchase's priced basket with the given units of each line taken off.</summary>
