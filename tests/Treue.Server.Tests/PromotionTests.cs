@@ -379,7 +379,7 @@ public abstract class PromotionTests(TreueServer server)
         Assert.Equal("earn", (string)reward["kind"]!);
         Assert.Equal((string)filling["id"]!, (string)reward["purchaseId"]!);
         Assert.Equal(50, (long)reward["explanation"]![0]!["points"]!);
-        Assert.Equal("Tea card tea", (string)reward["explanation"]![0]!["name"]!);
+        Assert.Equal("Tea card tea: card 1 full", (string)reward["explanation"]![0]!["name"]!);
 
         // Returning a tea of the filling purchase takes its stamp back, so the card is no longer full: its 50 points go.
         await ReturnAsync(p, filling, "rt-1", 1, 1m);

@@ -719,6 +719,8 @@ public sealed partial class Loc
         ["Purchase bonus taken back (whole purchase returned)"] = "Einkaufsbonus zurückgenommen (ganzer Einkauf zurückgegeben)",
         ["Points paid with come back"] = "Zum Bezahlen eingesetzte Punkte zurückerstattet",
         ["Reward order cancelled: {0}"] = "Prämienbestellung storniert: {0}",
+        ["{0}: card {1} full"] = "{0}: Karte {1} voll",
+        ["{0}: card {1} taken back"] = "{0}: Karte {1} zurückgenommen",
 
         // Explanations: the programme's change history and the audit log's details.
         ["Programme {0} created"] = "Programm {0} angelegt",
