@@ -141,6 +141,41 @@ public sealed class PromotionConsoleTests(WebServer server)
         Assert.Equal(await server.AdminApi.GetStringAsync("/api/v1/campaigns/web-batch/codes.csv"), csv);
     }
 
+    [Fact]
+    public async Task Personal_codes_are_made_for_members_found_by_card_number_member_id_or_e_mail_and_a_stranger_is_named_at_the_field()
+    {
+        await CreateAsync("web-personal", "Thank you, personally", new { kind = "amount_off_basket", amount = 3m }, "personal");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var member = await server.AddMemberAsync(server.ProgrammeId, "Petra Personal", $"petra.{suffix}@example.org");
+        var page = await server.NewPageAsync("de-DE");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/campaigns/web-personal");
+
+        async Task<string> CreateForAsync(string given)
+        {
+            await page.Locator("#codes-member").FillAsync(given);
+            await page.Locator("#codes-personal").ClickAsync();
+            var message = page.Locator("#codes-message");
+            await Assertions.Expect(message).ToContainTextAsync(given);
+            return (await message.TextContentAsync())!;
+        }
+        var messages = new[] { await CreateForAsync(member.CardNumber), await CreateForAsync(member.Id.ToString()), await CreateForAsync(member.Email.ToUpperInvariant()) };
+
+        // The three codes the messages name are the member's, as the API lists them.
+        var coupons = await server.AdminApi.GetFromJsonAsync<JsonElement>($"/api/v1/members/{member.Id}/coupons");
+        var codes = coupons.EnumerateArray().Where(c => c.GetProperty("campaignId").GetString() == "web-personal").Select(c => c.GetProperty("code").GetString()!).ToList();
+        Assert.Equal(3, codes.Count);
+        Assert.All(codes, c => Assert.Contains(messages, m => m.Contains(c, StringComparison.Ordinal)));
+
+        // A card number nobody has: the error stands at the field, in German.
+        await page.Locator("#codes-member").FillAsync("0000000000000");
+        await page.Locator("#codes-personal").ClickAsync();
+        var error = page.Locator("#codes-errors");
+        await Assertions.Expect(error).ToContainTextAsync("Kein Mitglied dieses Programms hat diese E-Mail-Adresse, Kartennummer oder Mitglieds-ID.");
+        await Assertions.Expect(page.Locator("#codes-member")).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Equal(3, (await server.AdminApi.GetFromJsonAsync<JsonElement>($"/api/v1/members/{member.Id}/coupons")).GetArrayLength());
+    }
+
     [Theory]
     [InlineData("en-GB", "Cancel", "End campaign", "Ended")]
     [InlineData("de-DE", "Abbrechen", "Kampagne beenden", "Beendet")]
