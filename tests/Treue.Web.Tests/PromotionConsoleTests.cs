@@ -113,6 +113,48 @@ public sealed class PromotionConsoleTests(WebServer server)
     }
 
     [Fact]
+    public async Task A_campaign_for_weekends_baskets_with_tea_and_gold_members_is_saved_and_read_back_through_the_api()
+    {
+        var page = await server.NewPageAsync("de-DE");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/campaigns/new");
+        await page.Locator("#campaign-id").FillAsync("web-weekend");
+        await page.Locator("#campaign-name").FillAsync("Wochenende für Gold");
+        await page.Locator("#campaign-code").FillAsync("WEEKENDGOLD");
+        await page.Locator("#campaign-percent").FillAsync("10");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Samstag", Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Sonntag", Exact = true }).CheckAsync();
+        await page.Locator("#campaign-basket-skus").FillAsync("green-tea, black-tea");
+        await page.Locator("#campaign-basket-categories").FillAsync("tea");
+        // A code with a space is refused at its field, in German, and nothing is stored.
+        await page.Locator("#campaign-memberships").FillAsync("gold, tea club");
+        await page.Locator("#campaign-memberships").BlurAsync();
+        await page.Locator("#campaign-save").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-input-control:has(#campaign-memberships) .mud-input-helper-text.mud-input-error"))
+            .ToContainTextAsync("Darf nur Buchstaben, Ziffern, '-' und '_' enthalten.");
+        Assert.Equal(HttpStatusCode.NotFound, (await server.AdminApi.GetAsync("/api/v1/campaigns/web-weekend")).StatusCode);
+
+        await page.Locator("#campaign-memberships").FillAsync("gold, tea-club");
+        await page.Locator("#campaign-memberships").BlurAsync();
+        await page.Locator("#campaign-save").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/admin/campaigns/web-weekend", StringComparison.Ordinal));
+        await page.WaitForReadyAsync();
+
+        var conditions = (await CampaignAsync("web-weekend")).GetProperty("campaign").GetProperty("conditions");
+        var purchase = conditions.GetProperty("purchase");
+        Assert.Equal(["saturday", "sunday"], purchase.GetProperty("weekdays").EnumerateArray().Select(d => d.GetString()!.ToLowerInvariant()));
+        Assert.Equal(["green-tea", "black-tea"], purchase.GetProperty("skus").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["tea"], purchase.GetProperty("categories").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["gold", "tea-club"], conditions.GetProperty("memberships").EnumerateArray().Select(d => d.GetString()));
+
+        // Opened again, the editor shows what is stored.
+        await page.OpenAsync("/admin/campaigns/web-weekend");
+        await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Samstag", Exact = true })).ToBeCheckedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Montag", Exact = true })).Not.ToBeCheckedAsync();
+        await Assertions.Expect(page.Locator("#campaign-memberships")).ToHaveValueAsync("gold, tea-club");
+    }
+
+    [Fact]
     public async Task Five_unique_codes_are_generated_and_downloaded_as_the_apis_csv()
     {
         await CreateAsync("web-batch", "Printed vouchers", new { kind = "amount_off_basket", amount = 5m }, "uniqueBatch");

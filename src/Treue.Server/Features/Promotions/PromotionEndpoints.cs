@@ -438,12 +438,37 @@ public static class PromotionEndpoints
         v.Text(c.Name, "campaign.name", 200);
         if (v.Check(c.Offer is not null, "campaign.offer", "is required")) CheckOffer(v, c.Offer!);
         v.Check(c.ValidToUtc is null || c.ValidToUtc > c.ValidFromUtc, "campaign.validToUtc", "must be after validFromUtc");
+        if (c.Conditions is { } conditions) CheckConditions(v, conditions);
         v.Check(c.Limits is null || (c.Limits.UsesPerCode is null or >= 1 && c.Limits.UsesPerMember is null or >= 1 && c.Limits.Budget is null or { Amount: >= 0 }),
             "campaign.limits", "limits must be at least 1 and a budget not negative");
         if (c.Codes == CodeKind.Generic) v.Text(req.Code, "code", 64);
         else v.Check(req.Code is null, "code", "only a campaign with a generic code takes one");
         if (req.Code is not null && !v.Failed) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
         return v.Failed ? v : null;
+    }
+
+    /// <summary>
+    /// The conditions' lists: tier and club codes as codes are written (letters, digits, '-' and '_'), SKUs and categories
+    /// of at most 64 characters, at most 100 entries each, weekdays that exist.
+    /// </summary>
+    private static void CheckConditions(Validation v, CampaignConditions c)
+    {
+        const int most = 100;
+        var memberships = c.Memberships ?? [];
+        v.Check(memberships.Count <= most, "campaign.conditions.memberships", "at most {0} entries are allowed", most);
+        for (var i = 0; i < memberships.Count && i < most; i++)
+        {
+            if (v.Text(memberships[i], "campaign.conditions.memberships", 64))
+                v.Check(memberships[i].All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'), "campaign.conditions.memberships", "may hold only letters, digits, '-' and '_'");
+        }
+        if (c.Purchase is not { } p) return;
+        foreach (var (list, field) in new[] { (p.Skus, "campaign.conditions.purchase.skus"), (p.Categories, "campaign.conditions.purchase.categories") })
+        {
+            var values = list ?? [];
+            v.Check(values.Count <= most, field, "at most {0} entries are allowed", most);
+            for (var i = 0; i < values.Count && i < most; i++) v.Text(values[i], field, 64);
+        }
+        v.Check((p.Weekdays ?? []).All(Enum.IsDefined), "campaign.conditions.purchase.weekdays", "is not a day of the week");
     }
 
     /// <summary>The bounds of an offer's numbers: percentages 0 to 100, amounts not negative, quantities at least 1.</summary>
