@@ -155,6 +155,48 @@ public sealed class PromotionConsoleTests(WebServer server)
     }
 
     [Fact]
+    public async Task The_preview_prices_the_basket_with_the_programmes_automatic_campaigns_as_the_till_would()
+    {
+        await CreateAsync("web-auto-half", "Half-price cake", new { kind = "percent_off_lines", lines = new { skus = new[] { "web-auto-cake" } }, percent = 50m }, "automatic");
+        var page = await server.NewPageAsync("en-GB");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/campaigns/new");
+        await page.Locator("#campaign-id").FillAsync("web-with-auto");
+        await page.Locator("#campaign-name").FillAsync("Ten off with cake");
+        await page.Locator("#campaign-code").FillAsync("WEBAUTO10");
+        await page.Locator("#campaign-percent").FillAsync("10");
+        await page.Locator("#campaign-percent").BlurAsync();
+        // The sample basket (2 × 20.00) holds no cake: the draft alone takes 10 % off.
+        await Assertions.Expect(page.Locator("#preview-total")).ToHaveTextAsync("€36.00");
+        await Assertions.Expect(page.Locator("#preview-steps li")).ToHaveCountAsync(1);
+
+        // Cake is half price on the shelf first (line discounts before basket discounts), then the code takes 10 % of the rest.
+        await page.Locator("#preview-sku-1").FillAsync("web-auto-cake");
+        await page.Locator("#preview-sku-1").BlurAsync();
+        await Assertions.Expect(page.Locator("#preview-total")).ToHaveTextAsync("€18.00");
+        await Assertions.Expect(page.Locator("#preview-steps li")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#preview-steps li").First).ToContainTextAsync("Half-price cake");
+
+        // The till agrees.
+        var quote = await server.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
+        {
+            partner = "tea-house", currency = "EUR", total = 40m, codes = new[] { "WEBAUTO10" },
+            lines = new[] { new { sku = "web-auto-cake", category = "general", quantity = 2m, unitPrice = 20m } },
+        });
+        // The campaign is not saved yet, so the till knows only the automatic one.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, quote.StatusCode);
+        await page.Locator("#campaign-save").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/admin/campaigns/web-with-auto", StringComparison.Ordinal));
+        quote = await server.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
+        {
+            partner = "tea-house", currency = "EUR", total = 40m, codes = new[] { "WEBAUTO10" },
+            lines = new[] { new { sku = "web-auto-cake", category = "general", quantity = 2m, unitPrice = 20m } },
+        });
+        Assert.True(quote.IsSuccessStatusCode, await quote.Content.ReadAsStringAsync());
+        Assert.Equal(18m, (await quote.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("total").GetDecimal());
+    }
+
+    [Fact]
     public async Task Five_unique_codes_are_generated_and_downloaded_as_the_apis_csv()
     {
         await CreateAsync("web-batch", "Printed vouchers", new { kind = "amount_off_basket", amount = 5m }, "uniqueBatch");
