@@ -75,6 +75,38 @@ public sealed class ReportCommandTests
     }
 
     [Fact]
+    public async Task A_what_if_with_a_campaign_gives_its_cost_on_the_periods_baskets()
+    {
+        using var cli = new TestCli();
+        await cli.SucceedAsync("demo", "--members", "60");
+        var outFolder = Path.Combine(cli.Folder, "out");
+        var from = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-400)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var to = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var run = await cli.SucceedAsync("report", "what-if", "--programme", "demo", "--out", outFolder, "--format", "json",
+            "--from", from, "--to", to, "--campaign", "welcome10");
+        var campaign = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outFolder, "what-if.json")))!["campaign"]!;
+        Assert.Equal("welcome10", (string)campaign["campaignId"]!);
+        // The demo's welcome coupon is 10 % off once per member: every member who bought in the period uses it once, on
+        // their first basket of the period.
+        var redemptions = (long)campaign["redemptions"]!;
+        Assert.True(redemptions > 0, run.Out);
+        Assert.Equal((long)campaign["members"]!, redemptions);
+        var discount = (decimal)campaign["discount"]!;
+        Assert.True(discount > 0 && discount < 0.1m * (decimal)campaign["revenue"]!, $"discount {discount}");
+        Assert.Equal(discount, campaign["months"]!.AsArray().Sum(m => (decimal)m!["discount"]!));
+        Assert.Contains("Campaign welcome10", run.Out, StringComparison.Ordinal);
+
+        // CSV: a table of the campaign per month next to the points.
+        await cli.SucceedAsync("report", "what-if", "--programme", "demo", "--out", outFolder, "--from", from, "--to", to, "--campaign", "welcome10");
+        var rows = (await File.ReadAllLinesAsync(Path.Combine(outFolder, "what-if-campaign.csv"), TestContext.Current.CancellationToken)).Skip(1).ToList();
+        Assert.Equal(discount, rows.Sum(r => decimal.Parse(r.Split(',')[2], CultureInfo.InvariantCulture)));
+
+        var unknown = await cli.RunAsync("report", "what-if", "--programme", "demo", "--campaign", "no-such-campaign");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--campaign", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_report_options_name_the_option()
     {
         using var cli = new TestCli();

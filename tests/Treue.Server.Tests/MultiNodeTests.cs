@@ -11,7 +11,7 @@ using Treue.Storage.Entities;
 
 namespace Treue.Server.Tests;
 
-/// <summary>Three real server processes on one PostgreSQL database: correctness must not depend on there being one node.</summary>
+/// <summary>Real server processes (two or three) on one PostgreSQL database: correctness must not depend on there being one node.</summary>
 public sealed class MultiNodeTests(PostgresCluster cluster)
 {
     [Fact]
@@ -94,6 +94,55 @@ public sealed class MultiNodeTests(PostgresCluster cluster)
         var rows = await db.CodeAttempts.ToListAsync();
         Assert.NotEmpty(rows);
         Assert.All(rows, r => Assert.Equal(16, r.Partition.Length));
+    }
+
+    [Fact]
+    public async Task A_stamp_card_filled_by_purchases_recorded_at_once_on_two_nodes_gives_its_points_once()
+    {
+        const int size = 6;
+        const long reward = 100;
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var first = await ServerProcess.StartAsync(cs); // migrates the database
+        await using var second = await ServerProcess.StartAsync(cs);
+        var key = await CreateProgrammeAsync(cs);
+        var clients = new[] { first, second }.Select(s =>
+        {
+            var c = new HttpClient { BaseAddress = s.Address };
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            return c;
+        }).ToArray();
+        var put = await clients[0].PutAsJsonAsync("/api/v1/stamp-cards/coffee", new
+        {
+            id = "coffee", name = "Coffee card", stampsPerCard = size, basis = "perUnit", onReturn = "clawBack",
+            reward = new { kind = "points", points = reward }, conditions = new { skus = new[] { "coffee" } },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(put, HttpStatusCode.OK);
+        var enrol = await clients[1].PostAsJsonAsync("/api/v1/members", new { name = "Coffee drinker", issueCard = "physical" });
+        var member = (await enrol.Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = Guid.Parse((string)member["id"]!);
+        var card = (string)member["cards"]![0]!["number"]!;
+
+        // Six coffees on six receipts fill the card; each receipt goes to both nodes at once, so twelve requests race.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 2 * size).Select(i => clients[i % 2].PostAsJsonAsync("/api/v1/purchases", new
+        {
+            receiptId = $"coffee-{i / 2}", partner = "shop", currency = "EUR", cardNumber = card, total = 3m,
+            lines = new[] { new { sku = "coffee", quantity = 1m, unitPrice = 3m } },
+        }, TestProgramme.Json)));
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        Assert.Equal(size, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+
+        var cards = (await clients[0].GetFromJsonAsync<JsonArray>($"/api/v1/members/{id}/stamp-cards", TestProgramme.Json))!;
+        Assert.Equal(1, (int)cards[0]!["cardsFilled"]!);
+        Assert.Equal(1, (int)cards[0]!["rewardsHeld"]!);
+        Assert.Equal(0, (int)cards[0]!["stamps"]!);
+        await using var db = Db(cs);
+        var fromCards = await db.LedgerEntries.Where(e => e.Account == "programme:stamp-cards").ToListAsync();
+        Assert.Equal(-reward, Assert.Single(fromCards).Amount);
+        var earned = await db.Purchases.Where(p => p.MemberId == id).SumAsync(p => p.PointsEarned);
+        var held = await db.Members.Where(m => m.Id == id).Select(m => m.Available + m.Pending).SingleAsync();
+        Assert.Equal(earned + reward, held);
+        var entries = await db.LedgerEntries.Where(e => e.MemberId == id).SumAsync(e => e.Amount);
+        Assert.Equal(held, entries);
     }
 
     internal static TreueDb Db(string cs)

@@ -282,6 +282,38 @@ public abstract class PromotionTests(TreueServer server)
         Assert.Empty((await p.Pos.GetFromJsonAsync<JsonArray>($"/api/v1/members/{member}/coupons", TestProgramme.Json))!);
     }
 
+    [Fact]
+    public async Task A_personal_code_is_made_for_a_member_found_by_id_card_number_or_e_mail()
+    {
+        var p = await server.NewProgrammeAsync();
+        await CreateCampaignAsync(p, new
+        {
+            id = "thanks", name = "Thank you", validFromUtc = Started, validToUtc = (DateTime?)null, offer = new { kind = "amount_off_basket", amount = 2m },
+            codes = "personal", limits = new { usesPerCode = 1 },
+        });
+        var (member, card) = await p.EnrolAsync("Grace Hopper", "Grace.Hopper@example.org");
+        async Task<JsonObject> PersonalAsync(object body, HttpStatusCode status) =>
+            await ProblemAsync(await p.Admin.PostAsJsonAsync("/api/v1/campaigns/thanks/personal-codes", body, TestProgramme.Json), status);
+
+        var byId = await PersonalAsync(new { memberId = member }, HttpStatusCode.Created);
+        var byCard = await PersonalAsync(new { cardNumber = card }, HttpStatusCode.Created);
+        var byEmail = await PersonalAsync(new { email = " grace.hopper@EXAMPLE.org " }, HttpStatusCode.Created);
+        foreach (var made in new[] { byId, byCard, byEmail }) Assert.Equal(member, Guid.Parse((string)made["memberId"]!));
+        var coupons = (await p.Pos.GetFromJsonAsync<JsonArray>($"/api/v1/members/{member}/coupons", TestProgramme.Json))!;
+        Assert.Equal(new[] { (string)byId["code"]!, (string)byCard["code"]!, (string)byEmail["code"]! }.Order(), coupons.Select(c => (string)c!["code"]!).Order());
+
+        // Nobody found names the field the member was looked for by; none or two ways of naming the member is bad input.
+        Assert.Equal("cardNumber", (string)(await PersonalAsync(new { cardNumber = "0000000000000" }, HttpStatusCode.NotFound))["field"]!);
+        Assert.Equal("email", (string)(await PersonalAsync(new { email = "nobody@example.org" }, HttpStatusCode.NotFound))["field"]!);
+        Assert.Equal("memberId", (string)(await PersonalAsync(new { memberId = Guid.NewGuid() }, HttpStatusCode.NotFound))["field"]!);
+        Assert.Equal("memberId", (string)(await PersonalAsync(new { code = "ABC123" }, HttpStatusCode.BadRequest))["field"]!);
+        Assert.Equal("memberId", (string)(await PersonalAsync(new { memberId = member, cardNumber = card }, HttpStatusCode.BadRequest))["field"]!);
+        // A member of another programme is not found by their card.
+        var other = await server.NewProgrammeAsync();
+        var (_, otherCard) = await other.EnrolAsync();
+        Assert.Equal("member_not_found", (string)(await PersonalAsync(new { cardNumber = otherCard }, HttpStatusCode.NotFound))["code"]!);
+    }
+
     private async Task<decimal> QuotedTotalAsync(TestProgramme p, decimal price)
     {
         var res = await p.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
@@ -379,7 +411,7 @@ public abstract class PromotionTests(TreueServer server)
         Assert.Equal("earn", (string)reward["kind"]!);
         Assert.Equal((string)filling["id"]!, (string)reward["purchaseId"]!);
         Assert.Equal(50, (long)reward["explanation"]![0]!["points"]!);
-        Assert.Equal("Tea card tea", (string)reward["explanation"]![0]!["name"]!);
+        Assert.Equal("Tea card tea: card 1 full", (string)reward["explanation"]![0]!["name"]!);
 
         // Returning a tea of the filling purchase takes its stamp back, so the card is no longer full: its 50 points go.
         await ReturnAsync(p, filling, "rt-1", 1, 1m);

@@ -73,6 +73,13 @@ public sealed class ExplanationTests(WebServer server)
         Assert.Equal("Knife set", German(l => Explanations.Words(l, redeemed)));
         var adjusted = Contribution.Of("adjustment", new Reason(ReasonKeys.Adjusted) { Subject = "Goodwill" }, 10);
         Assert.Equal("Goodwill", German(l => Explanations.Words(l, adjusted)));
+
+        var full = Contribution.Of("stamps:coffee", new Reason(ReasonKeys.StampCardFull) { Subject = "Coffee card", Value = 3 }, 50);
+        Assert.Equal("Coffee card: card 3 full", English(l => Explanations.Words(l, full)));
+        Assert.Equal("Coffee card: Karte 3 voll", German(l => Explanations.Words(l, full)));
+        var back = Contribution.Of("stamps:coffee", new Reason(ReasonKeys.StampCardTakenBack) { Subject = "Coffee card", Value = 3 }, -50);
+        Assert.Equal("Coffee card: card 3 taken back", English(l => Explanations.Words(l, back)));
+        Assert.Equal("Coffee card: Karte 3 zurückgenommen", German(l => Explanations.Words(l, back)));
     }
 
     [Fact]

@@ -61,12 +61,9 @@ public sealed class PortalPromotionTests(WebServer server)
         return (member, code);
     }
 
-    [Theory]
-    [MemberData(nameof(Languages))]
-    public async Task A_member_sees_a_personal_coupon_and_a_stamp_card_with_three_of_ten_stamps(string language)
+    /// <summary>Signs the member in on a phone-sized page in <paramref name="language"/>.</summary>
+    private async Task<IPage> SignInAsync(TestMember member, string language)
     {
-        var german = language.StartsWith("de", StringComparison.Ordinal);
-        var (member, code) = await MemberWithPromotionsAsync();
         var page = await server.NewPageAsync(language, width: 390, height: 844);
         // The sign-in button's name is in the page's language: Enter signs in either way.
         await page.GotoAsync("/portal/signin");
@@ -75,13 +72,50 @@ public sealed class PortalPromotionTests(WebServer server)
         await page.Locator("#password").PressAsync("Enter");
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
         await page.WaitForReadyAsync();
-        if (german)
+        if (language.StartsWith("de", StringComparison.Ordinal))
         {
             // Signing in takes the member's own language (English); the language switch changes it.
             await page.Locator("nav.language a[data-lang='de']").ClickAsync();
             await page.WaitForFunctionAsync("() => document.documentElement.lang === 'de'");
             await page.WaitForReadyAsync();
         }
+        return page;
+    }
+
+    [Fact]
+    public async Task The_history_says_in_German_that_a_stamp_card_was_full_and_that_its_points_were_taken_back()
+    {
+        const string sku = "portal-tea";
+        var card = await server.AdminApi.PutAsJsonAsync("/api/v1/stamp-cards/portal-tea-points", new
+        {
+            id = "portal-tea-points", name = "Tea points card", stampsPerCard = 2, basis = "perUnit", onReturn = "clawBack",
+            reward = new { kind = "points", points = 30 }, conditions = new { skus = new[] { sku } },
+        });
+        Assert.True(card.IsSuccessStatusCode, await card.Content.ReadAsStringAsync());
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var member = await server.AddMemberAsync(server.ProgrammeId, "Theo Tea", $"theo.{suffix}@example.org");
+        // Two teas fill the card; one of them comes back, so the card is no longer full and its points go.
+        var purchase = await server.PurchaseAsync(member.CardNumber, "tea-" + suffix, "tea-house", sku, "tea", 2, 3.00m);
+        var returned = await server.Pos.PostAsJsonAsync($"/api/v1/purchases/{purchase.GetProperty("id").GetString()}/returns",
+            new { returnId = "back-" + suffix, lines = new[] { new { lineNo = 1, quantity = 1m } } });
+        Assert.True(returned.IsSuccessStatusCode, await returned.Content.ReadAsStringAsync());
+
+        var page = await SignInAsync(member, "de-DE");
+        await page.GotoAsync("/portal/history");
+        await page.WaitForReadyAsync();
+        var history = page.Locator("#history");
+        await Assertions.Expect(history).ToContainTextAsync("Tea points card: Karte 1 voll: +30");
+        await Assertions.Expect(history).ToContainTextAsync("Tea points card: Karte 1 zurückgenommen");
+        await Assertions.Expect(history).Not.ToContainTextAsync("card 1");
+    }
+
+    [Theory]
+    [MemberData(nameof(Languages))]
+    public async Task A_member_sees_a_personal_coupon_and_a_stamp_card_with_three_of_ten_stamps(string language)
+    {
+        var german = language.StartsWith("de", StringComparison.Ordinal);
+        var (member, code) = await MemberWithPromotionsAsync();
+        var page = await SignInAsync(member, language);
         var failures = new List<string>();
 
         await page.GetByRole(AriaRole.Link, new() { Name = german ? "Gutscheine" : "Coupons", Exact = true }).ClickAsync();

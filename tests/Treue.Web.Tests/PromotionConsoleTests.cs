@@ -119,6 +119,90 @@ public sealed class PromotionConsoleTests(WebServer server)
     }
 
     [Fact]
+    public async Task A_campaign_for_weekends_baskets_with_tea_and_gold_members_is_saved_and_read_back_through_the_api()
+    {
+        var page = await server.NewPageAsync("de-DE");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/campaigns/new");
+        await page.Locator("#campaign-id").FillAsync("web-weekend");
+        await page.Locator("#campaign-name").FillAsync("Wochenende für Gold");
+        await page.Locator("#campaign-code").FillAsync("WEEKENDGOLD");
+        await page.Locator("#campaign-percent").FillAsync("10");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Samstag", Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Sonntag", Exact = true }).CheckAsync();
+        await page.Locator("#campaign-basket-skus").FillAsync("green-tea, black-tea");
+        await page.Locator("#campaign-basket-categories").FillAsync("tea");
+        // A code with a space is refused at its field, in German, and nothing is stored.
+        await page.Locator("#campaign-memberships").FillAsync("gold, tea club");
+        await page.Locator("#campaign-memberships").BlurAsync();
+        await page.Locator("#campaign-save").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-input-control:has(#campaign-memberships) .mud-input-helper-text.mud-input-error"))
+            .ToContainTextAsync("Darf nur Buchstaben, Ziffern, '-' und '_' enthalten.");
+        Assert.Equal(HttpStatusCode.NotFound, (await server.AdminApi.GetAsync("/api/v1/campaigns/web-weekend")).StatusCode);
+
+        await page.Locator("#campaign-memberships").FillAsync("gold, tea-club");
+        await page.Locator("#campaign-memberships").BlurAsync();
+        await page.Locator("#campaign-save").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/admin/campaigns/web-weekend", StringComparison.Ordinal));
+        await page.WaitForReadyAsync();
+
+        var conditions = (await CampaignAsync("web-weekend")).GetProperty("campaign").GetProperty("conditions");
+        var purchase = conditions.GetProperty("purchase");
+        Assert.Equal(["saturday", "sunday"], purchase.GetProperty("weekdays").EnumerateArray().Select(d => d.GetString()!.ToLowerInvariant()));
+        Assert.Equal(["green-tea", "black-tea"], purchase.GetProperty("skus").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["tea"], purchase.GetProperty("categories").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["gold", "tea-club"], conditions.GetProperty("memberships").EnumerateArray().Select(d => d.GetString()));
+
+        // Opened again, the editor shows what is stored.
+        await page.OpenAsync("/admin/campaigns/web-weekend");
+        await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Samstag", Exact = true })).ToBeCheckedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "Montag", Exact = true })).Not.ToBeCheckedAsync();
+        await Assertions.Expect(page.Locator("#campaign-memberships")).ToHaveValueAsync("gold, tea-club");
+    }
+
+    [Fact]
+    public async Task The_preview_prices_the_basket_with_the_programmes_automatic_campaigns_as_the_till_would()
+    {
+        await CreateAsync("web-auto-half", "Half-price cake", new { kind = "percent_off_lines", lines = new { skus = new[] { "web-auto-cake" } }, percent = 50m }, "automatic");
+        var page = await server.NewPageAsync("en-GB");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/campaigns/new");
+        await page.Locator("#campaign-id").FillAsync("web-with-auto");
+        await page.Locator("#campaign-name").FillAsync("Ten off with cake");
+        await page.Locator("#campaign-code").FillAsync("WEBAUTO10");
+        await page.Locator("#campaign-percent").FillAsync("10");
+        await page.Locator("#campaign-percent").BlurAsync();
+        // The sample basket (2 × 20.00) holds no cake: the draft alone takes 10 % off.
+        await Assertions.Expect(page.Locator("#preview-total")).ToHaveTextAsync("€36.00");
+        await Assertions.Expect(page.Locator("#preview-steps li")).ToHaveCountAsync(1);
+
+        // Cake is half price on the shelf first (line discounts before basket discounts), then the code takes 10 % of the rest.
+        await page.Locator("#preview-sku-1").FillAsync("web-auto-cake");
+        await page.Locator("#preview-sku-1").BlurAsync();
+        await Assertions.Expect(page.Locator("#preview-total")).ToHaveTextAsync("€18.00");
+        await Assertions.Expect(page.Locator("#preview-steps li")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#preview-steps li").First).ToContainTextAsync("Half-price cake");
+
+        // The till agrees.
+        var quote = await server.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
+        {
+            partner = "tea-house", currency = "EUR", total = 40m, codes = new[] { "WEBAUTO10" },
+            lines = new[] { new { sku = "web-auto-cake", category = "general", quantity = 2m, unitPrice = 20m } },
+        });
+        // The campaign is not saved yet, so the till knows only the automatic one.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, quote.StatusCode);
+        await page.Locator("#campaign-save").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/admin/campaigns/web-with-auto", StringComparison.Ordinal));
+        quote = await server.Pos.PostAsJsonAsync("/api/v1/purchases/quote", new
+        {
+            partner = "tea-house", currency = "EUR", total = 40m, codes = new[] { "WEBAUTO10" },
+            lines = new[] { new { sku = "web-auto-cake", category = "general", quantity = 2m, unitPrice = 20m } },
+        });
+        Assert.True(quote.IsSuccessStatusCode, await quote.Content.ReadAsStringAsync());
+        Assert.Equal(18m, (await quote.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("total").GetDecimal());
+    }
+
+    [Fact]
     public async Task Five_unique_codes_are_generated_and_downloaded_as_the_apis_csv()
     {
         await CreateAsync("web-batch", "Printed vouchers", new { kind = "amount_off_basket", amount = 5m }, "uniqueBatch");
@@ -145,6 +229,41 @@ public sealed class PromotionConsoleTests(WebServer server)
         Assert.All(rows.Skip(1), r => Assert.EndsWith(",web-batch,,0", r));
         // The same export as the API's.
         Assert.Equal(await server.AdminApi.GetStringAsync("/api/v1/campaigns/web-batch/codes.csv"), csv);
+    }
+
+    [Fact]
+    public async Task Personal_codes_are_made_for_members_found_by_card_number_member_id_or_e_mail_and_a_stranger_is_named_at_the_field()
+    {
+        await CreateAsync("web-personal", "Thank you, personally", new { kind = "amount_off_basket", amount = 3m }, "personal");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var member = await server.AddMemberAsync(server.ProgrammeId, "Petra Personal", $"petra.{suffix}@example.org");
+        var page = await server.NewPageAsync("de-DE");
+        await page.StaffSignInByIdAsync(WebServer.AdminEmail);
+        await page.OpenAsync("/admin/campaigns/web-personal");
+
+        async Task<string> CreateForAsync(string given)
+        {
+            await page.Locator("#codes-member").FillAsync(given);
+            await page.Locator("#codes-personal").ClickAsync();
+            var message = page.Locator("#codes-message");
+            await Assertions.Expect(message).ToContainTextAsync(given);
+            return (await message.TextContentAsync())!;
+        }
+        var messages = new[] { await CreateForAsync(member.CardNumber), await CreateForAsync(member.Id.ToString()), await CreateForAsync(member.Email.ToUpperInvariant()) };
+
+        // The three codes the messages name are the member's, as the API lists them.
+        var coupons = await server.AdminApi.GetFromJsonAsync<JsonElement>($"/api/v1/members/{member.Id}/coupons");
+        var codes = coupons.EnumerateArray().Where(c => c.GetProperty("campaignId").GetString() == "web-personal").Select(c => c.GetProperty("code").GetString()!).ToList();
+        Assert.Equal(3, codes.Count);
+        Assert.All(codes, c => Assert.Contains(messages, m => m.Contains(c, StringComparison.Ordinal)));
+
+        // A card number nobody has: the error stands at the field, in German.
+        await page.Locator("#codes-member").FillAsync("0000000000000");
+        await page.Locator("#codes-personal").ClickAsync();
+        var error = page.Locator("#codes-errors");
+        await Assertions.Expect(error).ToContainTextAsync("Kein Mitglied dieses Programms hat diese E-Mail-Adresse, Kartennummer oder Mitglieds-ID.");
+        await Assertions.Expect(page.Locator("#codes-member")).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Equal(3, (await server.AdminApi.GetFromJsonAsync<JsonElement>($"/api/v1/members/{member.Id}/coupons")).GetArrayLength());
     }
 
     [Theory]

@@ -126,10 +126,15 @@ internal static partial class ReportCommand
         var from = new Option<DateOnly?>("--from") { Description = "First day replayed (default 90 days before --to)", HelpName = "YYYY-MM-DD" };
         var to = new Option<DateOnly?>("--to") { Description = $"Last day replayed {AsOfDefault}", HelpName = "YYYY-MM-DD" };
         var baseRate = new Option<decimal?>("--base-rate") { Description = "Proposed base rate (points per currency unit)", HelpName = "RATE" };
+        var campaign = new Option<string?>("--campaign")
+        {
+            Description = "A campaign of the programme to replay over the period's baskets, as if every customer had used it: its discount cost",
+            HelpName = "ID",
+        };
         return Report(cli, "what-if", "Replay a period of real purchases under proposed rules and compare points, liability and cost; writes nothing",
-            [rules, from, to, baseRate], async (analytics, programmeId, parse, ct) =>
+            [rules, from, to, baseRate, campaign], async (analytics, programmeId, parse, ct) =>
             {
-                var request = new WhatIfRequest(parse.GetValue(from), parse.GetValue(to), parse.GetValue(baseRate));
+                var request = new WhatIfRequest(parse.GetValue(from), parse.GetValue(to), parse.GetValue(baseRate), CampaignId: parse.GetValue(campaign));
                 if (parse.GetValue(rules) is { } path)
                 {
                     var json = await File.ReadAllTextAsync(path, ct);
@@ -152,20 +157,35 @@ internal static partial class ReportCommand
                 }
                 var (report, invalid) = await analytics.WhatIfAsync(programmeId, request, ct);
                 if (invalid is not null)
-                    throw new CliError("the proposal is not valid: " + string.Join("; ", invalid.All().Select(e => $"{(e.Field is "from" or "to" or "baseRate" ? Flag(e.Field) : e.Field)}: {e.Message}")), ExitCodes.BadInput);
+                    throw new CliError("the proposal is not valid: " + string.Join("; ", invalid.All().Select(e => $"{(e.Field is "from" or "to" or "baseRate" or "campaignId" ? Flag(e.Field == "campaignId" ? "campaign" : e.Field) : e.Field)}: {e.Message}")), ExitCodes.BadInput);
                 var r = report!.Result;
                 var labels = r.Months.Select(m => Month(m.Month)).ToList();
-                return new ReportOutput(report,
+                var tables = new List<ReportTable>
+                {
+                    new("what-if", ["month", "purchases", "actual_points", "simulated_points", "difference"],
+                        r.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Purchases, m.ActualPoints, m.SimulatedPoints, m.SimulatedPoints - m.ActualPoints])),
+                    new("what-if-rules", ["rule", "points", "purchases"], r.Rules.Select(x => (IReadOnlyList<object?>)[x.Rule, x.Points, x.Purchases])),
+                };
+                var charts = new List<ReportChart>
+                {
+                    new("what-if", SvgChart.Bars("Points issued: actual and under the proposed rules", labels,
+                        [new("Actual", [.. r.Months.Select(m => (double?)m.ActualPoints)]), new("Proposed", [.. r.Months.Select(m => (double?)m.SimulatedPoints)])], "points")),
+                };
+                var campaignLines = new List<string>();
+                if (report.Campaign is { } c)
+                {
+                    tables.Add(new("what-if-campaign", ["month", "redemptions", "discount"],
+                        c.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Redemptions, m.Discount])));
+                    charts.Add(new("what-if-campaign", SvgChart.Bars($"Discount of the campaign {c.Name} per month", [.. c.Months.Select(m => Month(m.Month))],
+                        [new("Discount", [.. c.Months.Select(m => (double?)m.Discount)])], "money")));
+                    campaignLines.Add($"Campaign {c.CampaignId} ({c.Name}): {c.Redemptions:N0} of {c.Purchases:N0} purchases by {c.Members:N0} members, discount {c.Discount:N2}"
+                        + (c.DiscountShareOfRevenue is { } share ? $" ({share:P1} of {c.Revenue:N2} revenue)" : "")
+                        + (c.BonusPoints > 0 ? $", bonus points {c.BonusPoints:N0}" : "")
+                        + (c.BudgetExhausted ? "; its budget ran out during the period." : "."));
+                }
+                return new ReportOutput(report, tables, charts,
                     [
-                        new("what-if", ["month", "purchases", "actual_points", "simulated_points", "difference"],
-                            r.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Purchases, m.ActualPoints, m.SimulatedPoints, m.SimulatedPoints - m.ActualPoints])),
-                        new("what-if-rules", ["rule", "points", "purchases"], r.Rules.Select(x => (IReadOnlyList<object?>)[x.Rule, x.Points, x.Purchases])),
-                    ],
-                    [
-                        new("what-if", SvgChart.Bars("Points issued: actual and under the proposed rules", labels,
-                            [new("Actual", [.. r.Months.Select(m => (double?)m.ActualPoints)]), new("Proposed", [.. r.Months.Select(m => (double?)m.SimulatedPoints)])], "points")),
-                    ],
-                    [
+                        .. campaignLines,
                         $"Replayed {r.Purchases:N0} purchases of {r.Members:N0} members from {report.From:yyyy-MM-dd} to {report.To:yyyy-MM-dd}.",
                         $"Points: actual {r.ActualPoints:N0}, proposed {r.SimulatedPoints:N0} ({r.PointsDifference:+#,0;-#,0;0}); cost {r.ActualCost:N2} -> {r.SimulatedCost:N2}, "
                         + $"expected after {report.BreakageRate:P1} breakage {r.ActualExpectedCost:N2} -> {r.SimulatedExpectedCost:N2}.",

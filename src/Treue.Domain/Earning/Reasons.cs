@@ -84,8 +84,9 @@ public sealed record Reason(string Key)
             ReasonKeys.OrderCancelled => "Reward order cancelled: " + Subject,
             ReasonKeys.Adjusted => Subject ?? "",
             ReasonKeys.TierMultiplier => $"{Subject} tier: {Invariant(Value)}× points",
-            // The card's own name, as its programme wrote it; the points' sign says whether it was given or taken back.
-            ReasonKeys.StampCardFull or ReasonKeys.StampCardTakenBack => Subject ?? Key,
+            // The card's own name, as its programme wrote it, and what happened to which of the member's cards.
+            ReasonKeys.StampCardFull => $"{Subject}: card {Invariant(Value)} full",
+            ReasonKeys.StampCardTakenBack => $"{Subject}: card {Invariant(Value)} taken back",
             _ => Subject ?? Key,
         };
         // A returned line names its line in its own words.

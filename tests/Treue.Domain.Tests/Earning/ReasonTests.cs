@@ -45,4 +45,11 @@ public sealed class ReasonTests
         Assert.Equal("Knife set", new Reason(ReasonKeys.Redeemed) { Subject = "Knife set" }.English());
         Assert.Equal("Goodwill", Contribution.Of("adjustment", new Reason(ReasonKeys.Adjusted) { Subject = "Goodwill" }, 10).Name);
     }
+
+    [Fact]
+    public void Stamp_card_reasons_name_the_card_and_what_happened_to_it()
+    {
+        Assert.Equal("Coffee card: card 2 full", new Reason(ReasonKeys.StampCardFull) { Subject = "Coffee card", Value = 2 }.English());
+        Assert.Equal("Coffee card: card 2 taken back", new Reason(ReasonKeys.StampCardTakenBack) { Subject = "Coffee card", Value = 2 }.English());
+    }
 }

@@ -14,6 +14,16 @@ namespace Treue.Server.Tests.Model;
 //   checkout come back (by the share of the receipt's value returned) before the earned points are taken back,
 //   so that nothing is written off while the member still holds points;
 // - expiry closes every available lot past its expiry; posting makes every pending lot past its window available.
+// Promotions (docs/promotions.md):
+// - a coupon's discount lowers the lines it applies to, and points are earned on the price after discounts; a return gives
+//   back each line's discount pro rata (rounded down, cumulatively), which goes back into the campaign's budget; a code whose
+//   campaign says so becomes usable again, for the member too, once its purchase has come back whole;
+// - a code is refused when the member used the campaign as often as they may, when the budget is spent or the discount would
+//   exceed it, or when the basket holds nothing the offer applies to;
+// - every N stamps fill a card, which gives its points once, credited with the purchase like its own points, and starts the
+//   next card; a return takes back the stamps the kept lines no longer earn, from the card being filled first and then from
+//   filled cards, newest first. A filled card that loses stamps has its points taken back (its other stamps go back onto the
+//   card being filled, which may fill it again and give the points again) or keeps them and is marked, as the card says.
 
 public sealed class ModelMember(Guid id, int number)
 {
@@ -22,6 +32,29 @@ public sealed class ModelMember(Guid id, int number)
     public long Available { get; set; }
     public long Pending { get; set; }
     public int PurchaseCount { get; set; }
+    public int CouponUses { get; set; }
+    public ModelStampCard Card { get; } = new();
+}
+
+/// <summary>A stamp: the purchase that gave it and when.</summary>
+public sealed record ModelStamp(ModelPurchase Purchase, DateTime At);
+
+/// <summary>A filled card, its stamps and what became of its points.</summary>
+public sealed class ModelFilledCard
+{
+    public required int Number { get; init; }
+    public required List<ModelStamp> Stamps { get; set; }
+    public bool ClawedBack { get; set; }
+    public bool Marked { get; set; }
+}
+
+/// <summary>A member's stamp card: the card being filled (its number and stamps) and the cards filled before.</summary>
+public sealed class ModelStampCard
+{
+    public int Number { get; set; } = 1;
+    public List<ModelStamp> Current { get; } = [];
+    public List<ModelFilledCard> Filled { get; } = [];
+    public Dictionary<int, ModelLot> Lots { get; } = [];
 }
 
 public sealed class ModelLot
@@ -56,8 +89,11 @@ public sealed class ModelSpend(ModelMember member, long points, List<ModelDraw> 
 public sealed class ModelLine
 {
     public required int LineNo { get; init; }
+    public required Article Article { get; init; }
     public required decimal Quantity { get; init; }
     public required long NetMinor { get; init; }
+    /// <summary>The coupon's discount on the line, in cents.</summary>
+    public long DiscountMinor { get; init; }
     public required long Points { get; init; }
     public decimal ReturnedQuantity { get; set; }
     public long ReturnedMinor { get; set; }
@@ -77,6 +113,8 @@ public sealed class ModelPurchase
     public required long PointsPaid { get; init; }
     public required ModelSpend? Payment { get; init; }
     public required Features.Purchases.PurchaseRequest Request { get; init; }
+    /// <summary>Whether the coupon applied to the purchase.</summary>
+    public bool Coupon { get; init; }
     public ModelLot? Lot { get; set; }
     public long ReturnedMinor { get; set; }
     public long PointsReversed { get; set; }
@@ -113,6 +151,10 @@ public sealed class ModelTotals
     public long Expired { get; set; }
     public long AdjustedUp { get; set; }
     public long AdjustedDown { get; set; }
+    /// <summary>Of the points above: those full stamp cards gave, took back and wrote off.</summary>
+    public long StampEarned { get; set; }
+    public long StampReversed { get; set; }
+    public long StampUnrecovered { get; set; }
 
     /// <summary>issued − reversed − redeemed − paid + refunded − expired ± adjusted: what members must hold in all.</summary>
     public long Outstanding => Earned - Reversed - Redeemed - PaidAtCheckout + RefundedRewards + RefundedPayments - Expired + AdjustedUp - AdjustedDown;
@@ -132,6 +174,10 @@ public sealed class LedgerModel(ProgrammeSpec spec)
     public long[] StockIssued { get; } = new long[spec.Rewards.Count];
     public Dictionary<string, long> IssuedByPartner { get; } = [];
     public ModelTotals Totals { get; } = new();
+    /// <summary>The coupon campaign's use: purchases, discount given in cents net of returns, and uses of its code.</summary>
+    public long CouponUses { get; set; }
+    public long CouponSpentMinor { get; set; }
+    public int CodeUses { get; set; }
 
     public DateTime? ExpiresAt(DateTime earnedAt) =>
         Spec.ExpiryMonths > 0 ? earnedAt.AddMonths(Spec.ExpiryMonths)
@@ -205,11 +251,12 @@ public sealed class LedgerModel(ProgrammeSpec spec)
     }
 
     /// <summary>Takes back points a purchase earned; returns (taken from the member, written off).</summary>
-    public (long Taken, long Unrecovered) ReverseEarn(ModelPurchase p, long points)
+    public (long Taken, long Unrecovered) ReverseEarn(ModelPurchase p, long points) =>
+        points <= 0 ? (0, 0) : ReverseLot(p.Member, p.Lot ?? throw new InvalidOperationException("Model: reversing a purchase that earned nothing."), points);
+
+    /// <summary>Takes back points credited into <paramref name="lot"/>: from the lot itself first, then oldest-first.</summary>
+    public (long Taken, long Unrecovered) ReverseLot(ModelMember m, ModelLot lot, long points)
     {
-        if (points <= 0) return (0, 0);
-        var lot = p.Lot ?? throw new InvalidOperationException("Model: reversing a purchase that earned nothing.");
-        var m = p.Member;
         if (lot.Status == LotStatus.Pending)
         {
             var take = Math.Min(points, lot.Remaining);
@@ -253,6 +300,73 @@ public sealed class LedgerModel(ProgrammeSpec spec)
             Totals.Posted += lot.Remaining;
         }
         return n;
+    }
+
+    /// <summary>
+    /// Adds a purchase's stamps to the member's card and fills cards; returns the cards filled. Stamps are ordered by when
+    /// they were collected, in the order they came.
+    /// </summary>
+    public List<ModelFilledCard> Stamp(ModelMember m, ModelPurchase p, DateTime at, int stamps)
+    {
+        var card = m.Card;
+        for (var i = 0; i < stamps; i++) card.Current.Add(new ModelStamp(p, at));
+        return Fill(card);
+    }
+
+    private List<ModelFilledCard> Fill(ModelStampCard card)
+    {
+        var size = Spec.Promotions!.StampsPerCard;
+        var filled = new List<ModelFilledCard>();
+        while (card.Current.Count >= size)
+        {
+            var full = new ModelFilledCard { Number = card.Number++, Stamps = card.Current.Take(size).ToList() };
+            card.Current.RemoveRange(0, size);
+            card.Filled.Add(full);
+            filled.Add(full);
+        }
+        return filled;
+    }
+
+    /// <summary>Takes back <paramref name="stamps"/> stamps of a returned purchase; returns the cards clawed back and the cards filled again.</summary>
+    public (List<ModelFilledCard> ClawedBack, List<ModelFilledCard> Filled) Unstamp(ModelMember m, ModelPurchase p, int stamps)
+    {
+        var card = m.Card;
+        var clawed = new List<ModelFilledCard>();
+        var left = stamps;
+        for (var i = card.Current.Count - 1; i >= 0 && left > 0; i--)
+        {
+            if (card.Current[i].Purchase != p) continue;
+            card.Current.RemoveAt(i);
+            left--;
+        }
+        for (var c = card.Filled.Count - 1; c >= 0 && left > 0; c--)
+        {
+            var filled = card.Filled[c];
+            if (filled.ClawedBack) continue;
+            var own = filled.Stamps.Count(s => s.Purchase == p);
+            if (own == 0) continue;
+            var take = Math.Min(own, left);
+            left -= take;
+            var kept = filled.Stamps.ToList();
+            for (var i = kept.Count - 1; i >= 0 && take > 0; i--)
+            {
+                if (kept[i].Purchase != p) continue;
+                kept.RemoveAt(i);
+                take--;
+            }
+            filled.Stamps = kept;
+            if (Spec.Promotions!.ClawBack)
+            {
+                filled.ClawedBack = true;
+                clawed.Add(filled);
+                card.Current.AddRange(kept);
+            }
+            else filled.Marked = true;
+        }
+        var ordered = card.Current.OrderBy(s => s.At).ToList();
+        card.Current.Clear();
+        card.Current.AddRange(ordered);
+        return (clawed, Fill(card));
     }
 
     /// <summary>The part of <paramref name="whole"/> that <paramref name="part"/> of <paramref name="of"/> is worth, rounded down.</summary>

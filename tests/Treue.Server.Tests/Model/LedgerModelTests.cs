@@ -9,7 +9,10 @@ namespace Treue.Server.Tests.Model;
 /// <summary>
 /// Model-based property test of the points ledger: CsCheck generates programmes and sequences of 5 to 25 operations
 /// (enrol, earn, return, replay, redeem, cancel, expire, post pending, adjust), runs each against the real services on a
-/// real database and against <see cref="LedgerModel"/>, and checks the ledger's invariants after every step.
+/// real database and against <see cref="LedgerModel"/>, and checks the ledger's invariants after every step. Two programmes
+/// in three also run a coupon campaign (10 % off cheese, with a per-member limit, a money budget and the code released on a
+/// whole return, as generated) and a bread stamp card whose full card gives points; purchases may present the code, and the
+/// model predicts the discounts, the campaign's use and budget, the member's uses and stamp card, and the card's points.
 /// <para>
 /// A failure prints the CsCheck seed of the smallest failing sequence and the sequence itself. To replay it, run the
 /// test again with the environment variable <c>CsCheck_Seed</c> set to that seed (the seed is tried first). Set

@@ -15,6 +15,9 @@ public sealed record ProgrammeSpec(
     int PendingDays, int ExpiryMonths, int ExpiryEndOfYearAfter, decimal BaseRate, bool PromoDoubles, bool BigBasketBonus,
     long MinPoints, long? MaxPoints, decimal MaxShare, IReadOnlyList<RewardSpec> Rewards)
 {
+    /// <summary>The programme's coupon campaign and stamp card, or null when it runs no promotions.</summary>
+    public PromotionSpec? Promotions { get; init; }
+
     /// <summary>Points of the fixed bonus for a basket of at least <see cref="BigBasket"/>.</summary>
     public const long Bonus = 25;
     public const decimal BigBasket = 100m;
@@ -24,8 +27,30 @@ public sealed record ProgrammeSpec(
         var expiry = ExpiryMonths > 0 ? $"{ExpiryMonths} months" : ExpiryEndOfYearAfter >= 0 ? $"end of year+{ExpiryEndOfYearAfter}" : "never";
         var rewards = string.Join(", ", Rewards.Select(r => $"{r.Code}={r.Points}p/stock {(r.Stock?.ToString(CultureInfo.InvariantCulture) ?? "∞")}"));
         return $"programme(pending {PendingDays}d, expiry {expiry}, rate {BaseRate}, promo×2 {PromoDoubles}, bonus {BigBasketBonus}, " +
-            $"pay min {MinPoints} max {MaxPoints?.ToString(CultureInfo.InvariantCulture) ?? "-"} share {MaxShare}, rewards [{rewards}])";
+            $"pay min {MinPoints} max {MaxPoints?.ToString(CultureInfo.InvariantCulture) ?? "-"} share {MaxShare}, rewards [{rewards}]" +
+            (Promotions is { } promo ? ", " + promo : "") + ")";
     }
+}
+
+/// <summary>
+/// The promotions of a generated programme: the coupon code <see cref="Code"/> of a campaign that takes
+/// <see cref="PercentOff"/> % off cheese lines, with an optional per-member limit and money budget, whose code may become
+/// usable again when its purchase comes back whole; and a bread stamp card (one stamp per whole loaf) whose full card gives
+/// points, taken back or left with the member (marked) when a return takes its stamps.
+/// </summary>
+public sealed record PromotionSpec(int? UsesPerMember, decimal? Budget, bool ReleaseOnReturn, int StampsPerCard, long StampPoints, bool ClawBack)
+{
+    public const string Code = "CHEESE10";
+    public const string CampaignId = "cheese10";
+    public const string CardId = "bread";
+    public const string CouponSku = "cheese";
+    public const string StampSku = "bread";
+    public const decimal PercentOff = 10m;
+
+    public override string ToString() =>
+        $"coupon {Code} {PercentOff}% off {CouponSku} (per member {UsesPerMember?.ToString(CultureInfo.InvariantCulture) ?? "∞"}, " +
+        $"budget {Budget?.ToString(CultureInfo.InvariantCulture) ?? "∞"}, released on return {ReleaseOnReturn}), " +
+        $"{StampSku} card {StampsPerCard} stamps → {StampPoints}p, on return {(ClawBack ? "claw back" : "mark")}";
 }
 
 /// <summary>An article of the generated shop: every price times every quantity is a whole number of cents.</summary>
@@ -60,11 +85,11 @@ public sealed record PaySpec(int Kind, int Amount)
     };
 }
 
-/// <summary>A purchase through <c>PurchaseRecorder.RecordAsync</c>.</summary>
-public sealed record EarnOp(int Member, int Partner, IReadOnlyList<LineSpec> Lines, PaySpec Pay, int BackdateHours) : Op
+/// <summary>A purchase through <c>PurchaseRecorder.RecordAsync</c>, presenting the programme's coupon code when <paramref name="Code"/> is set.</summary>
+public sealed record EarnOp(int Member, int Partner, IReadOnlyList<LineSpec> Lines, PaySpec Pay, int BackdateHours, bool Code = false) : Op
 {
     public override string ToString() =>
-        $"Earn(member {Member}, partner {Partner}, [{string.Join(", ", Lines)}]{Pay}{(BackdateHours > 0 ? $", {BackdateHours}h ago" : "")})";
+        $"Earn(member {Member}, partner {Partner}, [{string.Join(", ", Lines)}]{Pay}{(BackdateHours > 0 ? $", {BackdateHours}h ago" : "")}{(Code ? ", code " + PromotionSpec.Code : "")})";
 }
 
 /// <summary>A returned line: the line by index and a percentage of its original quantity (0 = everything still there).</summary>
@@ -147,7 +172,17 @@ public static class LedgerGenerators
         Gen.Select(Gen.OneOf(50L, 100L, 300L, 1000L), Gen.Frequency((2, Gen.Const((long?)null)), (3, Gen.Long[0, 3].Select(s => (long?)s))),
             (points, stock) => new RewardSpec("", points, stock));
 
-    public static readonly Gen<ProgrammeSpec> Programme =
+    private static readonly Gen<PromotionSpec> Promotion =
+        Gen.Select(
+            Gen.Frequency((2, Gen.Const((int?)null)), (1, Gen.Const((int?)1)), (2, Gen.Const((int?)2))),
+            Gen.Frequency((2, Gen.Const((decimal?)null)), (1, Gen.Const((decimal?)3m)), (1, Gen.Const((decimal?)8m))),
+            Gen.Bool,
+            Gen.Int[2, 3],
+            Gen.OneOf(20L, 50L),
+            Gen.Bool,
+            (perMember, budget, release, size, points, clawBack) => new PromotionSpec(perMember, budget, release, size, points, clawBack));
+
+    private static readonly Gen<ProgrammeSpec> BaseProgramme =
         Gen.Select(
             Gen.Frequency((3, Gen.Const(0)), (1, Gen.Const(14)), (1, Gen.Const(30))),
             Gen.Frequency((2, Gen.Const((0, -1))), (1, Gen.Const((1, -1))), (1, Gen.Const((6, -1))), (1, Gen.Const((0, 0))), (1, Gen.Const((0, 1)))),
@@ -159,8 +194,16 @@ public static class LedgerGenerators
             (pending, expiry, rate, promo, bonus, pay, rewards) => new ProgrammeSpec(pending, expiry.Item1, expiry.Item2, rate, promo, bonus,
                 pay.Item1, pay.Item2, pay.Item3, rewards.Select((r, i) => r with { Code = "reward-" + i.ToString(CultureInfo.InvariantCulture) }).ToList()));
 
+    // Declared after the generators it uses: static fields are initialised in their textual order.
+    /// <summary>Two programmes in three run the coupon campaign and the stamp card.</summary>
+    public static readonly Gen<ProgrammeSpec> Programme =
+        Gen.Select(BaseProgramme, Gen.Frequency((1, Gen.Const((PromotionSpec?)null)), (2, Promotion.Select(p => (PromotionSpec?)p))),
+            (p, promo) => p with { Promotions = promo });
+
+    // Bread (the stamp card's article) and cheese (the coupon's) come up more often than the rest.
     private static readonly Gen<LineSpec> Line =
-        Gen.Select(Gen.Int[0, LedgerCatalogue.Articles.Length - 1], Gen.Int[0, LedgerCatalogue.Quantities.Length - 1], (a, q) => new LineSpec(a, q));
+        Gen.Select(Gen.Frequency((1, Gen.Const(0)), (3, Gen.Const(1)), (3, Gen.Const(2)), (1, Gen.Const(3)), (1, Gen.Const(4)), (1, Gen.Const(5))),
+            Gen.Int[0, LedgerCatalogue.Quantities.Length - 1], (a, q) => new LineSpec(a, q));
 
     private static readonly Gen<PaySpec> Pay = Gen.Frequency(
         (3, Gen.Const(PaySpec.None)),
@@ -171,8 +214,8 @@ public static class LedgerGenerators
 
     private static readonly Gen<Op> Earn =
         Gen.Select(Gen.Int[0, 7], Gen.Frequency((3, Gen.Const(0)), (1, Gen.Const(1))), Line.List[1, 4], Pay,
-            Gen.Frequency((4, Gen.Const(0)), (1, Gen.Int[1, 96])),
-            (m, partner, lines, pay, back) => (Op)new EarnOp(m, partner, lines, pay, back));
+            Gen.Frequency((4, Gen.Const(0)), (1, Gen.Int[1, 96])), Gen.Frequency((3, Gen.Const(false)), (2, Gen.Const(true))),
+            (m, partner, lines, pay, back, code) => (Op)new EarnOp(m, partner, lines, pay, back, code));
 
     private static readonly Gen<Op> Return =
         Gen.Select(Gen.Int[0, 15],

@@ -9,7 +9,9 @@ using Microsoft.Extensions.Time.Testing;
 using Treue.Domain.Earning;
 using Treue.Domain.Ledger;
 using Treue.Domain.Programmes;
+using Treue.Domain.Promotions;
 using Treue.Server.Features.Programmes;
+using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Infrastructure;
@@ -154,7 +156,35 @@ public sealed class LedgerSequence
         var (result, refusal) = await scope.ServiceProvider.GetRequiredService<ProgrammeApplier>().ApplyAsync(doc, Ct);
         if (refusal is not null) throw new InvalidOperationException(refusal.Message);
         _programmeId = result!.ProgrammeId;
+        if (s.Promotions is { } promo) await SetUpPromotionsAsync(scope.ServiceProvider, promo);
         await EnrolAsync();
+    }
+
+    /// <summary>Creates the coupon campaign and the stamp card through the service methods the API and the console call.</summary>
+    private async Task SetUpPromotionsAsync(IServiceProvider sp, PromotionSpec promo)
+    {
+        var db = sp.GetRequiredService<TreueDb>();
+        var campaign = new Campaign(PromotionSpec.CampaignId, "Cheese: 10 % off", new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), null,
+            new PercentOffLines(LineSelector.OfSkus(PromotionSpec.CouponSku), PromotionSpec.PercentOff))
+        {
+            Limits = new CampaignLimits
+            {
+                UsesPerMember = promo.UsesPerMember,
+                Budget = promo.Budget is { } budget ? new CampaignBudget(BudgetUnit.Money, budget) : null,
+            },
+            ReleaseCodeOnReturn = promo.ReleaseOnReturn,
+        };
+        var (_, invalid, problem) = await PromotionEndpoints.CreateAsync(db, sp.GetRequiredService<ProgrammeCache>(), _programmeId,
+            new CampaignRequest(campaign, PromotionSpec.Code), Now, Ct);
+        if (invalid is not null || problem is not null) throw new InvalidOperationException("The generated campaign was refused.");
+        var card = new StampCardDefinition(PromotionSpec.CardId, "Bread card", promo.StampsPerCard, StampBasis.PerUnit,
+            new StampReward(StampRewardKind.Points, promo.StampPoints))
+        {
+            Conditions = new RuleConditions { Skus = [PromotionSpec.StampSku] },
+            OnReturn = promo.ClawBack ? ReturnedRewardPolicy.ClawBack : ReturnedRewardPolicy.Mark,
+        };
+        if (await PromotionEndpoints.PutCardAsync(db, _programmeId, PromotionSpec.CardId, card, Now, Ct) is not null)
+            throw new InvalidOperationException("The generated stamp card was refused.");
     }
 
     // ---------------------------------------------------------------- operations
@@ -211,12 +241,32 @@ public sealed class LedgerSequence
         var req = new PurchaseRequest("r" + (++_receipts).ToString(CultureInfo.InvariantCulture), partner, "EUR", total,
             articles.Select(a => new PurchaseLineRequest(a.Article.Sku, a.Qty, a.Article.Price, a.Article.Category)).ToList(),
             MemberId: m.Id, OccurredAt: occurredAt is { } at ? new DateTimeOffset(at) : null,
-            PointsPayment: pay is { } p ? new PointsPaymentRequest(p) : null);
+            PointsPayment: pay is { } p ? new PointsPaymentRequest(p) : null)
+        {
+            Codes = op.Code ? [PromotionSpec.Code] : null,
+        };
 
-        // The model's decision.
+        // The model's decision: the coupon first (it sets the prices), then the payment with points on the price after it.
         var spec = _model.Spec;
+        var promo = spec.Promotions;
+        var gross = articles.Select(a => (long)(a.Qty * a.Article.Price * 100m)).ToList();
+        var discounts = new long[gross.Count];
         string? refusal = null;
-        if (pay is { } points)
+        if (op.Code)
+        {
+            var cheese = Enumerable.Range(0, articles.Count).Where(i => articles[i].Article.Sku == PromotionSpec.CouponSku).ToList();
+            var discount = cheese.Sum(i => gross[i]) * (long)PromotionSpec.PercentOff / 100;
+            var budget = promo?.Budget is { } b ? (long)(b * 100m) : long.MaxValue;
+            if (promo is null) refusal = "coupon_unknown";
+            else if (promo.UsesPerMember is { } limit && m.CouponUses >= limit) refusal = "coupon_member_limit_reached";
+            else if (budget <= _model.CouponSpentMinor) refusal = "coupon_budget_exhausted";
+            else if (cheese.Count == 0) refusal = "coupon_conditions_not_met";
+            else if (_model.CouponSpentMinor + discount > budget) refusal = "coupon_budget_exhausted";
+            else foreach (var i in cheese) discounts[i] = gross[i] * (long)PromotionSpec.PercentOff / 100;
+        }
+        var coupon = op.Code && refusal is null;
+        total = (gross.Sum() - discounts.Sum()) / 100m;
+        if (refusal is null && pay is { } points)
         {
             if (points < spec.MinPoints) refusal = "below_minimum_points";
             else if (spec.MaxPoints is { } max && points > max) refusal = "above_maximum_points";
@@ -234,8 +284,12 @@ public sealed class LedgerSequence
 
         var lines = articles.Select((a, i) =>
         {
-            var net = a.Qty * a.Article.Price;
-            return new ModelLine { LineNo = i + 1, Quantity = a.Qty, NetMinor = (long)(net * 100m), Points = _model.LinePoints(a.Article, net) };
+            var netMinor = gross[i] - discounts[i];
+            return new ModelLine
+            {
+                LineNo = i + 1, Article = a.Article, Quantity = a.Qty, NetMinor = netMinor, DiscountMinor = discounts[i],
+                Points = _model.LinePoints(a.Article, netMinor / 100m),
+            };
         }).ToList();
         var bonus = spec.BigBasketBonus && total >= ProgrammeSpec.BigBasket ? ProgrammeSpec.Bonus : 0;
         var earned = lines.Sum(l => l.Points) + bonus;
@@ -243,10 +297,31 @@ public sealed class LedgerSequence
         var purchase = new ModelPurchase
         {
             Id = view.Id, Number = _model.Purchases.Count, Member = m, Partner = partner, Lines = lines, TotalMinor = (long)(total * 100m),
-            Earned = earned, Bonus = bonus, PointsPaid = pay ?? 0, Payment = payment, Request = req,
+            Earned = earned, Bonus = bonus, PointsPaid = pay ?? 0, Payment = payment, Request = req, Coupon = coupon,
         };
         if (earned > 0)
             purchase.Lot = _model.Credit(m, earned, now, earnedAt, earnedAt.AddDays(spec.PendingDays), "earn", purchase);
+        if (coupon)
+        {
+            _model.CouponUses++;
+            _model.CouponSpentMinor += discounts.Sum();
+            _model.CodeUses++;
+            if (promo!.UsesPerMember is not null) m.CouponUses++;
+        }
+        var stampPoints = 0L;
+        if (promo is not null)
+        {
+            // A full card's points are credited with the purchase, pending and expiring like the purchase's own.
+            var stamps = StampsOf(lines, _ => 0m);
+            foreach (var filled in _model.Stamp(m, purchase, earnedAt, stamps))
+            {
+                m.Card.Lots[filled.Number] = _model.Credit(m, promo.StampPoints, now, earnedAt, earnedAt.AddDays(spec.PendingDays),
+                    StampSource(filled.Number), purchase);
+                stampPoints += promo.StampPoints;
+            }
+            _model.Totals.Earned += stampPoints;
+            _model.Totals.StampEarned += stampPoints;
+        }
         m.PurchaseCount++;
         _model.Purchases.Add(purchase);
         _model.Totals.Earned += earned;
@@ -256,8 +331,19 @@ public sealed class LedgerSequence
         ExpectEqual(earned, view.PointsEarned, "points earned by the purchase");
         ExpectEqual(pay ?? 0, view.PointsPaid, "points paid at checkout");
         ExpectEqual(earned == 0 ? "none" : purchase.Lot!.Status == LotStatus.Pending ? "pending" : "available", view.PointsStatus, "points status");
-        return $"ok earned {earned}{(purchase.Lot?.Status == LotStatus.Pending ? " pending" : "")}{(pay is { } pp ? $", paid {pp}" : "")}";
+        return $"ok earned {earned}{(purchase.Lot?.Status == LotStatus.Pending ? " pending" : "")}{(pay is { } pp ? $", paid {pp}" : "")}" +
+            (coupon ? $", discount {discounts.Sum()}c" : "") + (stampPoints > 0 ? $", stamp card {stampPoints}" : "");
     }
+
+    private static string StampSource(int number) => $"stamps:{PromotionSpec.CardId}:{number}";
+
+    /// <summary>The stamps the bread lines give: one per whole loaf still kept (<paramref name="gone"/> units of a line are back).</summary>
+    private static int StampsOf(IEnumerable<ModelLine> lines, Func<ModelLine, decimal> gone) =>
+        lines.Where(l => l.Article.Sku == PromotionSpec.StampSku).Sum(l => (int)decimal.Floor(Math.Max(l.Quantity - gone(l), 0)));
+
+    /// <summary>The part of a discount that left with <paramref name="returned"/> of <paramref name="bought"/> units, rounded down.</summary>
+    private static long DiscountShare(long discount, decimal returned, decimal bought) =>
+        returned >= bought ? discount : returned <= 0 ? 0 : (long)decimal.Floor(discount * returned / bought);
 
     private async Task<string> ReturnAsync(ReturnOp op)
     {
@@ -288,9 +374,13 @@ public sealed class LedgerSequence
         Expect(result.Created, "a new return was answered as a repeat");
         var view = result.View!;
 
-        long reverse = 0, value = 0;
+        var promo = _model.Spec.Promotions;
+        var m = p.Member;
+        var stampsBefore = StampsOf(p.Lines, l => l.ReturnedQuantity);
+        long reverse = 0, value = 0, discountBack = 0;
         foreach (var (line, qty) in requested)
         {
+            discountBack += DiscountShare(line.DiscountMinor, line.ReturnedQuantity + qty, line.Quantity) - DiscountShare(line.DiscountMinor, line.ReturnedQuantity, line.Quantity);
             var points = LedgerModel.ShareDown(line.Points, line.ReturnedQuantity + qty, line.Quantity) - LedgerModel.ShareDown(line.Points, line.ReturnedQuantity, line.Quantity);
             var minor = LedgerModel.ShareNearest(line.NetMinor, line.ReturnedQuantity + qty, line.Quantity) - LedgerModel.ShareNearest(line.NetMinor, line.ReturnedQuantity, line.Quantity);
             line.ReturnedQuantity += qty;
@@ -299,7 +389,42 @@ public sealed class LedgerSequence
             reverse += points;
             value += minor;
         }
-        if (p.Lines.All(l => l.ReturnedQuantity == l.Quantity)) reverse += p.Bonus;
+        var whole = p.Lines.All(l => l.ReturnedQuantity == l.Quantity);
+        if (whole) reverse += p.Bonus;
+
+        // The promotions first: the discount goes back to the budget, the code is released, the stamps come off the card.
+        string stampOutcome = "";
+        if (promo is not null)
+        {
+            _model.CouponSpentMinor -= discountBack;
+            if (p.Coupon && whole && promo.ReleaseOnReturn)
+            {
+                _model.CodeUses = Math.Max(0, _model.CodeUses - 1);
+                if (promo.UsesPerMember is not null) m.CouponUses = Math.Max(0, m.CouponUses - 1);
+            }
+            var take = Math.Max(0, stampsBefore - StampsOf(p.Lines, l => l.ReturnedQuantity));
+            if (take > 0)
+            {
+                var (clawed, refilled) = _model.Unstamp(m, p, take);
+                foreach (var card in clawed)
+                {
+                    var (stampTaken, stampLost) = _model.ReverseLot(m, m.Card.Lots[card.Number], promo.StampPoints);
+                    _model.Totals.Reversed += stampTaken;
+                    _model.Totals.Unrecovered += stampLost;
+                    _model.Totals.StampReversed += stampTaken;
+                    _model.Totals.StampUnrecovered += stampLost;
+                    stampOutcome += $", card {card.Number} taken back {stampTaken}{(stampLost > 0 ? $" (unrecovered {stampLost})" : "")}";
+                }
+                foreach (var card in refilled)
+                {
+                    // A card filled again by the stamps a clawed-back card gave back gives its points again, at once.
+                    m.Card.Lots[card.Number] = _model.Credit(m, promo.StampPoints, Now, Now, Now, StampSource(card.Number), p);
+                    _model.Totals.Earned += promo.StampPoints;
+                    _model.Totals.StampEarned += promo.StampPoints;
+                    stampOutcome += $", card {card.Number} filled again";
+                }
+            }
+        }
         var refund = p.PointsPaid == 0 || p.TotalMinor <= 0 ? 0
             : LedgerModel.ShareDown(p.PointsPaid, p.ReturnedMinor + value, p.TotalMinor) - LedgerModel.ShareDown(p.PointsPaid, p.ReturnedMinor, p.TotalMinor);
         // Points paid with come back first: what the member gets back is there to be taken back.
@@ -320,7 +445,7 @@ public sealed class LedgerSequence
         ExpectEqual(taken, view.PointsReversed, "points the return took back");
         ExpectEqual(unrecovered, view.PointsUnrecovered, "points the return wrote off as unrecovered");
         ExpectEqual(refund, view.PaidPointsRefunded, "points paid at checkout that the return gave back");
-        return $"ok reversed {taken}{(unrecovered > 0 ? $", unrecovered {unrecovered}" : "")}{(refund > 0 ? $", refunded {refund}" : "")}";
+        return $"ok reversed {taken}{(unrecovered > 0 ? $", unrecovered {unrecovered}" : "")}{(refund > 0 ? $", refunded {refund}" : "")}{stampOutcome}";
     }
 
     private async Task<string> ReplayPurchaseAsync(ReplayOp op)
@@ -488,6 +613,7 @@ public sealed class LedgerSequence
     private long _unrecovered;
     private List<(string Code, long StockIssued, long? StockLimit)>? _rewards;
     private List<(Guid Id, RewardOrderStatus Status, long Points)>? _orders;
+    private (long Uses, long MoneySpentMinor, int CodeUses, Dictionary<Guid, int> MemberUses, Dictionary<Guid, StampCardState> Cards)? _promotions;
 
     private sealed record Flat(long TransactionId, LedgerKind Kind, Guid? TxMember, Guid EntryProgramme, Guid? MemberId, string Account, long Amount);
 
@@ -538,6 +664,14 @@ public sealed class LedgerSequence
             {
                 _purchases = await db.Purchases.Include(p => p.Lines).Where(p => p.ProgrammeId == pid).ToListAsync(Ct);
                 _unrecovered = await db.Returns.Where(r => r.ProgrammeId == pid).SumAsync(r => r.PointsUnrecovered, Ct);
+                if (_model.Spec.Promotions is not null)
+                {
+                    var usage = await db.CampaignUsage.Where(u => u.ProgrammeId == pid).Select(u => new { u.Uses, u.MoneySpentMinor }).SingleAsync(Ct);
+                    var codeUses = await db.CouponCodes.Where(c => c.ProgrammeId == pid && c.Code == PromotionSpec.Code).Select(c => c.Uses).SingleAsync(Ct);
+                    var memberUses = await db.CampaignMemberUses.Where(u => u.ProgrammeId == pid).ToDictionaryAsync(u => u.MemberId, u => u.Uses, Ct);
+                    var cards = await db.MemberStampCards.Where(c => c.ProgrammeId == pid).ToDictionaryAsync(c => c.MemberId, c => c.State, Ct);
+                    _promotions = (usage.Uses, usage.MoneySpentMinor, codeUses, memberUses, cards);
+                }
             }
             if (rewards || _rewards is null || _orders is null)
             {
@@ -596,7 +730,7 @@ public sealed class LedgerSequence
             var known = new HashSet<string>(LedgerCatalogue.Partners.Select(LedgerAccounts.PartnerIssued), StringComparer.Ordinal)
             {
                 LedgerAccounts.MemberAvailable, LedgerAccounts.MemberPending, LedgerAccounts.Redeemed, LedgerAccounts.PaidAtCheckout,
-                LedgerAccounts.Expired, LedgerAccounts.Adjustments, LedgerAccounts.Unrecovered,
+                LedgerAccounts.Expired, LedgerAccounts.Adjustments, LedgerAccounts.Unrecovered, LedgerAccounts.StampCards,
             };
             Expect(byAccount.Keys.All(known.Contains), $"entries on unknown accounts: {string.Join(", ", byAccount.Keys.Where(a => !known.Contains(a)))}");
             foreach (var partner in LedgerCatalogue.Partners)
@@ -612,7 +746,9 @@ public sealed class LedgerSequence
             Expect(Account(LedgerAccounts.Redeemed) == redeemed, $"{LedgerAccounts.Redeemed} holds {Account(LedgerAccounts.Redeemed)}, orders not cancelled cost {redeemed}");
             var paid = _purchases.Sum(p => p.PointsPaid - p.PaidPointsRefunded);
             Expect(Account(LedgerAccounts.PaidAtCheckout) == paid, $"{LedgerAccounts.PaidAtCheckout} holds {Account(LedgerAccounts.PaidAtCheckout)}, purchases' points paid minus refunded are {paid}");
-            Expect(Account(LedgerAccounts.Unrecovered) == -_unrecovered, $"{LedgerAccounts.Unrecovered} holds {Account(LedgerAccounts.Unrecovered)}, returns wrote off {_unrecovered}");
+            // Stamp-card points a return could not take back are written off too, outside the return's own figure.
+            Expect(Account(LedgerAccounts.Unrecovered) == -(_unrecovered + _model.Totals.StampUnrecovered),
+                $"{LedgerAccounts.Unrecovered} holds {Account(LedgerAccounts.Unrecovered)}, returns wrote off {_unrecovered} and {_model.Totals.StampUnrecovered} of stamp cards");
 
             // Per-kind breakdown of what moved on members' accounts, against the model's totals.
             var memberSide = entries.Where(e => e.MemberId is not null).GroupBy(e => (e.Kind, e.Account)).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount));
@@ -633,8 +769,10 @@ public sealed class LedgerSequence
             ExpectEqual(-t.Unrecovered, Account(LedgerAccounts.Unrecovered), LedgerAccounts.Unrecovered);
             ExpectEqual(t.RefundedRewards - t.Redeemed, -Account(LedgerAccounts.Redeemed), LedgerAccounts.Redeemed);
             ExpectEqual(t.RefundedPayments - t.PaidAtCheckout, -Account(LedgerAccounts.PaidAtCheckout), LedgerAccounts.PaidAtCheckout);
-            ExpectEqual(t.Earned - t.Reversed - t.Unrecovered, LedgerCatalogue.Partners.Sum(p => -Account(LedgerAccounts.PartnerIssued(p))),
-                "points issued net of returns (the partners' accounts)");
+            ExpectEqual((t.Earned - t.StampEarned) - (t.Reversed - t.StampReversed) - (t.Unrecovered - t.StampUnrecovered),
+                LedgerCatalogue.Partners.Sum(p => -Account(LedgerAccounts.PartnerIssued(p))), "points issued net of returns (the partners' accounts)");
+            ExpectEqual(t.StampEarned - t.StampReversed - t.StampUnrecovered, -Account(LedgerAccounts.StampCards),
+                "stamp cards' points given net of those taken back (" + LedgerAccounts.StampCards + ")");
             ExpectEqual(t.Outstanding, outstanding, "earned − reversed − redeemed − paid + refunded − expired ± adjusted, against what members hold");
 
             // Returns never reverse more than the purchase (or the line) earned, nor give back more than was paid.
@@ -711,6 +849,8 @@ public sealed class LedgerSequence
             }
         }
 
+        if (_model.Spec.Promotions is { } promo) ComparePromotions(promo);
+
         var rewards = _rewards!;
         for (var i = 0; i < _model.Spec.Rewards.Count; i++)
         {
@@ -723,6 +863,28 @@ public sealed class LedgerSequence
         {
             var o = orders.Single(x => x.Id == mo.Id);
             ExpectEqual((mo.Status, mo.Points), (o.Status, o.Points), "(status, points) of order " + mo.Id);
+        }
+    }
+
+    private void ComparePromotions(PromotionSpec promo)
+    {
+        var (uses, spent, codeUses, memberUses, cards) = _promotions!.Value;
+        ExpectEqual((_model.CouponUses, _model.CouponSpentMinor, _model.CodeUses), (uses, spent, codeUses),
+            "coupon campaign (uses, discount given net of returns in cents, uses of its code)");
+        if (promo.Budget is { } budget) Expect(spent <= (long)(budget * 100m), $"the campaign gave {spent} cents of a budget of {budget}");
+        foreach (var mm in _model.Members)
+        {
+            var used = memberUses.GetValueOrDefault(mm.Id);
+            ExpectEqual(mm.CouponUses, used, $"campaign uses of member {mm.Number}");
+            if (promo.UsesPerMember is { } limit) Expect(used <= limit, $"member {mm.Number} used the campaign {used} times, {limit} allowed");
+            var card = mm.Card;
+            var expected = (card.Number, string.Join(" ", card.Current.Select(st => st.Purchase.Request.ReceiptId)),
+                string.Join(" ", card.Filled.Select(f => $"{f.Number}:{f.Stamps.Count}:{(f.ClawedBack ? "clawedBack" : f.Marked ? "marked" : "given")}")));
+            var actual = cards.TryGetValue(mm.Id, out var state)
+                ? (state.Number, string.Join(" ", state.Stamps.Select(st => st.Purchase)),
+                    string.Join(" ", state.Completed.Select(f => $"{f.Number}:{f.Stamps.Count}:{(f.Status == RewardStatus.ClawedBack ? "clawedBack" : f.Status == RewardStatus.Marked ? "marked" : "given")}")))
+                : (1, "", "");
+            ExpectEqual(expected, actual, $"stamp card of member {mm.Number} (number, stamps by receipt, filled cards number:stamps:reward)");
         }
     }
 

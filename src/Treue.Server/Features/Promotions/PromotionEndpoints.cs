@@ -33,10 +33,17 @@ public sealed record CodeBatchRequest(int Count, string Pattern);
 /// <summary>The codes generated.</summary>
 public sealed record CodeBatchView(string CampaignId, IReadOnlyList<string> Codes);
 
-/// <summary>A personal code to create for a member.</summary>
-/// <param name="MemberId">The member.</param>
+/// <summary>A personal code to create for a member, found by exactly one of member id, card number or e-mail address.</summary>
+/// <param name="MemberId">The member's id.</param>
 /// <param name="Code">The code; generated when not given.</param>
-public sealed record PersonalCodeRequest(Guid MemberId, string? Code = null);
+public sealed record PersonalCodeRequest(Guid? MemberId = null, string? Code = null)
+{
+    /// <summary>The number of one of the member's cards (any status: a blocked card still names its member).</summary>
+    public string? CardNumber { get; init; }
+
+    /// <summary>The member's e-mail address (compared without regard to case).</summary>
+    public string? Email { get; init; }
+}
 
 /// <summary>A code of a campaign.</summary>
 public sealed record CouponView(string Code, string CampaignId, string CampaignName, Guid? MemberId, int Uses, int? UsesLeft, DateTime ValidFrom, DateTime? ValidTo);
@@ -253,7 +260,7 @@ public static class PromotionEndpoints
         var (coupon, invalid, problem) = await PersonalAsync(db, caller.ProgrammeId, campaignId, req, clock.GetUtcNow().UtcDateTime, ct);
         if (invalid is not null) return invalid.Problem();
         if (problem is not null) return problem;
-        return TypedResults.Created($"/api/v1/members/{req.MemberId}/coupons", coupon!);
+        return TypedResults.Created($"/api/v1/members/{coupon!.MemberId}/coupons", coupon);
     }
 
     private static async Task<Ok<PromotionStacking>> Stacking(HttpContext http, TreueDb db, CancellationToken ct)
@@ -285,25 +292,40 @@ public static class PromotionEndpoints
         return TypedResults.Ok(stacking);
     }
 
-    /// <summary>Creates a personal code of a campaign for a member (generated when not given); the API's and the console's one way to do so.</summary>
+    /// <summary>
+    /// Creates a personal code of a campaign for a member (generated when not given), the member found by id, card number or
+    /// e-mail address; the API's and the console's one way to do so. <c>Invalid</c> names the field of bad input (and the
+    /// request's one way of naming the member when it gives none or several); <c>Problem</c> is a campaign or member not found
+    /// (naming the field the member was looked up by) or a code taken.
+    /// </summary>
     internal static async Task<(CouponView? Coupon, Validation? Invalid, ProblemHttpResult? Problem)> PersonalAsync(TreueDb db, Guid programmeId, string campaignId,
         PersonalCodeRequest req, DateTime now, CancellationToken ct)
     {
         var v = new Validation();
         if (req.Code is not null && v.Text(req.Code, "code", 64)) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
+        var card = string.IsNullOrWhiteSpace(req.CardNumber) ? null : req.CardNumber.Trim();
+        var email = string.IsNullOrWhiteSpace(req.Email) ? null : req.Email.Trim().ToLowerInvariant();
+        var ways = (req.MemberId is null ? 0 : 1) + (card is null ? 0 : 1) + (email is null ? 0 : 1);
+        v.Check(ways == 1, "memberId", ways == 0 ? "give the member's id, a card number or an e-mail address" : "give only one of memberId, cardNumber and email");
+        if (card is not null) v.Text(card, "cardNumber", 64);
+        if (email is not null) v.Text(email, "email", 254);
         if (v.Failed) return (null, v, null);
         var campaign = await db.Campaigns.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.Id == campaignId).Select(c => c.Definition).SingleOrDefaultAsync(ct);
         if (campaign is null) return (null, null, NotFound());
         if (campaign.Codes != CodeKind.Personal) return (null, null, Problems.Problem("validation_failed", "the campaign's codes are not personal", "campaignId", 400));
-        if (!await db.Members.AnyAsync(m => m.Id == req.MemberId && m.ProgrammeId == programmeId, ct))
-            return (null, null, Problems.NotFound("member_not_found", "The member", "memberId"));
+        var (memberId, field) = req.MemberId is { } id
+            ? (await db.Members.AsNoTracking().Where(m => m.Id == id && m.ProgrammeId == programmeId).Select(m => (Guid?)m.Id).SingleOrDefaultAsync(ct), "memberId")
+            : card is not null
+                ? (await db.Cards.AsNoTracking().Where(c => c.ProgrammeId == programmeId && c.Number == card).Select(c => (Guid?)c.MemberId).FirstOrDefaultAsync(ct), "cardNumber")
+                : (await db.Members.AsNoTracking().Where(m => m.ProgrammeId == programmeId && m.EmailKey == email).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct), "email");
+        if (memberId is null) return (null, null, Problems.NotFound("member_not_found", "The member", field));
         using var random = RandomNumberGenerator.Create();
         var code = req.Code is null ? CouponCodes.Generate(Storage.Purchases.PromotionStore.RewardPattern, random) : CouponCodes.Normalise(req.Code);
         if (await db.CouponCodes.AnyAsync(c => c.ProgrammeId == programmeId && c.Code == code, ct))
             return (null, null, Problems.Problem("code_exists", "This code is taken in this programme.", "code", 409));
-        db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaignId, MemberId = req.MemberId, CreatedAt = now });
+        db.CouponCodes.Add(new CouponCode { ProgrammeId = programmeId, Code = code, CampaignId = campaignId, MemberId = memberId, CreatedAt = now });
         await db.SaveChangesAsync(ct);
-        return (new CouponView(code, campaignId, campaign.Name, req.MemberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc), null, null);
+        return (new CouponView(code, campaignId, campaign.Name, memberId, 0, campaign.Limits.UsesPerCode, campaign.ValidFromUtc, campaign.ValidToUtc), null, null);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<StampCardDefinition>>, ProblemHttpResult>> PutCard(string cardId, StampCardDefinition card, HttpContext http,
@@ -416,12 +438,37 @@ public static class PromotionEndpoints
         v.Text(c.Name, "campaign.name", 200);
         if (v.Check(c.Offer is not null, "campaign.offer", "is required")) CheckOffer(v, c.Offer!);
         v.Check(c.ValidToUtc is null || c.ValidToUtc > c.ValidFromUtc, "campaign.validToUtc", "must be after validFromUtc");
+        if (c.Conditions is { } conditions) CheckConditions(v, conditions);
         v.Check(c.Limits is null || (c.Limits.UsesPerCode is null or >= 1 && c.Limits.UsesPerMember is null or >= 1 && c.Limits.Budget is null or { Amount: >= 0 }),
             "campaign.limits", "limits must be at least 1 and a budget not negative");
         if (c.Codes == CodeKind.Generic) v.Text(req.Code, "code", 64);
         else v.Check(req.Code is null, "code", "only a campaign with a generic code takes one");
         if (req.Code is not null && !v.Failed) v.Check(CouponCodes.Normalise(req.Code).All(char.IsAsciiLetterOrDigit), "code", "may hold only letters and digits");
         return v.Failed ? v : null;
+    }
+
+    /// <summary>
+    /// The conditions' lists: tier and club codes as codes are written (letters, digits, '-' and '_'), SKUs and categories
+    /// of at most 64 characters, at most 100 entries each, weekdays that exist.
+    /// </summary>
+    private static void CheckConditions(Validation v, CampaignConditions c)
+    {
+        const int most = 100;
+        var memberships = c.Memberships ?? [];
+        v.Check(memberships.Count <= most, "campaign.conditions.memberships", "at most {0} entries are allowed", most);
+        for (var i = 0; i < memberships.Count && i < most; i++)
+        {
+            if (v.Text(memberships[i], "campaign.conditions.memberships", 64))
+                v.Check(memberships[i].All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'), "campaign.conditions.memberships", "may hold only letters, digits, '-' and '_'");
+        }
+        if (c.Purchase is not { } p) return;
+        foreach (var (list, field) in new[] { (p.Skus, "campaign.conditions.purchase.skus"), (p.Categories, "campaign.conditions.purchase.categories") })
+        {
+            var values = list ?? [];
+            v.Check(values.Count <= most, field, "at most {0} entries are allowed", most);
+            for (var i = 0; i < values.Count && i < most; i++) v.Text(values[i], field, 64);
+        }
+        v.Check((p.Weekdays ?? []).All(Enum.IsDefined), "campaign.conditions.purchase.weekdays", "is not a day of the week");
     }
 
     /// <summary>The bounds of an offer's numbers: percentages 0 to 100, amounts not negative, quantities at least 1.</summary>

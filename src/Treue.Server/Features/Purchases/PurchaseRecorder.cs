@@ -509,7 +509,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                     .SingleOrDefaultAsync(c => c.ProgrammeId == purchase.ProgrammeId && c.MemberId == memberId && c.CardId == cardId, ct);
                 if (row is null) continue;
                 var (state, change) = StampCards.Return(card, row.State, purchase.ReceiptId, take, now);
-                writes.Add(new StampCardWrite(state, row.Version, 0, []));
+                writes.Add(new StampCardWrite(state, row.Version, 0, Issued(change.Rewards)));
                 foreach (var reward in change.Rewards.Where(r => r.Status == RewardStatus.ClawedBack && r.Reward.Kind == StampRewardKind.Points && r.Reward.Points > 0))
                 {
                     // The card's points come back from the lot they were credited into; what the member already spent is written off.
@@ -517,6 +517,18 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
                     await ledger.ReverseSourceAsync(purchase.ProgrammeId, memberId, StampLotSource(card.Id, reward.CardNumber), LedgerAccounts.StampCards,
                         reward.Reward.Points, new Movement(LedgerKind.Reverse, occurredAt, [Contribution.Of("stamps:" + card.Id, reason, -reward.Reward.Points)])
                         { PurchaseId = purchase.Id, ReturnId = returnId, Actor = actor }, ct);
+                }
+                foreach (var reward in change.Rewards.Where(r => r.Status == RewardStatus.Given && r.Reward.Kind == StampRewardKind.Points && r.Reward.Points > 0))
+                {
+                    // The stamps of a clawed-back card go back onto the card being filled and can fill it again: that card's
+                    // points are given in the return's transaction, available at once.
+                    var reason = new Reason(ReasonKeys.StampCardFull) { Subject = card.Name, Value = reward.CardNumber };
+                    await ledger.CreditAsync(purchase.ProgrammeId, memberId, LedgerAccounts.StampCards, reward.Reward.Points, occurredAt,
+                        p.Settings.Expiry.ExpiresAt(occurredAt), pending: false, StampLotSource(card.Id, reward.CardNumber),
+                        new Movement(LedgerKind.Earn, occurredAt, [Contribution.Of("stamps:" + card.Id, reason, reward.Reward.Points)])
+                        { PurchaseId = purchase.Id, ReturnId = returnId, Actor = actor }, ct);
+                    // Written now, so that the return's reversals after it find the new lot among the member's lots.
+                    await db.SaveChangesAsync(ct);
                 }
                 foreach (var reward in change.Rewards.Where(r => r.Status == RewardStatus.ClawedBack && r.Reward.CampaignId is not null))
                 {

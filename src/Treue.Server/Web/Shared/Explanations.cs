@@ -39,6 +39,10 @@ public static partial class Explanations
             ReasonKeys.Redeemed => r.Subject ?? Legacy(l, c),
             ReasonKeys.OrderCancelled => l.Format("Reward order cancelled: {0}", r.Subject ?? ""),
             ReasonKeys.Adjusted => r.Subject ?? Legacy(l, c),
+            ReasonKeys.StampCardFull when r.Value is { } card =>
+                l.Format("{0}: card {1} full", r.Subject ?? "", card.ToString("0", CultureInfo.CurrentCulture)),
+            ReasonKeys.StampCardTakenBack when r.Value is { } card =>
+                l.Format("{0}: card {1} taken back", r.Subject ?? "", card.ToString("0", CultureInfo.CurrentCulture)),
             ReasonKeys.TierMultiplier when r.Value is { } factor =>
                 l.Format("{0} tier: {1}× points", r.Subject ?? "", factor.ToString("0.##", CultureInfo.CurrentCulture)),
             _ => Legacy(l, c),
