@@ -93,6 +93,7 @@ public static class TreueApp
         builder.Services.AddScoped<PurchaseRecorder>();
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
+        builder.Services.AddHostedService<Features.Privacy.RetentionJob>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
