@@ -21,7 +21,7 @@ public abstract class ConsentTests(TreueServer server)
     public async Task Each_grant_and_withdrawal_is_a_record_and_the_state_is_the_latest_one()
     {
         var p = await server.NewProgrammeAsync();
-        var (member, card) = await p.EnrolAsync("Consenting Member");
+        var (member, card) = await p.EnrolAsync("Consenting Member", profiling: false);
         var start = await ReadAsync(await p.Pos.GetAsync($"/api/v1/members/{member}/consents"), HttpStatusCode.OK);
         Assert.All(start["consents"]!.AsArray(), c => Assert.False((bool)c!["granted"]!));
         Assert.Empty(start["history"]!.AsArray());
@@ -52,7 +52,7 @@ public abstract class ConsentTests(TreueServer server)
     public async Task An_objection_stops_marketing_and_profiling_at_once_until_the_member_grants_again()
     {
         var p = await server.NewProgrammeAsync();
-        var (member, _) = await p.EnrolAsync("Objecting Member");
+        var (member, _) = await p.EnrolAsync("Objecting Member", profiling: false);
         foreach (var purpose in new[] { "emailMarketing", "profiling", "partnerSharing" })
             await ReadAsync(await p.Pos.PostAsJsonAsync($"/api/v1/members/{member}/consents", new { purpose, granted = true }, TestProgramme.Json), HttpStatusCode.OK);
         server.Clock.Advance(TimeSpan.FromHours(1));
@@ -74,7 +74,7 @@ public abstract class ConsentTests(TreueServer server)
     public async Task Bad_consent_input_names_the_field_and_other_programmes_members_are_not_found()
     {
         var p = await server.NewProgrammeAsync();
-        var (member, _) = await p.EnrolAsync("Some Member");
+        var (member, _) = await p.EnrolAsync("Some Member", profiling: false);
         var noPurpose = await p.Pos.PostAsJsonAsync($"/api/v1/members/{member}/consents", new { granted = true }, TestProgramme.Json);
         Assert.Equal(HttpStatusCode.BadRequest, noPurpose.StatusCode);
         Assert.Equal("purpose", (string)(await noPurpose.Content.ReadFromJsonAsync<JsonObject>())!["field"]!);

@@ -35,7 +35,8 @@ public sealed record DataRequestRequest(Guid? MemberId, DataRequestKind? Kind, D
 /// <param name="WarningDays">Days from the warning to the erasure (7 to 365).</param>
 /// <param name="Analytics">How analyses treat members without consent to profiling: exclude, or aggregateOnly (counted, never listed).</param>
 /// <param name="ConsentTextVersion">The version of the consent texts shown now (1 to 32 characters).</param>
-public sealed record PrivacySettingsView(int? InactiveDays, int WarningDays, UnconsentedAnalytics Analytics, string ConsentTextVersion);
+public sealed record PrivacySettingsView(int? InactiveDays = null, int WarningDays = 30, UnconsentedAnalytics Analytics = UnconsentedAnalytics.AggregateOnly,
+    string ConsentTextVersion = "1");
 
 /// <summary>
 /// A member's data: access and portability (export), erasure, consents and objections, data requests with due dates,
