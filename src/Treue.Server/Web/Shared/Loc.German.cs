@@ -7,6 +7,7 @@ public sealed partial class Loc
     {
         ["Returns"] = "Rückgaben",
         // Privacy: consents, data requests and retention.
+        ["Privacy settings changed"] = "Datenschutzeinstellungen geändert",
         ["A member's request to see or erase their data must be answered within one month of its receipt."] = "Die Anfrage eines Mitglieds, seine Daten zu sehen oder zu löschen, muss innerhalb eines Monats nach Eingang beantwortet werden.",
         ["Access (a copy of the data)"] = "Auskunft (Kopie der Daten)",
         ["Consents"] = "Einwilligungen",
