@@ -95,6 +95,7 @@ public static class TreueApp
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
         builder.Services.AddHostedService<TierJobs>();
+        builder.Services.AddHostedService<Features.Privacy.RetentionJob>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)

@@ -50,6 +50,10 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<MemberTier> MemberTiers => Set<MemberTier>();
     public DbSet<TierActivity> TierActivity => Set<TierActivity>();
     public DbSet<TierHistoryRecord> TierHistory => Set<TierHistoryRecord>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<DataRequest> DataRequests => Set<DataRequest>();
+    public DbSet<RetentionWarning> RetentionWarnings => Set<RetentionWarning>();
+    public DbSet<PrivacySettings> PrivacySettings => Set<PrivacySettings>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -270,6 +274,31 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Note).HasMaxLength(500);
             e.Property(x => x.Reference).HasMaxLength(100);
             e.Property(x => x.Actor).HasMaxLength(200);
+        });
+        // Privacy (see docs/privacy.md): a member's records are read by member, open requests and warnings by programme.
+        b.Entity<ConsentRecord>(e =>
+        {
+            e.HasIndex(x => new { x.MemberId, x.Id });
+            e.HasIndex(x => new { x.ProgrammeId, x.Id });
+            e.Property(x => x.TextVersion).HasMaxLength(32);
+            e.Property(x => x.RecordedBy).HasMaxLength(320);
+        });
+        b.Entity<DataRequest>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.CompletedAt, x.DueAt });
+            e.HasIndex(x => new { x.MemberId, x.ReceivedAt });
+            e.Property(x => x.Note).HasMaxLength(500);
+            e.Property(x => x.RecordedBy).HasMaxLength(320);
+            e.Property(x => x.CompletedBy).HasMaxLength(320);
+        });
+        b.Entity<RetentionWarning>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.WarnedAt });
+        });
+        b.Entity<PrivacySettings>(e =>
+        {
+            e.HasKey(x => x.ProgrammeId);
+            e.Property(x => x.ConsentTextVersion).HasMaxLength(32);
         });
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));

@@ -53,6 +53,11 @@ public abstract class PrivacyTests(TreueServer server)
         var replaced = await p.Pos.PostAsJsonAsync($"/api/v1/cards/{card}/replace", new { kind = "physical" }, TestProgramme.Json);
         await TestProgramme.Expect(replaced, HttpStatusCode.Created);
         var replacement = (string)(await replaced.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!["number"]!;
+        // Consents and a data request belong to the member's data as well.
+        var consent = await p.Pos.PostAsJsonAsync($"/api/v1/members/{member}/consents", new { purpose = "profiling", granted = true, textVersion = "2026-01" }, TestProgramme.Json);
+        await TestProgramme.Expect(consent, HttpStatusCode.OK);
+        var request = await p.Admin.PostAsJsonAsync("/api/v1/data-requests", new { memberId = member, kind = "access", note = $"Letter from {name}" }, TestProgramme.Json);
+        await TestProgramme.Expect(request, HttpStatusCode.Created);
         var free = await p.BuyAsync(TestProgramme.Purchase("r3-" + tag, replacement, ("bread", "bakery", 1, 2.80m), ("coffee", "drinks", 1, 3.00m)));
         Assert.Equal("free-coffee", (string)free["promotions"]![0]!["campaignId"]!);
         return new Someone(p, member, card, name, email, birthday, replacement, purchaseId);
@@ -101,6 +106,9 @@ public abstract class PrivacyTests(TreueServer server)
             ["CouponRedemption"] = Count(export["promotions"]!["redemptions"]),
             ["PurchasePromotion"] = Count(export["promotions"]!["pricedPurchases"]),
             ["MemberStampCard"] = Count(export["promotions"]!["stampCards"]),
+            ["ConsentRecord"] = Count(export["privacy"]!["consents"]!["history"]),
+            ["DataRequest"] = Count(export["privacy"]!["dataRequests"]),
+            ["RetentionWarning"] = Count(export["privacy"]!["retentionWarnings"]),
         };
         var inDatabase = await server.WithDbAsync(async db =>
         {
@@ -120,7 +128,7 @@ public abstract class PrivacyTests(TreueServer server)
             Assert.True(exported.ContainsKey(table), $"The table of {table} carries the member, but the export has no place for it.");
             Assert.True(rows == exported[table], $"{table}: {rows} rows of the member in the database, {exported[table]} in the export.");
         }
-        Assert.All(exported, e => Assert.True(e.Key is "MemberCredential" or "SignInCode" || e.Value > 0, $"The history has no {e.Key}: the test proves nothing for it."));
+        Assert.All(exported, e => Assert.True(e.Key is "MemberCredential" or "SignInCode" or "RetentionWarning" || e.Value > 0, $"The history has no {e.Key}: the test proves nothing for it."));
     }
 
     private static async Task<int> RowsOfAsync<T>(TreueDb db, Guid programme, Guid member) where T : class =>

@@ -20,7 +20,7 @@ public sealed class AccessibilityTests(WebServer server)
                      "/admin", $"/admin/members/{server.Ana.Id}", "/admin/programme/rules/welcome", "/admin/orders", "/admin/programme",
                      "/admin/api-keys", "/admin/staff", "/admin/audit", "/admin/analytics/abc", "/admin/analytics/rfm", "/admin/analytics/clv",
                      "/admin/analytics/retention", "/admin/analytics/economics", "/admin/campaigns", "/admin/campaigns/new", "/admin/stamp-cards",
-                     "/admin/stamp-cards/new",
+                     "/admin/stamp-cards/new", "/admin/data-requests", "/admin/retention",
                  })
         {
             await page.OpenAsync(path);

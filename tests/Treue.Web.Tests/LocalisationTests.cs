@@ -88,6 +88,19 @@ public sealed partial class LocalisationTests
     }
 
     [Fact]
+    public void Every_text_of_the_privacy_pages_and_their_words_has_a_German_translation()
+    {
+        var folder = Path.Combine(Infrastructure.WebServer.RepositoryRoot(), "src", "Treue.Server", "Web");
+        var files = Directory.GetFiles(Path.Combine(folder, "Admin", "Privacy"), "*.razor")
+            .Append(Path.Combine(folder, "Portal", "ConsentsPage.razor")).Append(Path.Combine(folder, "Shared", "ConsentWords.cs")).ToList();
+        Assert.True(files.Count >= 5);
+        var german = German();
+        var missing = files.SelectMany(f => TextOfHelpers().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Replace(@"\\", @"\", StringComparison.Ordinal)))
+            .Distinct().Where(t => !german.ContainsKey(t)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
+    }
+
+    [Fact]
     public void Every_message_of_the_campaign_and_stamp_card_validation_has_a_German_translation()
     {
         var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);

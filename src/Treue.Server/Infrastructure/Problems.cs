@@ -36,6 +36,8 @@ public static class Problems
         ["total_mismatch"] = 409,
         ["reward_not_found"] = 404,
         ["order_not_found"] = 404,
+        ["data_request_not_found"] = 404,
+        ["data_request_completed"] = 409,
         ["method_not_allowed"] = 405,
         ["duplicate_receipt"] = 409,
         ["duplicate_return"] = 409,

@@ -54,6 +54,12 @@ public static class WebDemo
         db.Members.Add(member);
         var card = CardEndpoints.NewCard(member, CardKind.Digital, null, member.EnrolledAt);
         db.Cards.Add(card);
+        foreach (var purpose in new[] { ConsentPurpose.Profiling, ConsentPurpose.EmailMarketing })
+            db.ConsentRecords.Add(new ConsentRecord
+            {
+                ProgrammeId = programmeId, MemberId = member.Id, Purpose = purpose, Change = ConsentChange.Granted, Source = ConsentSource.Portal,
+                At = member.EnrolledAt, TextVersion = "1", RecordedBy = "member",
+            });
         await db.SaveChangesAsync(ct);
         await services.GetRequiredService<MemberAccounts>().SetPasswordAsync(programmeId, member.Id, Password, ct);
         var recorder = services.GetRequiredService<PurchaseRecorder>();

@@ -351,6 +351,63 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("code_attempts");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.ConsentRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<short>("Change")
+                        .HasColumnType("smallint")
+                        .HasColumnName("change");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short?>("Purpose")
+                        .HasColumnType("smallint")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("recorded_by");
+
+                    b.Property<short>("Source")
+                        .HasColumnType("smallint")
+                        .HasColumnName("source");
+
+                    b.Property<string>("TextVersion")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("text_version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_consent_records");
+
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_consent_records_member_id_id");
+
+                    b.HasIndex("ProgrammeId", "Id")
+                        .HasDatabaseName("ix_consent_records_programme_id_id");
+
+                    b.ToTable("consent_records");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.CouponCode", b =>
                 {
                     b.Property<Guid>("ProgrammeId")
@@ -463,6 +520,65 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_coupon_redemptions_programme_id_campaign_id");
 
                     b.ToTable("coupon_redemptions");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.DataRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("CompletedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("completed_by");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("note");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("recorded_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_requests");
+
+                    b.HasIndex("MemberId", "ReceivedAt")
+                        .HasDatabaseName("ix_data_requests_member_id_received_at");
+
+                    b.HasIndex("ProgrammeId", "CompletedAt", "DueAt")
+                        .HasDatabaseName("ix_data_requests_programme_id_completed_at_due_at");
+
+                    b.ToTable("data_requests");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
@@ -984,6 +1100,41 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("point_lots");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.PrivacySettings", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short>("Analytics")
+                        .HasColumnType("smallint")
+                        .HasColumnName("analytics");
+
+                    b.Property<string>("ConsentTextVersion")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("consent_text_version");
+
+                    b.Property<int?>("InactiveDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("inactive_days");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("WarningDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("warning_days");
+
+                    b.HasKey("ProgrammeId")
+                        .HasName("pk_privacy_settings");
+
+                    b.ToTable("privacy_settings");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Programme", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1418,6 +1569,52 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.RetentionWarning", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("EraseAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("erase_after");
+
+                    b.Property<DateTime?>("ErasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("erased_at");
+
+                    b.Property<DateTime>("LastActivityAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_activity_at");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<DateTime?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<DateTime>("WarnedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("warned_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_retention_warnings");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "WarnedAt")
+                        .HasDatabaseName("ix_retention_warnings_programme_id_member_id_warned_at");
+
+                    b.ToTable("retention_warnings");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Reward", b =>

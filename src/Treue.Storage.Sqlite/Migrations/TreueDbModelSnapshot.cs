@@ -346,6 +346,63 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("code_attempts");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.ConsentRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<short>("Change")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("change");
+
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short?>("Purpose")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_by");
+
+                    b.Property<short>("Source")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("source");
+
+                    b.Property<string>("TextVersion")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text_version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_consent_records");
+
+                    b.HasIndex("MemberId", "Id")
+                        .HasDatabaseName("ix_consent_records_member_id_id");
+
+                    b.HasIndex("ProgrammeId", "Id")
+                        .HasDatabaseName("ix_consent_records_programme_id_id");
+
+                    b.ToTable("consent_records");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.CouponCode", b =>
                 {
                     b.Property<byte[]>("ProgrammeId")
@@ -458,6 +515,67 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_coupon_redemptions_programme_id_campaign_id");
 
                     b.ToTable("coupon_redemptions");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.DataRequest", b =>
+                {
+                    b.Property<byte[]>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("CompletedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_by");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("due_at");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("kind");
+
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recorded_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_requests");
+
+                    b.HasIndex("MemberId", "ReceivedAt")
+                        .HasDatabaseName("ix_data_requests_member_id_received_at");
+
+                    b.HasIndex("ProgrammeId", "CompletedAt", "DueAt")
+                        .HasDatabaseName("ix_data_requests_programme_id_completed_at_due_at");
+
+                    b.ToTable("data_requests");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.IdempotencyRecord", b =>
@@ -981,6 +1099,41 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("point_lots");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.PrivacySettings", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short>("Analytics")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("analytics");
+
+                    b.Property<string>("ConsentTextVersion")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consent_text_version");
+
+                    b.Property<int?>("InactiveDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("inactive_days");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("WarningDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("warning_days");
+
+                    b.HasKey("ProgrammeId")
+                        .HasName("pk_privacy_settings");
+
+                    b.ToTable("privacy_settings");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Programme", b =>
                 {
                     b.Property<byte[]>("Id")
@@ -1420,6 +1573,52 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.RetentionWarning", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("EraseAfter")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("erase_after");
+
+                    b.Property<long?>("ErasedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("erased_at");
+
+                    b.Property<long>("LastActivityAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_activity_at");
+
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sent_at");
+
+                    b.Property<long>("WarnedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("warned_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_retention_warnings");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "WarnedAt")
+                        .HasDatabaseName("ix_retention_warnings_programme_id_member_id_warned_at");
+
+                    b.ToTable("retention_warnings");
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.Reward", b =>

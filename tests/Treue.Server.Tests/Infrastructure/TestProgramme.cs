@@ -28,13 +28,19 @@ public sealed record TestProgramme(TreueServer Server, Guid Id, string Code, Htt
 
     public static readonly JsonSerializerOptions Json = TreueJson.Options;
 
-    /// <summary>Enrols a member with a physical card; returns the member id and the card number.</summary>
-    public async Task<(Guid Member, string Card)> EnrolAsync(string name = "Ada Lovelace", string? email = null)
+    /// <summary>
+    /// Enrols a member with a physical card; returns the member id and the card number. The member consents to profiling
+    /// at the till unless <paramref name="profiling"/> is false, so analyses may show them one by one.
+    /// </summary>
+    public async Task<(Guid Member, string Card)> EnrolAsync(string name = "Ada Lovelace", string? email = null, bool profiling = true)
     {
         var res = await Pos.PostAsJsonAsync("/api/v1/members", new { name, email, issueCard = "physical" }, Json);
         await Expect(res, HttpStatusCode.Created);
         var body = await res.Content.ReadFromJsonAsync<JsonObject>(Json);
-        return (Guid.Parse((string)body!["id"]!), (string)body["cards"]![0]!["number"]!);
+        var member = Guid.Parse((string)body!["id"]!);
+        if (profiling)
+            await Expect(await Pos.PostAsJsonAsync($"/api/v1/members/{member}/consents", new { purpose = "profiling", granted = true }, Json), HttpStatusCode.OK);
+        return (member, (string)body["cards"]![0]!["number"]!);
     }
 
     /// <summary>A purchase body with lines of (sku, category, quantity, unit price).</summary>

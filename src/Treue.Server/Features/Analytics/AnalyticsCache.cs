@@ -4,9 +4,10 @@ namespace Treue.Server.Features.Analytics;
 
 /// <summary>
 /// What a programme's data looked like when a result was computed: its configuration version and how many purchases,
-/// returns and members it holds. All are cheap to read, and every purchase, return or enrolment changes one of them.
+/// returns, members and consent records it holds, and when its privacy settings changed. All are cheap to read, and every
+/// purchase, return, enrolment or consent changes one of them.
 /// </summary>
-public readonly record struct DataVersion(int ConfigVersion, int Purchases, int Returns, int Members);
+public readonly record struct DataVersion(int ConfigVersion, int Purchases, int Returns, int Members, int Consents = 0, DateTime? PrivacyChanged = null);
 
 /// <summary>
 /// Keeps costly analytics results per programme and data version, so that repeated and concurrent requests for

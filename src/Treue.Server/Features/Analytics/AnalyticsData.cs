@@ -18,11 +18,13 @@ namespace Treue.Server.Features.Analytics;
 public sealed class MemberIndex
 {
     private readonly Dictionary<Guid, int> _index;
+    private readonly bool[] _shown;
 
-    private MemberIndex(Guid[] ids, DateOnly[] enrolledOn)
+    private MemberIndex(Guid[] ids, DateOnly[] enrolledOn, bool[] shown)
     {
         Ids = ids;
         EnrolledOn = enrolledOn;
+        _shown = shown;
         _index = new Dictionary<Guid, int>(ids.Length);
         for (var i = 0; i < ids.Length; i++) _index[ids[i]] = i;
     }
@@ -39,19 +41,46 @@ public sealed class MemberIndex
     /// <summary>The index of a member, or -1 for an unknown id.</summary>
     public int Of(Guid id) => _index.TryGetValue(id, out var i) ? i : -1;
 
-    /// <summary>Reads every member of a programme.</summary>
-    public static MemberIndex Load(TreueDb db, Guid programmeId, TimeZoneInfo zone)
+    /// <summary>
+    /// Whether the member at <paramref name="index"/> may be shown one by one (named, listed, scored): only members who
+    /// consented to profiling. The others count in totals only, or not at all (<see cref="AnalyticsPrivacy"/>).
+    /// </summary>
+    public bool Shown(int index) => _shown[index];
+
+    /// <summary>Reads the members of a programme that <paramref name="privacy"/> lets analyses see.</summary>
+    public static MemberIndex Load(TreueDb db, Guid programmeId, TimeZoneInfo zone, AnalyticsPrivacy privacy)
     {
         var ids = new List<Guid>();
         var days = new List<DateOnly>();
+        var shown = new List<bool>();
         foreach (var m in db.Members.AsNoTracking().Where(m => m.ProgrammeId == programmeId).OrderBy(m => m.Id)
                      .Select(m => new { m.Id, m.EnrolledAt }).AsEnumerable())
         {
+            var profiled = privacy.Profiled.Contains(m.Id);
+            if (!profiled && privacy.Mode == UnconsentedAnalytics.Exclude) continue;
             ids.Add(m.Id);
             days.Add(AnalyticsData.Day(m.EnrolledAt, zone));
+            shown.Add(profiled);
         }
-        return new MemberIndex([.. ids], [.. days]);
+        return new MemberIndex([.. ids], [.. days], [.. shown]);
     }
+}
+
+/// <summary>
+/// Who analyses may profile: the members whose consent to profiling stands (GDPR Art. 6(1)(a), 21), and what becomes of
+/// the others, as the programme's privacy settings say: left out, or counted in aggregates only.
+/// </summary>
+/// <param name="Mode">Exclude or aggregate-only.</param>
+/// <param name="Profiled">The members who consented to profiling.</param>
+public sealed record AnalyticsPrivacy(UnconsentedAnalytics Mode, IReadOnlySet<Guid> Profiled)
+{
+    /// <summary>The programme's settings and the consents as they stand.</summary>
+    public static async Task<AnalyticsPrivacy> LoadAsync(TreueDb db, Guid programmeId, CancellationToken ct) => new(
+        (await Privacy.PrivacySettingsStore.GetAsync(db, programmeId, ct)).Analytics,
+        await Privacy.Consents.MembersAllowingAsync(db, programmeId, ConsentPurpose.Profiling, ct));
+
+    /// <summary>Whether a purchase of <paramref name="memberId"/> (null: anonymous) may enter an analysis at all.</summary>
+    public bool Admits(Guid? memberId) => Mode != UnconsentedAnalytics.Exclude || memberId is not { } id || Profiled.Contains(id);
 }
 
 /// <summary>
@@ -59,8 +88,11 @@ public sealed class MemberIndex
 /// chronological order, and none holds more than one row at a time, so a programme of millions of purchases is
 /// analysed in memory proportional to its members.
 /// </summary>
-public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
+public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme, AnalyticsPrivacy privacy)
 {
+    /// <summary>Who may be profiled, and what becomes of the others.</summary>
+    public AnalyticsPrivacy Privacy => privacy;
+
     /// <summary>The programme analysed.</summary>
     public CompiledProgramme Programme => programme;
 
@@ -82,7 +114,7 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme)
     }
 
     /// <summary>Loads the member index.</summary>
-    public MemberIndex Members() => MemberIndex.Load(db, programme.Settings.Id, programme.TimeZone);
+    public MemberIndex Members() => MemberIndex.Load(db, programme.Settings.Id, programme.TimeZone, privacy);
 
     /// <summary>Members' purchases up to and including <paramref name="until"/>, net of returns, by member and time.</summary>
     public IEnumerable<PurchaseEvent> Purchases(MemberIndex members, DateOnly? until = null)

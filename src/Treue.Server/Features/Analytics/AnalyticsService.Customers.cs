@@ -86,7 +86,8 @@ public sealed partial class AnalyticsService
         var day = asOf ?? (await data.SpanAsync(ct)).AsOf(data.Today(clock));
         var members = data.Members();
         var scores = Rfm.Score(data.Purchases(members, day), members.Count, day).Scores;
-        var chosen = Enumerable.Range(0, scores.Length).Where(i => segment is { } only ? scores[i].Segment == only : scores[i].IsScored)
+        // Members without consent to profiling count in the segments' sizes but are never listed.
+        var chosen = Enumerable.Range(0, scores.Length).Where(i => members.Shown(i) && (segment is { } only ? scores[i].Segment == only : scores[i].IsScored))
             .OrderByDescending(i => scores[i].Code).ThenByDescending(i => scores[i].Monetary).ThenBy(i => i).Skip(offset).Take(take + 1).ToList();
         var names = await NamesAsync(chosen.Take(take).Select(i => members.Ids[i]), ct);
         var items = chosen.Take(take).Select(i =>
@@ -188,8 +189,10 @@ public sealed partial class AnalyticsService
         var horizon = ClvHorizon.Months(options.HorizonMonths, options.AnnualDiscountRate);
         var scores = Score(fit, horizon);
         var customers = summary.Customers;
-        var byClv = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i].Clv).ThenBy(i => scores[i].Customer).Take(top).ToList();
-        var atRisk = risk is null ? [] : AtRisk(customers, scores, risk);
+        // Members without consent to profiling are in the fit and the totals, never in a list of members.
+        var byClv = Enumerable.Range(0, scores.Length).Where(i => members.Shown(scores[i].Customer))
+            .OrderByDescending(i => scores[i].Clv).ThenBy(i => scores[i].Customer).Take(top).ToList();
+        var atRisk = risk is null ? [] : AtRisk(customers, scores, risk, members);
         var names = await NamesAsync(byClv.Concat(atRisk).Select(i => members.Ids[scores[i].Customer]), ct);
         var alive = new int[10];
         foreach (var s in scores) alive[Math.Min(9, (int)(s.ProbabilityAlive * 10))]++;
@@ -211,12 +214,12 @@ public sealed partial class AnalyticsService
     }
 
     // Valuable: historical value at least that of the member at the top ValueShare; at risk: P(alive) below MaxAlive.
-    private static List<int> AtRisk(CustomerSummary[] customers, MemberScore[] scores, ChurnRiskOptions risk)
+    private static List<int> AtRisk(CustomerSummary[] customers, MemberScore[] scores, ChurnRiskOptions risk, MemberIndex members)
     {
         var values = customers.Select(c => c.HistoricalValueMinor).OrderDescending().ToArray();
         var threshold = values.Length == 0 ? 0 : values[Math.Clamp((int)Math.Ceiling(values.Length * risk.ValueShare) - 1, 0, values.Length - 1)];
         return Enumerable.Range(0, customers.Length)
-            .Where(i => customers[i].HistoricalValueMinor >= threshold && scores[i].ProbabilityAlive < risk.MaxAlive)
+            .Where(i => customers[i].HistoricalValueMinor >= threshold && scores[i].ProbabilityAlive < risk.MaxAlive && members.Shown(scores[i].Customer))
             .OrderByDescending(i => customers[i].HistoricalValueMinor).ThenBy(i => customers[i].Customer).Take(risk.Limit).ToList();
     }
 
@@ -328,8 +331,10 @@ public sealed partial class AnalyticsService
     private async Task<(List<int[]> Baskets, ItemDictionary Items)> BasketsAsync(Guid programmeId, BasketItems by, DateOnly? since, CancellationToken ct)
     {
         var start = (since ?? DateOnly.MinValue).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var privacy = await AnalyticsPrivacy.LoadAsync(db, programmeId, ct);
         var rows = db.PurchaseLines.AsNoTracking()
-            .Join(db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.OccurredAt >= start), l => l.PurchaseId, p => p.Id, (l, p) => new { l.PurchaseId, l.Sku, l.Category })
+            .Join(db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == programmeId && p.OccurredAt >= start), l => l.PurchaseId, p => p.Id,
+                (l, p) => new { l.PurchaseId, p.MemberId, l.Sku, l.Category })
             .OrderBy(x => x.PurchaseId).AsAsyncEnumerable();
         var items = new ItemDictionary();
         var baskets = new List<int[]>();
@@ -343,6 +348,8 @@ public sealed partial class AnalyticsService
                 current.Clear();
                 purchase = r.PurchaseId;
             }
+            // Baskets are mined without their members; a programme that excludes members without consent leaves theirs out too.
+            if (!privacy.Admits(r.MemberId)) continue;
             var name = by == BasketItems.Sku ? r.Sku : r.Category;
             if (!string.IsNullOrEmpty(name)) current.Add(items.GetOrAdd(name));
         }
@@ -416,6 +423,9 @@ public sealed partial class AnalyticsService
     public async Task<IReadOnlyList<RecommendationView>?> RecommendAsync(Guid programmeId, Guid memberId, BasketItems by, int top, CancellationToken ct)
     {
         if (!await db.Members.AnyAsync(m => m.Id == memberId && m.ProgrammeId == programmeId, ct)) return null;
+        // A personal suggestion is profiling: none for a member who did not consent to it or objected to marketing.
+        var consents = await Privacy.Consents.LoadAsync(db, programmeId, memberId, ct);
+        if (consents is null || !consents.Allows(Storage.Entities.ConsentPurpose.Profiling)) return [];
         var (rules, items) = await RecommendationRulesAsync(programmeId, by, ct);
         var owned = await db.PurchaseLines.AsNoTracking().Where(l => l.ProgrammeId == programmeId && l.MemberId == memberId)
             .Select(l => by == BasketItems.Sku ? l.Sku : l.Category).Distinct().ToListAsync(ct);

@@ -46,7 +46,10 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         db.Programmes.Where(p => p.Id == programmeId).Select(p => new DataVersion(p.ConfigVersion,
             db.Purchases.Count(x => x.ProgrammeId == programmeId),
             db.Returns.Count(r => r.ProgrammeId == programmeId),
-            db.Members.Count(m => m.ProgrammeId == programmeId))).SingleAsync(ct);
+            db.Members.Count(m => m.ProgrammeId == programmeId),
+            // A consent given or withdrawn, or a change of the privacy settings, changes who the results may show.
+            db.ConsentRecords.Count(r => r.ProgrammeId == programmeId),
+            db.PrivacySettings.Where(s => s.ProgrammeId == programmeId).Select(s => (DateTime?)s.UpdatedAt).FirstOrDefault())).SingleAsync(ct);
 
     /// <summary>
     /// A report computed once per programme, data version and day (in the programme's time zone, since reports default
@@ -60,7 +63,7 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
     }
 
     private async Task<AnalyticsData> DataAsync(Guid programmeId, CancellationToken ct) =>
-        new(db, await cache.GetAsync(db, programmeId, ct));
+        new(db, await cache.GetAsync(db, programmeId, ct), await AnalyticsPrivacy.LoadAsync(db, programmeId, ct));
 
     /// <summary>Liability, breakage, redemption and reward cost.</summary>
     public async Task<EconomicsReport> EconomicsAsync(Guid programmeId, CancellationToken ct)

@@ -62,11 +62,13 @@ public static class AuditActions
     public const string MemberExported = "member.exported";
     public const string MemberErased = "member.erased";
     public const string TierSet = "tier.set";
+    public const string PrivacySettingsChanged = "privacy.settings_changed";
 
     public static readonly IReadOnlyList<string> All =
     [
         StaffSignIn, StaffSignInFailed, StaffCreated, StaffDisabled, StaffEnabled, StaffRoleChanged, ApiKeyCreated, ApiKeyRevoked,
         MemberStatusChanged, CardIssued, CardBlocked, CardReplaced, PointsAdjusted, ProgrammeChanged, MemberExported, MemberErased, TierSet,
+        PrivacySettingsChanged,
     ];
 }
 

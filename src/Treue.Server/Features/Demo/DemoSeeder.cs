@@ -213,6 +213,15 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         db.Members.Add(member);
         var card = Cards.CardEndpoints.NewCard(member, random.NextDouble() < 0.6 ? CardKind.Digital : CardKind.Physical, null, enrolled);
         db.Cards.Add(card);
+        // Consents given at the till on enrolment, drawn from a generator of their own so the demo's purchases stay as they were.
+        var asked = new Random(i);
+        foreach (var (purpose, share) in new[] { (ConsentPurpose.Profiling, 0.8), (ConsentPurpose.EmailMarketing, 0.5), (ConsentPurpose.PartnerSharing, 0.3) })
+            if (asked.NextDouble() < share)
+                db.ConsentRecords.Add(new ConsentRecord
+                {
+                    ProgrammeId = programmeId, MemberId = member.Id, Purpose = purpose, Change = ConsentChange.Granted, Source = ConsentSource.Till,
+                    At = enrolled, TextVersion = "1", RecordedBy = "demo",
+                });
         await db.SaveChangesAsync(ct);
 
         // Purchase rates differ a lot between customers (a gamma-like spread): a few shop weekly, many rarely.

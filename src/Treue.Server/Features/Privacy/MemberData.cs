@@ -18,10 +18,18 @@ namespace Treue.Server.Features.Privacy;
 /// <param name="RewardOrders">Rewards ordered with points.</param>
 /// <param name="Audit">The audit log's rows about the member: changes of status and cards, adjustments, with who and when.</param>
 /// <param name="Promotions">Personal coupons, campaign uses, redemptions and stamp cards.</param>
+/// <param name="Privacy">Consents with their history, data requests and retention warnings.</param>
 public sealed record MemberDataExport(
     DateTime ExportedAt, Guid ProgrammeId, MemberExportProfile Member, MemberExportSignIn Sign_in, IReadOnlyList<Card> Cards,
     IReadOnlyList<MemberExportPurchase> Purchases, IReadOnlyList<LedgerTransaction> Ledger, IReadOnlyList<PointLot> Lots,
-    IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit, MemberExportPromotions Promotions);
+    IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit, MemberExportPromotions Promotions,
+    MemberExportPrivacy Privacy);
+
+/// <summary>The member's privacy records.</summary>
+/// <param name="Consents">The state of each purpose and every grant, withdrawal and objection.</param>
+/// <param name="DataRequests">Requests to see or erase their data, with due and completion dates.</param>
+/// <param name="RetentionWarnings">Warnings that inactivity would lead to erasure.</param>
+public sealed record MemberExportPrivacy(ConsentsView Consents, IReadOnlyList<DataRequest> DataRequests, IReadOnlyList<RetentionWarning> RetentionWarnings);
 
 /// <summary>The member's part in the programme's promotions.</summary>
 /// <param name="Coupons">Personal coupon codes and how often each was used.</param>
@@ -107,18 +115,22 @@ public static class MemberData
             await db.CouponRedemptions.AsNoTracking().Where(r => r.MemberId == memberId && r.ProgrammeId == programmeId).OrderBy(r => r.Id).ToListAsync(ct),
             await db.PurchasePromotions.AsNoTracking().Where(p => p.MemberId == memberId && p.ProgrammeId == programmeId).ToListAsync(ct),
             await db.MemberStampCards.AsNoTracking().Where(c => c.MemberId == memberId && c.ProgrammeId == programmeId).ToListAsync(ct));
+        var privacy = new MemberExportPrivacy((await Consents.LoadAsync(db, programmeId, memberId, ct))!,
+            await db.DataRequests.AsNoTracking().Where(r => r.MemberId == memberId && r.ProgrammeId == programmeId).OrderBy(r => r.ReceivedAt).ToListAsync(ct),
+            await db.RetentionWarnings.AsNoTracking().Where(w => w.MemberId == memberId && w.ProgrammeId == programmeId).OrderBy(w => w.Id).ToListAsync(ct));
         foreach (var p in purchases) p.Lines.Sort((a, b) => a.LineNo.CompareTo(b.LineNo));
         return new MemberDataExport(now, programmeId,
             new MemberExportProfile(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status, m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, m.PurchaseCount),
             new MemberExportSignIn(credential is not null, credential, codes, sessions),
             cards, purchases.Select(p => new MemberExportPurchase(p, returns[p.Id].OrderBy(r => r.OccurredAt).ToList())).ToList(),
-            ledger, lots, orders, audit, promotions);
+            ledger, lots, orders, audit, promotions, privacy);
     }
 
     /// <summary>
     /// Erases a member's personal data (GDPR Art. 17): name, e-mail, birthday and external reference, card numbers and
     /// tokens, the card numbers on receipts, the portal password, sign-in codes and sessions, the free text of audit rows
-    /// about them, and stored API responses that name them. The ledger, purchases and orders stay under the member's id,
+    /// and data requests about them, and stored API responses that name them. Consent records, data requests and retention
+    /// warnings stay under the pseudonym as proof of what the member agreed to and how their requests were answered. The ledger, purchases and orders stay under the member's id,
     /// now a pseudonym, so the programme's totals and partners' settlements do not change (Art. 17(3)(b)). On SQLite the
     /// erased bytes are overwritten (<c>secure_delete</c>) and the write-ahead log is emptied into the file afterwards.
     /// </summary>
@@ -179,6 +191,9 @@ public static class MemberData
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Target, (string?)null).SetProperty(e => e.Details, (string?)null), ct);
         await db.AuditEntries.Where(e => e.MemberId == memberId && e.ProgrammeId == programmeId && e.ActorKind == AuditActorKind.Member)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Actor, "member").SetProperty(e => e.Address, (string?)null), ct);
+        // A data request's note says how it came in, which may name the member; the request itself stays as proof it was answered.
+        await db.DataRequests.Where(r => r.MemberId == memberId && r.ProgrammeId == programmeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Note, (string?)null), ct);
         deleted += await DeleteStoredResponsesAsync(db, programmeId, memberId, cards, ct);
 
         AuditLog.Add(db, programmeId, actor, AuditActions.MemberErased, now, memberId.ToString(), reason, memberId);

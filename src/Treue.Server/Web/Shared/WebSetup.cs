@@ -88,6 +88,18 @@ public static class WebSetup
             await db.SaveChangesAsync(http.RequestAborted);
             return Results.File(JsonSerializer.SerializeToUtf8Bytes(export, TreueJson.Options), "application/json", $"my-data-{now:yyyy-MM-dd}.json");
         }).ExcludeFromDescription().RequireAuthorization(WebAuth.Member);
+        // A member's data for staff answering an access request: the same export as the API's, written to the audit log.
+        app.MapGet("/admin/members/{memberId:guid}/export.json", async (Guid memberId, HttpContext http, TreueDb db, TimeProvider clock) =>
+        {
+            var programme = Guid.Parse(http.User.Identities.First(i => i.AuthenticationType == WebAuth.StaffScheme).FindFirst(WebAuth.ProgrammeClaim)!.Value);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var export = await MemberData.ExportAsync(db, programme, memberId, now, http.RequestAborted);
+            if (export is null) return Results.NotFound();
+            AuditLog.Add(db, programme, AuditActor.Staff(http.User, http.Connection.RemoteIpAddress?.ToString()), AuditActions.MemberExported, now,
+                memberId.ToString(), null, memberId);
+            await db.SaveChangesAsync(http.RequestAborted);
+            return Results.File(JsonSerializer.SerializeToUtf8Bytes(export, TreueJson.Options), "application/json", $"member-{memberId}.json");
+        }).ExcludeFromDescription().RequireAuthorization(WebAuth.StaffAdmin);
         // A campaign's codes as CSV for the console: the same export as the API's.
         app.MapGet("/admin/campaigns/{campaignId}/codes.csv", async (string campaignId, HttpContext http, TreueDb db) =>
         {
