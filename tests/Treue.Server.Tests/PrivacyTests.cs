@@ -39,6 +39,12 @@ public abstract class PrivacyTests(TreueServer server)
             reward = new { kind = "freeItemNextPurchase", campaignId = "free-coffee", sku = "coffee" }, conditions = new { skus = new[] { "coffee" } },
         }, TestProgramme.Json);
         await TestProgramme.Expect(stampCard, HttpStatusCode.OK);
+        // Tiers: the purchases below reach Silver, and staff's reason for a level set by hand names the member.
+        var tiers = await p.Admin.PutAsJsonAsync("/api/v1/tiers", new
+        {
+            measure = "spend", period = "calendarYear", levels = new object[] { new { code = "classic", name = "Classic", threshold = 0 }, new { code = "silver", name = "Silver", threshold = 10 } },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(tiers, HttpStatusCode.OK);
         var (member, card) = await p.EnrolAsync(name, email);
         var patch = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { birthday }, TestProgramme.Json);
         await TestProgramme.Expect(patch, HttpStatusCode.OK);
@@ -58,6 +64,8 @@ public abstract class PrivacyTests(TreueServer server)
         await TestProgramme.Expect(consent, HttpStatusCode.OK);
         var request = await p.Admin.PostAsJsonAsync("/api/v1/data-requests", new { memberId = member, kind = "access", note = $"Letter from {name}" }, TestProgramme.Json);
         await TestProgramme.Expect(request, HttpStatusCode.Created);
+        var setTier = await p.Admin.PutAsJsonAsync($"/api/v1/members/{member}/tier", new { level = "silver", reason = $"Goodwill for {name}", until = "2099-12-31" }, TestProgramme.Json);
+        await TestProgramme.Expect(setTier, HttpStatusCode.OK);
         var free = await p.BuyAsync(TestProgramme.Purchase("r3-" + tag, replacement, ("bread", "bakery", 1, 2.80m), ("coffee", "drinks", 1, 3.00m)));
         Assert.Equal("free-coffee", (string)free["promotions"]![0]!["campaignId"]!);
         return new Someone(p, member, card, name, email, birthday, replacement, purchaseId);
@@ -109,6 +117,9 @@ public abstract class PrivacyTests(TreueServer server)
             ["ConsentRecord"] = Count(export["privacy"]!["consents"]!["history"]),
             ["DataRequest"] = Count(export["privacy"]!["dataRequests"]),
             ["RetentionWarning"] = Count(export["privacy"]!["retentionWarnings"]),
+            ["MemberTier"] = export["tier"]!["standing"] is null ? 0 : 1,
+            ["TierActivity"] = Count(export["tier"]!["activity"]),
+            ["TierHistoryRecord"] = Count(export["tier"]!["history"]),
         };
         var inDatabase = await server.WithDbAsync(async db =>
         {

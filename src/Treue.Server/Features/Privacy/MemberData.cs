@@ -19,11 +19,18 @@ namespace Treue.Server.Features.Privacy;
 /// <param name="Audit">The audit log's rows about the member: changes of status and cards, adjustments, with who and when.</param>
 /// <param name="Promotions">Personal coupons, campaign uses, redemptions and stamp cards.</param>
 /// <param name="Privacy">Consents with their history, data requests and retention warnings.</param>
+/// <param name="Tier">The member's tier, what counted towards it and its history.</param>
 public sealed record MemberDataExport(
     DateTime ExportedAt, Guid ProgrammeId, MemberExportProfile Member, MemberExportSignIn Sign_in, IReadOnlyList<Card> Cards,
     IReadOnlyList<MemberExportPurchase> Purchases, IReadOnlyList<LedgerTransaction> Ledger, IReadOnlyList<PointLot> Lots,
     IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit, MemberExportPromotions Promotions,
-    MemberExportPrivacy Privacy);
+    MemberExportPrivacy Privacy, MemberExportTier Tier);
+
+/// <summary>The member's tier.</summary>
+/// <param name="Standing">The level held, since and until when, and a level set by hand; null without tiers.</param>
+/// <param name="Activity">What each purchase and return counted towards the tier (status points, spend, purchases).</param>
+/// <param name="History">Every change of level with its reason.</param>
+public sealed record MemberExportTier(MemberTier? Standing, IReadOnlyList<TierActivity> Activity, IReadOnlyList<TierHistoryRecord> History);
 
 /// <summary>The member's privacy records.</summary>
 /// <param name="Consents">The state of each purpose and every grant, withdrawal and objection.</param>
@@ -118,12 +125,16 @@ public static class MemberData
         var privacy = new MemberExportPrivacy((await Consents.LoadAsync(db, programmeId, memberId, ct))!,
             await db.DataRequests.AsNoTracking().Where(r => r.MemberId == memberId && r.ProgrammeId == programmeId).OrderBy(r => r.ReceivedAt).ToListAsync(ct),
             await db.RetentionWarnings.AsNoTracking().Where(w => w.MemberId == memberId && w.ProgrammeId == programmeId).OrderBy(w => w.Id).ToListAsync(ct));
+        var tier = new MemberExportTier(
+            await db.MemberTiers.AsNoTracking().SingleOrDefaultAsync(t => t.MemberId == memberId && t.ProgrammeId == programmeId, ct),
+            await db.TierActivity.AsNoTracking().Where(a => a.MemberId == memberId && a.ProgrammeId == programmeId).OrderBy(a => a.Id).ToListAsync(ct),
+            await db.TierHistory.AsNoTracking().Where(h => h.MemberId == memberId && h.ProgrammeId == programmeId).OrderBy(h => h.Id).ToListAsync(ct));
         foreach (var p in purchases) p.Lines.Sort((a, b) => a.LineNo.CompareTo(b.LineNo));
         return new MemberDataExport(now, programmeId,
             new MemberExportProfile(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status, m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, m.PurchaseCount),
             new MemberExportSignIn(credential is not null, credential, codes, sessions),
             cards, purchases.Select(p => new MemberExportPurchase(p, returns[p.Id].OrderBy(r => r.OccurredAt).ToList())).ToList(),
-            ledger, lots, orders, audit, promotions, privacy);
+            ledger, lots, orders, audit, promotions, privacy, tier);
     }
 
     /// <summary>
@@ -194,6 +205,11 @@ public static class MemberData
         // A data request's note says how it came in, which may name the member; the request itself stays as proof it was answered.
         await db.DataRequests.Where(r => r.MemberId == memberId && r.ProgrammeId == programmeId)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Note, (string?)null), ct);
+        // Staff's reasons for a tier set by hand are free text too; the levels and dates stay, as the points do.
+        await db.TierHistory.Where(h => h.MemberId == memberId && h.ProgrammeId == programmeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Note, (string?)null), ct);
+        await db.MemberTiers.Where(t => t.MemberId == memberId && t.ProgrammeId == programmeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ManualReason, (string?)null), ct);
         deleted += await DeleteStoredResponsesAsync(db, programmeId, memberId, cards, ct);
 
         AuditLog.Add(db, programmeId, actor, AuditActions.MemberErased, now, memberId.ToString(), reason, memberId);
