@@ -12,6 +12,12 @@ public sealed record ReplayedPurchase(int Customer, Basket Basket, bool IsFirstP
 {
     /// <summary>When it happened (UTC); the basket's local time when not given.</summary>
     public DateTime? OccurredAtUtc { get; init; }
+
+    /// <summary>
+    /// The tier level whose earning multiplier the purchase earned with, as recorded; null when none added points. The
+    /// replay applies that level's multiplier (as the proposed terms define it) to what the proposed rules earn.
+    /// </summary>
+    public string? TierLevel { get; init; }
 }
 
 /// <summary>One month of a what-if comparison.</summary>
@@ -84,7 +90,12 @@ public static class WhatIf
         foreach (var p in purchases)
         {
             var at = p.OccurredAtUtc ?? DateTime.SpecifyKind(p.Basket.LocalTime, DateTimeKind.Utc);
-            var member = new MemberSnapshot(Guid.Empty, p.IsFirstPurchase ? 0 : 1, 0, 0);
+            var member = new MemberSnapshot(Guid.Empty, p.IsFirstPurchase ? 0 : 1, 0, 0)
+            {
+                Tier = p.TierLevel is { } level && proposed.Members?.Tiers is { } tiers && tiers.Levels.Any(l => l.Code == level)
+                    ? new Treue.Domain.Tiers.TierSnapshot(new Treue.Domain.Tiers.TierStanding(level, DateOnly.MinValue, DateOnly.MaxValue), [])
+                    : null,
+            };
             var result = PurchaseDecider.Decide(new PurchaseInput(p.Basket, at), member, terms, at).Decision?.Earned
                 ?? throw new InvalidOperationException("A replayed purchase was refused by earning rules alone.");
             count++;

@@ -26,6 +26,12 @@ internal static partial class ReportCommand
         new("--as-of") { Description = $"{what} {AsOfDefault}", HelpName = "YYYY-MM-DD" };
 
     /// <summary>The day a report was made as of and, when it had nothing to read by then, why.</summary>
+    /// <summary>Why a member list may be shorter than the members it counts: those who did not consent to profiling are never listed.</summary>
+    private static async Task<string[]> UnlistedLineAsync(AnalyticsService analytics, Guid programmeId, CancellationToken ct) =>
+        await analytics.UnlistedMembersAsync(programmeId, ct) is var n and > 0
+            ? [$"{n:N0} members did not consent to profiling (or objected): no list names them."]
+            : [];
+
     private static IEnumerable<string> AsOfLines(DateOnly asOf, DataSpan? data)
     {
         yield return $"As of {asOf:yyyy-MM-dd}" + (data?.LastPurchase is { } last
@@ -205,7 +211,8 @@ internal static partial class ReportCommand
                             list!.Select(m => (IReadOnlyList<object?>)[m.MemberId, m.Name, m.HistoricalValue, m.ProbabilityAlive, m.RepeatPurchases, m.ExpectedPurchases, m.Clv])),
                     ],
                     [],
-                    [.. AsOfLines(report.CalibrationEnd, report.Data), $"{list.Count:N0} high-value members at risk (P(alive) < {parse.GetValue(alive):0.##}), worth {list.Sum(m => m.HistoricalValue):N2} so far."]);
+                    [.. AsOfLines(report.CalibrationEnd, report.Data), $"{list.Count:N0} high-value members at risk (P(alive) < {parse.GetValue(alive):0.##}), worth {list.Sum(m => m.HistoricalValue):N2} so far.",
+                        .. await UnlistedLineAsync(analytics, id, ct)]);
             });
     }
 

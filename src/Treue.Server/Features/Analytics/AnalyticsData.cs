@@ -228,9 +228,10 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme, Analy
         var rows = from p in db.Purchases.AsNoTracking().Where(p => p.ProgrammeId == id && p.MemberId != null && p.OccurredAt >= start && p.OccurredAt < end)
                    join l in db.PurchaseLines.AsNoTracking() on p.Id equals l.PurchaseId
                    orderby p.OccurredAt, p.Id, l.LineNo
-                   select new { p.Id, p.MemberId, p.OccurredAt, p.PartnerCode, p.StoreCode, p.Channel, p.PointsEarned, p.MemberPurchaseNo, l.LineNo, l.Sku, l.Category, l.Quantity, l.UnitPriceMinor, l.DiscountMinor };
+                   select new { p.Id, p.MemberId, p.OccurredAt, p.PartnerCode, p.StoreCode, p.Channel, p.PointsEarned, p.MemberPurchaseNo, l.LineNo, l.Sku, l.Category, l.Quantity, l.UnitPriceMinor, l.DiscountMinor, l.Contributions };
         Guid? current = null;
         var lines = new List<BasketLine>();
+        string? tier = null;
         (Guid Member, DateTime At, string Partner, string? Store, Channel Channel, long Points, bool First) head = default;
         foreach (var r in rows.AsEnumerable())
         {
@@ -239,9 +240,12 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme, Analy
                 if (current is not null && Emit() is { } done) yield return done;
                 current = r.Id;
                 lines = [];
+                tier = null;
                 head = (r.MemberId!.Value, r.OccurredAt, r.PartnerCode, r.StoreCode, r.Channel, r.PointsEarned, r.MemberPurchaseNo == 1);
             }
             lines.Add(new BasketLine(r.LineNo, r.Sku, r.Category, r.Quantity, currency.FromMinor(r.UnitPriceMinor), currency.FromMinor(r.DiscountMinor)));
+            // The tier multiplier's points are explained on the lines as "tier:<level>".
+            tier ??= r.Contributions.FirstOrDefault(c => c.Rule.StartsWith("tier:", StringComparison.Ordinal))?.Rule["tier:".Length..];
         }
         if (current is not null && Emit() is { } last) yield return last;
 
@@ -252,7 +256,7 @@ public sealed class AnalyticsData(TreueDb db, CompiledProgramme programme, Analy
             var customer = members.Of(head.Member);
             if (day < from || day > to || customer < 0) return null;
             var basket = new Basket(head.Partner!, head.Store, head.Channel, local, lines);
-            return new ReplayedPurchase(customer, basket, head.First, head.Points) { OccurredAtUtc = DateTime.SpecifyKind(head.At, DateTimeKind.Utc) };
+            return new ReplayedPurchase(customer, basket, head.First, head.Points) { OccurredAtUtc = DateTime.SpecifyKind(head.At, DateTimeKind.Utc), TierLevel = tier };
         }
     }
 }

@@ -35,6 +35,17 @@ public sealed record WhatIfReport(DateOnly From, DateOnly To, double BreakageRat
 /// </summary>
 public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, ProgrammeApplier applier, TimeProvider clock, AnalyticsCache results)
 {
+    /// <summary>
+    /// How many of the programme's members member lists never show, because they did not consent to profiling (or
+    /// objected): lists name them nowhere, and the totals count them only as the privacy settings say.
+    /// </summary>
+    public async Task<int> UnlistedMembersAsync(Guid programmeId, CancellationToken ct)
+    {
+        var profiled = await Privacy.Consents.MembersAllowingAsync(db, programmeId, Storage.Entities.ConsentPurpose.Profiling, ct);
+        var members = await db.Members.CountAsync(m => m.ProgrammeId == programmeId, ct);
+        return Math.Max(0, members - profiled.Count);
+    }
+
     /// <summary>The longest period the what-if simulator replays.</summary>
     public const int MaxWhatIfDays = 3 * 366;
 
