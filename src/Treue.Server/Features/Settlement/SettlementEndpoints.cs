@@ -30,7 +30,7 @@ public sealed record SettlementSettingsView(SettlementPeriodKind Period = Settle
 
 /// <summary>A period to run.</summary>
 /// <param name="Period">2026-11 for a month, 2026-W48 for an ISO week.</param>
-public sealed record SettlementRunRequest(string? Period);
+public sealed record SettlementRunRequest(string? Period = null);
 
 /// <summary>
 /// Coalition settlement: partners' economics, runs of a period (idempotent while open, frozen once closed) and the
@@ -46,7 +46,7 @@ public static class SettlementEndpoints
         a.MapPut("/settings", PutSettings).WithName("putSettlementSettings").Refuses(409, "settlement_period_settled")
             .WithSummary("Change the settlement period; refused once a period is closed");
         a.MapGet("/partners", ListEconomics).WithName("listPartnerEconomics").WithSummary("Every partner's issue and redemption price, fees and breakage");
-        a.MapPut("/partners/{partnerCode}", PutEconomics).WithName("putPartnerEconomics").Refuses(404, "partner_not_found")
+        a.MapPut("/partners/{partnerCode}", PutEconomics).WithName("putPartnerEconomics").Refuses(422, "partner_not_found")
             .WithSummary("Set a partner's prices, fees and who keeps the breakage of its points");
         a.MapPost("/runs", Run).WithName("runSettlement").Refuses(409, "settlement_period_settled").Refuses(422, "settlement_period_kind")
             .WithSummary("Compute a period's statements; running an open period again replaces them, a closed one is returned as it was closed");

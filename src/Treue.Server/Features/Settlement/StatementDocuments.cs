@@ -26,19 +26,23 @@ public static class StatementDocuments
         new(s.Net >= 0 ? l["Net: the operator pays the partner"] : l["Net: the partner pays the operator"], null, null, s.Net),
     ];
 
-    /// <summary>The statement as CSV: one row per line, with invariant numbers so that any spreadsheet reads them.</summary>
+    /// <summary>
+    /// The statement as CSV: one row per line, with invariant numbers so that any spreadsheet reads them. Amounts stay
+    /// numbers (a spreadsheet's formula guard would turn a negative amount into text); the only free text, the partner's
+    /// code, is guarded by hand.
+    /// </summary>
     public static async Task<byte[]> CsvAsync(StatementView s, Loc l, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         await using (var writer = new StreamWriter(buffer, new UTF8Encoding(false), leaveOpen: true))
-        await using (var csv = CsvWriter.Create(writer, CsvWriterOptions.Default with { Injection = CsvInjection.Escape }, leaveOpen: true))
+        await using (var csv = CsvWriter.Create(writer, CsvWriterOptions.Default, leaveOpen: true))
         {
             csv.WriteHeader(["period", "status", "partner", "line", "points", "price_per_point", "amount", "currency"]);
             foreach (var line in Lines(s, l))
             {
                 csv.WriteField(s.Period);
                 csv.WriteField(s.Status);
-                csv.WriteField(s.PartnerCode);
+                csv.WriteField(s.PartnerCode.Length > 0 && s.PartnerCode[0] is '=' or '+' or '-' or '@' ? "'" + s.PartnerCode : s.PartnerCode);
                 csv.WriteField(line.Label);
                 csv.WriteField(line.Points?.ToString(CultureInfo.InvariantCulture) ?? "");
                 csv.WriteField(line.Price?.ToString("0.######", CultureInfo.InvariantCulture) ?? "");
