@@ -188,3 +188,34 @@ public abstract class SettlementTests(TreueServer server)
 public sealed class SettlementTestsOnSqlite(SqliteServer server) : SettlementTests(server), IClassFixture<SqliteServer>;
 
 public sealed class SettlementTestsOnPostgres(PostgresServer server) : SettlementTests(server), IClassFixture<PostgresServer>;
+
+/// <summary>The demo coalition settles: its last full month is closed, and its statements and the operator's side add up to zero.</summary>
+public sealed class DemoSettlementTests(SqliteServer server) : IClassFixture<SqliteServer>
+{
+    [Fact]
+    public async Task The_demo_has_a_closed_month_whose_statements_and_operator_fees_add_up_to_zero()
+    {
+        Guid id;
+        Treue.Server.Features.Demo.DemoKeys keys;
+        using (var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateScope(server.Services))
+        {
+            var seeder = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Treue.Server.Features.Demo.DemoSeeder>(scope.ServiceProvider);
+            (id, var created) = await seeder.EnsureProgrammeAsync(CancellationToken.None);
+            keys = created!;
+            await seeder.SeedActivityAsync(id, 60, null, CancellationToken.None, yieldBetweenBatches: false);
+        }
+        var admin = server.Client(keys.Admin);
+        var runs = (await admin.GetFromJsonAsync<JsonArray>("/api/v1/settlement/runs", TestProgramme.Json, TestContext.Current.CancellationToken))!;
+        Assert.Equal("open", (string)runs[0]!["status"]!);
+        var lastMonth = runs[1]!.AsObject();
+        Assert.Equal("closed", (string)lastMonth["status"]!);
+        var statements = lastMonth["statements"]!.AsArray();
+        Assert.Equal(["book-nook", "city-market", "fuel-go"], statements.Select(s => (string)s!["partnerCode"]!));
+        Assert.True((decimal)lastMonth["operator"]!["fees"]! >= 125m, "the monthly fees of City Market and Book Nook");
+        Assert.True(statements.Sum(s => (long)s!["pointsIssued"]!) > 0);
+        Assert.Equal(0m, statements.Sum(s => (decimal)s!["net"]!) + (decimal)lastMonth["operator"]!["net"]!);
+        Assert.Equal(0m, (decimal)lastMonth["clearing"]!);
+        Assert.All(runs.Skip(1), r => Assert.Equal("closed", (string)r!["status"]!));
+        Assert.All(runs, r => Assert.Equal(0m, (decimal)r!["clearing"]!));
+    }
+}
