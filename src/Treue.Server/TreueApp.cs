@@ -18,6 +18,7 @@ using Treue.Server.Features.Programmes;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Rewards;
+using Treue.Server.Features.Settlement;
 using Treue.Server.Features.Tiers;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
@@ -150,7 +151,7 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers().MapSettlement();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

@@ -54,6 +54,11 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<DataRequest> DataRequests => Set<DataRequest>();
     public DbSet<RetentionWarning> RetentionWarnings => Set<RetentionWarning>();
     public DbSet<PrivacySettings> PrivacySettings => Set<PrivacySettings>();
+    public DbSet<SettlementSettings> SettlementSettings => Set<SettlementSettings>();
+    public DbSet<PartnerEconomics> PartnerEconomics => Set<PartnerEconomics>();
+    public DbSet<SettlementRun> SettlementRuns => Set<SettlementRun>();
+    public DbSet<SettlementStatement> SettlementStatements => Set<SettlementStatement>();
+    public DbSet<SettlementClaim> SettlementClaims => Set<SettlementClaim>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -299,6 +304,43 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
         {
             e.HasKey(x => x.ProgrammeId);
             e.Property(x => x.ConsentTextVersion).HasMaxLength(32);
+        });
+        // Settlement (see docs/coalition.md): one run per period, its statements by run, claims by transaction.
+        b.Entity<SettlementSettings>(e => e.HasKey(x => x.ProgrammeId));
+        b.Entity<PartnerEconomics>(e =>
+        {
+            e.HasKey(x => x.PartnerId);
+            e.HasIndex(x => x.ProgrammeId);
+            e.Property(x => x.IssuePrice).HasPrecision(18, 6);
+            e.Property(x => x.RedemptionPrice).HasPrecision(18, 6);
+            e.Property(x => x.FeePerPoint).HasPrecision(18, 6);
+            e.Property(x => x.FeePercent).HasPrecision(9, 4);
+        });
+        b.Entity<SettlementRun>(e =>
+        {
+            e.HasIndex(x => new { x.ProgrammeId, x.Kind, x.StartDay }).IsUnique();
+            e.Property(x => x.Label).HasMaxLength(16);
+            e.Property(x => x.Currency).HasMaxLength(3);
+            e.Property(x => x.ComputedBy).HasMaxLength(320);
+            e.Property(x => x.ClosedBy).HasMaxLength(320);
+            e.HasMany(x => x.Statements).WithOne().HasForeignKey(x => x.RunId);
+        });
+        b.Entity<SettlementStatement>(e =>
+        {
+            e.HasIndex(x => new { x.RunId, x.PartnerId }).IsUnique();
+            e.HasIndex(x => new { x.ProgrammeId, x.PartnerId });
+            e.Property(x => x.PartnerCode).HasMaxLength(200);
+            e.Property(x => x.PartnerName).HasMaxLength(200);
+            e.Property(x => x.IssuePrice).HasPrecision(18, 6);
+            e.Property(x => x.RedemptionPrice).HasPrecision(18, 6);
+            e.Property(x => x.FeePerPoint).HasPrecision(18, 6);
+            e.Property(x => x.FeePercent).HasPrecision(9, 4);
+        });
+        b.Entity<SettlementClaim>(e =>
+        {
+            e.HasKey(x => x.TransactionId);
+            e.Property(x => x.TransactionId).ValueGeneratedNever();
+            e.HasIndex(x => x.RunId);
         });
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));

@@ -13,9 +13,11 @@ public static class LedgerAccounts
     public const string MemberPending = "member:pending";
     /// <summary>Points issued by a partner on purchases (the partner owes their value to the programme).</summary>
     public static string PartnerIssued(string partnerCode) => "partner:" + partnerCode + ":issued";
+    /// <summary>Points members paid with at a partner's tills (the programme owes their value to the partner).</summary>
+    public static string PartnerRedeemed(string partnerCode) => "partner:" + partnerCode + ":redeemed";
     /// <summary>Points spent on reward orders.</summary>
     public const string Redeemed = "programme:redeemed";
-    /// <summary>Points used as a means of payment at checkout.</summary>
+    /// <summary>Points used as a means of payment at checkout before payments were booked to the partner's account.</summary>
     public const string PaidAtCheckout = "programme:checkout";
     /// <summary>Points that expired (breakage).</summary>
     public const string Expired = "programme:expired";

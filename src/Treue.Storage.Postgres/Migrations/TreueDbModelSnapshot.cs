@@ -1028,6 +1028,58 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("partners");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.PartnerEconomics", b =>
+                {
+                    b.Property<Guid>("PartnerId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("partner_id");
+
+                    b.Property<short>("Breakage")
+                        .HasColumnType("smallint")
+                        .HasColumnName("breakage");
+
+                    b.Property<decimal>("FeePerPoint")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("fee_per_point");
+
+                    b.Property<decimal>("FeePercent")
+                        .HasPrecision(9, 4)
+                        .HasColumnType("numeric(9,4)")
+                        .HasColumnName("fee_percent");
+
+                    b.Property<decimal?>("IssuePrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("issue_price");
+
+                    b.Property<long>("MonthlyFeeMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_fee_minor");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<decimal?>("RedemptionPrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("redemption_price");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("PartnerId")
+                        .HasName("pk_partner_economics");
+
+                    b.HasIndex("ProgrammeId")
+                        .HasDatabaseName("ix_partner_economics_programme_id");
+
+                    b.ToTable("partner_economics");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.PointLot", b =>
                 {
                     b.Property<long>("Id")
@@ -1792,6 +1844,268 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("rules");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementClaim", b =>
+                {
+                    b.Property<long>("TransactionId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("transaction_id");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("TransactionId")
+                        .HasName("pk_settlement_claims");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_settlement_claims_run_id");
+
+                    b.ToTable("settlement_claims");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BreakageKeptMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("breakage_kept_minor");
+
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("ClosedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("closed_by");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("computed_at");
+
+                    b.Property<string>("ComputedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("computed_by");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<DateOnly>("EndDay")
+                        .HasColumnType("date")
+                        .HasColumnName("end_day");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<long>("FeesMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fees_minor");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("label");
+
+                    b.Property<long>("OperatorNetMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("operator_net_minor");
+
+                    b.Property<long>("PointsFundMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_fund_minor");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<DateOnly>("StartDay")
+                        .HasColumnType("date")
+                        .HasColumnName("start_day");
+
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
+                        .HasColumnName("status");
+
+                    b.Property<int>("TransactionCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("transaction_count");
+
+                    b.HasKey("Id")
+                        .HasName("pk_settlement_runs");
+
+                    b.HasIndex("ProgrammeId", "Kind", "StartDay")
+                        .IsUnique()
+                        .HasDatabaseName("ix_settlement_runs_programme_id_kind_start_day");
+
+                    b.ToTable("settlement_runs");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementSettings", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short>("Period")
+                        .HasColumnType("smallint")
+                        .HasColumnName("period");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId")
+                        .HasName("pk_settlement_settings");
+
+                    b.ToTable("settlement_settings");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementStatement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<short>("Breakage")
+                        .HasColumnType("smallint")
+                        .HasColumnName("breakage");
+
+                    b.Property<long>("BreakageKeptMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("breakage_kept_minor");
+
+                    b.Property<long>("BreakageRefundMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("breakage_refund_minor");
+
+                    b.Property<decimal>("FeePerPoint")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("fee_per_point");
+
+                    b.Property<decimal>("FeePercent")
+                        .HasPrecision(9, 4)
+                        .HasColumnType("numeric(9,4)")
+                        .HasColumnName("fee_percent");
+
+                    b.Property<decimal>("IssuePrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("issue_price");
+
+                    b.Property<long>("IssuedMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("issued_minor");
+
+                    b.Property<long>("MonthlyFeeMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_fee_minor");
+
+                    b.Property<long>("NetMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("net_minor");
+
+                    b.Property<string>("PartnerCode")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("partner_code");
+
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("partner_id");
+
+                    b.Property<string>("PartnerName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("partner_name");
+
+                    b.Property<long>("PercentFeeMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("percent_fee_minor");
+
+                    b.Property<long>("PointFeeMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("point_fee_minor");
+
+                    b.Property<long>("PointsExpired")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_expired");
+
+                    b.Property<long>("PointsIssued")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_issued");
+
+                    b.Property<long>("PointsRedeemed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_redeemed");
+
+                    b.Property<long>("PointsRefunded")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_refunded");
+
+                    b.Property<long>("PointsReturned")
+                        .HasColumnType("bigint")
+                        .HasColumnName("points_returned");
+
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<long>("RedeemedMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("redeemed_minor");
+
+                    b.Property<decimal>("RedemptionPrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("redemption_price");
+
+                    b.Property<long>("ReturnsMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("returns_minor");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_settlement_statements");
+
+                    b.HasIndex("ProgrammeId", "PartnerId")
+                        .HasDatabaseName("ix_settlement_statements_programme_id_partner_id");
+
+                    b.HasIndex("RunId", "PartnerId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_settlement_statements_run_id_partner_id");
+
+                    b.ToTable("settlement_statements");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.SignInCode", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2162,6 +2476,16 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasConstraintName("fk_purchase_lines_purchases_purchase_id");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementStatement", b =>
+                {
+                    b.HasOne("Treue.Storage.Entities.SettlementRun", null)
+                        .WithMany("Statements")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_settlement_statements_settlement_runs_run_id");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.LedgerTransaction", b =>
                 {
                     b.Navigation("Draws");
@@ -2172,6 +2496,11 @@ namespace Treue.Storage.Postgres.Migrations
             modelBuilder.Entity("Treue.Storage.Entities.Purchase", b =>
                 {
                     b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementRun", b =>
+                {
+                    b.Navigation("Statements");
                 });
 #pragma warning restore 612, 618
         }

@@ -1027,6 +1027,59 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("partners");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.PartnerEconomics", b =>
+                {
+                    b.Property<byte[]>("PartnerId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("partner_id");
+
+                    b.Property<short>("Breakage")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breakage");
+
+                    b.Property<decimal>("FeePerPoint")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fee_per_point");
+
+                    b.Property<decimal>("FeePercent")
+                        .HasPrecision(9, 4)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fee_percent");
+
+                    b.Property<decimal?>("IssuePrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("issue_price");
+
+                    b.Property<long>("MonthlyFeeMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_fee_minor");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<decimal?>("RedemptionPrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("redemption_price");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("PartnerId")
+                        .HasName("pk_partner_economics");
+
+                    b.HasIndex("ProgrammeId")
+                        .HasDatabaseName("ix_partner_economics_programme_id");
+
+                    b.ToTable("partner_economics");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.PointLot", b =>
                 {
                     b.Property<long>("Id")
@@ -1801,6 +1854,272 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("rules");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementClaim", b =>
+                {
+                    b.Property<long>("TransactionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("transaction_id");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("RunId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("TransactionId")
+                        .HasName("pk_settlement_claims");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_settlement_claims_run_id");
+
+                    b.ToTable("settlement_claims");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementRun", b =>
+                {
+                    b.Property<byte[]>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("id");
+
+                    b.Property<long>("BreakageKeptMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breakage_kept_minor");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("ClosedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("closed_by");
+
+                    b.Property<long>("ComputedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("computed_at");
+
+                    b.Property<string>("ComputedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("computed_by");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("currency");
+
+                    b.Property<DateOnly>("EndDay")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_day");
+
+                    b.Property<long>("EndsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ends_at");
+
+                    b.Property<long>("FeesMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fees_minor");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
+
+                    b.Property<long>("OperatorNetMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("operator_net_minor");
+
+                    b.Property<long>("PointsFundMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_fund_minor");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<DateOnly>("StartDay")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("start_day");
+
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<int>("TransactionCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("transaction_count");
+
+                    b.HasKey("Id")
+                        .HasName("pk_settlement_runs");
+
+                    b.HasIndex("ProgrammeId", "Kind", "StartDay")
+                        .IsUnique()
+                        .HasDatabaseName("ix_settlement_runs_programme_id_kind_start_day");
+
+                    b.ToTable("settlement_runs");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementSettings", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<short>("Period")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("period");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId")
+                        .HasName("pk_settlement_settings");
+
+                    b.ToTable("settlement_settings");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementStatement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<short>("Breakage")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breakage");
+
+                    b.Property<long>("BreakageKeptMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breakage_kept_minor");
+
+                    b.Property<long>("BreakageRefundMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breakage_refund_minor");
+
+                    b.Property<decimal>("FeePerPoint")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fee_per_point");
+
+                    b.Property<decimal>("FeePercent")
+                        .HasPrecision(9, 4)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fee_percent");
+
+                    b.Property<decimal>("IssuePrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("issue_price");
+
+                    b.Property<long>("IssuedMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("issued_minor");
+
+                    b.Property<long>("MonthlyFeeMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_fee_minor");
+
+                    b.Property<long>("NetMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("net_minor");
+
+                    b.Property<string>("PartnerCode")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("partner_code");
+
+                    b.Property<byte[]>("PartnerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("partner_id");
+
+                    b.Property<string>("PartnerName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("partner_name");
+
+                    b.Property<long>("PercentFeeMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("percent_fee_minor");
+
+                    b.Property<long>("PointFeeMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("point_fee_minor");
+
+                    b.Property<long>("PointsExpired")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_expired");
+
+                    b.Property<long>("PointsIssued")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_issued");
+
+                    b.Property<long>("PointsRedeemed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_redeemed");
+
+                    b.Property<long>("PointsRefunded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_refunded");
+
+                    b.Property<long>("PointsReturned")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points_returned");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<long>("RedeemedMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redeemed_minor");
+
+                    b.Property<decimal>("RedemptionPrice")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("redemption_price");
+
+                    b.Property<long>("ReturnsMinor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("returns_minor");
+
+                    b.Property<byte[]>("RunId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_settlement_statements");
+
+                    b.HasIndex("ProgrammeId", "PartnerId")
+                        .HasDatabaseName("ix_settlement_statements_programme_id_partner_id");
+
+                    b.HasIndex("RunId", "PartnerId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_settlement_statements_run_id_partner_id");
+
+                    b.ToTable("settlement_statements");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.SignInCode", b =>
                 {
                     b.Property<byte[]>("Id")
@@ -2179,6 +2498,16 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasConstraintName("fk_purchase_lines_purchases_purchase_id");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementStatement", b =>
+                {
+                    b.HasOne("Treue.Storage.Entities.SettlementRun", null)
+                        .WithMany("Statements")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_settlement_statements_settlement_runs_run_id");
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.LedgerTransaction", b =>
                 {
                     b.Navigation("Draws");
@@ -2189,6 +2518,11 @@ namespace Treue.Storage.Sqlite.Migrations
             modelBuilder.Entity("Treue.Storage.Entities.Purchase", b =>
                 {
                     b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.SettlementRun", b =>
+                {
+                    b.Navigation("Statements");
                 });
 #pragma warning restore 612, 618
         }

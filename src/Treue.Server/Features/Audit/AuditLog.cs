@@ -63,12 +63,14 @@ public static class AuditActions
     public const string MemberErased = "member.erased";
     public const string TierSet = "tier.set";
     public const string PrivacySettingsChanged = "privacy.settings_changed";
+    public const string SettlementChanged = "settlement.changed";
+    public const string SettlementClosed = "settlement.closed";
 
     public static readonly IReadOnlyList<string> All =
     [
         StaffSignIn, StaffSignInFailed, StaffCreated, StaffDisabled, StaffEnabled, StaffRoleChanged, ApiKeyCreated, ApiKeyRevoked,
         MemberStatusChanged, CardIssued, CardBlocked, CardReplaced, PointsAdjusted, ProgrammeChanged, MemberExported, MemberErased, TierSet,
-        PrivacySettingsChanged,
+        PrivacySettingsChanged, SettlementChanged, SettlementClosed,
     ];
 }
 

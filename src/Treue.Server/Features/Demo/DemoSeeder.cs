@@ -88,7 +88,47 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         var pos = await ApiKeyEndpoints.CreateAsync(db, result.ProgrammeId, "Demo till", ApiRole.Pos, null, now, ct);
         await CreatePromotionsAsync(result.ProgrammeId, now, ct);
         await CreateTiersAsync(result.ProgrammeId, now, ct);
+        await CreateEconomicsAsync(result.ProgrammeId, now, ct);
         return (result.ProgrammeId, new DemoKeys(admin.Key, pos.Key));
+    }
+
+    /// <summary>
+    /// The demo's coalition economics: City Market pays the point value and 5 % on it plus a monthly fee; FuelGo pays more
+    /// per point than it is paid for redemptions, a fee per point, and gets the value of its expired points back; Book Nook
+    /// pays a monthly fee only.
+    /// </summary>
+    private async Task CreateEconomicsAsync(Guid programmeId, DateTime now, CancellationToken ct)
+    {
+        var partners = await db.Partners.Where(p => p.ProgrammeId == programmeId).ToDictionaryAsync(p => p.Code, p => p.Id, ct);
+        db.PartnerEconomics.AddRange(
+            new PartnerEconomics { PartnerId = partners["city-market"], ProgrammeId = programmeId, FeePercent = 5m, MonthlyFeeMinor = 100_00, UpdatedAt = now },
+            new PartnerEconomics
+            {
+                PartnerId = partners["fuel-go"], ProgrammeId = programmeId, IssuePrice = 0.012m, RedemptionPrice = 0.009m, FeePerPoint = 0.001m,
+                Breakage = Domain.Settlement.BreakageBeneficiary.Partner, UpdatedAt = now,
+            },
+            new PartnerEconomics { PartnerId = partners["book-nook"], ProgrammeId = programmeId, MonthlyFeeMinor = 25_00, UpdatedAt = now });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Settles the demo's history as the operator would have: every month before the last one closed, the last full
+    /// month closed too, and the current month run but open. A new user sees a closed month and one in progress.
+    /// </summary>
+    private async Task SettleAsync(Guid programmeId, DateTime start, DateTime now, CancellationToken ct)
+    {
+        var programme = await db.Programmes.AsNoTracking().SingleAsync(p => p.Id == programmeId, ct);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(programme.TimeZone);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now, zone));
+        var period = Domain.Settlement.SettlementPeriod.Containing(Domain.Settlement.SettlementPeriodKind.Month, DateOnly.FromDateTime(start));
+        var current = Domain.Settlement.SettlementPeriod.Containing(Domain.Settlement.SettlementPeriodKind.Month, today);
+        for (; period.Start < current.Start; period = period.Next())
+        {
+            await Settlement.SettlementService.CloseAsync(db, programme, period, "demo", now, ct);
+            db.ChangeTracker.Clear();
+        }
+        await Settlement.SettlementService.RunAsync(db, programme, current, "demo", now, ct);
+        db.ChangeTracker.Clear();
     }
 
     /// <summary>The demo's generic coupon code: 10 % off, once per member.</summary>
@@ -195,6 +235,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         }
         // Points past their twelve months lapse now, as the server's ledger job would have let them lapse on the way.
         while ((await ledger.ExpireDueAsync(now, 500, ct, programmeId)).Lots > 0) { }
+        await SettleAsync(programmeId, start, now, ct);
         return purchases;
     }
 

@@ -296,7 +296,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         return new PurchaseWrite(programmeId, NewPurchase(id, programmeId, member, card, partner, store, req, fingerprint, occurredAt, now, currency, decision),
             member?.Id, member?.PurchaseCount ?? 0,
             earned is null ? null : new PurchaseCredit(LedgerAccounts.PartnerIssued(partner.Code), earned.Points, earned.AvailableAt, earned.ExpiresAt, earned.Pending, null),
-            paid is null ? null : new PurchaseDebit(LedgerAccounts.PaidAtCheckout, paid.Points, currency.ToMinor(paid.Discount),
+            paid is null ? null : new PurchaseDebit(LedgerAccounts.PartnerRedeemed(partner.Code), paid.Points, currency.ToMinor(paid.Discount),
                 [Contribution.Of("checkout", new Reason(ReasonKeys.PaidAtCheckout) { Value = paid.Discount, Unit = currency.Code, Subject = partner.Name }, -paid.Points)]),
             actor, claim);
     }
@@ -429,7 +429,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             var refund = Returns.PaidPointsToRefund(purchase.PointsPaid, purchase.TotalMinor, purchase.ReturnedMinor, valueMinor);
             if (refund > 0 && purchase.PaymentTransactionId is { } paymentTx)
             {
-                await ledger.RefundAsync(programmeId, memberId, paymentTx, purchase.PaidPointsRefunded, refund, LedgerAccounts.PaidAtCheckout,
+                await ledger.RefundAsync(programmeId, memberId, paymentTx, purchase.PaidPointsRefunded, refund, LedgerAccounts.PartnerRedeemed(purchase.PartnerCode),
                     new Movement(LedgerKind.Refund, occurredAt, [Contribution.Of("return", new Reason(ReasonKeys.PaymentRefunded), refund)])
                     { PurchaseId = purchase.Id, ReturnId = ret.Id, Actor = actor }, ct);
                 ret.PaidPointsRefunded = refund;

@@ -107,6 +107,22 @@ public static class WebSetup
             var csv = await Features.Promotions.PromotionEndpoints.ExportCsvAsync(db, programme, campaignId, http.RequestAborted);
             return csv is null ? Results.NotFound() : Results.File(System.Text.Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"{campaignId}-codes.csv");
         }).ExcludeFromDescription().RequireAuthorization(WebAuth.EditProgramme);
+        // A partner's statement for the console: the same files as the API's.
+        app.MapGet("/admin/settlement/{period}/{partnerCode}.{format:regex(^(csv|pdf)$)}", async (string period, string partnerCode, string format,
+            HttpContext http, TreueDb db, Loc l) =>
+        {
+            var programme = Guid.Parse(http.User.Identities.First(i => i.AuthenticationType == WebAuth.StaffScheme).FindFirst(WebAuth.ProgrammeClaim)!.Value);
+            var run = Domain.Settlement.SettlementPeriod.Parse(period) is { } p
+                ? await Features.Settlement.SettlementService.FindAsync(db, programme, p, http.RequestAborted) : null;
+            var statement = run?.Statements.SingleOrDefault(s => s.PartnerCode == partnerCode);
+            if (run is null || statement is null) return Results.NotFound();
+            var name = Features.Settlement.SettlementEndpoints.FileName(run, statement, format);
+            if (format == "csv")
+                return Results.File(await Features.Settlement.StatementDocuments.CsvAsync(Features.Settlement.SettlementService.Statement(run, statement), l,
+                    http.RequestAborted), "text/csv; charset=utf-8", name);
+            var settings = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Programmes, x => x.Id == programme, http.RequestAborted);
+            return Results.File(Features.Settlement.SettlementEndpoints.Pdf(settings, run, statement, l), "application/pdf", name);
+        }).ExcludeFromDescription().RequireAuthorization(WebAuth.StaffAdmin);
         app.MapPost("/admin/signout", SignOutAsync(WebAuth.StaffScheme, "/admin/signin")).ExcludeFromDescription()
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         app.MapPost("/portal/signout", SignOutAsync(WebAuth.MemberScheme, "/portal/signin")).ExcludeFromDescription()
