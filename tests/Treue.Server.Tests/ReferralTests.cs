@@ -16,7 +16,7 @@ public abstract class ReferralTests(TreueServer server)
     /// <summary>500 points for the referrer, 200 for the friend; 30 days to buy at least 20 EUR, 14 days' return window.</summary>
     internal static object Settings(int maxPerReferrer = 0, object? newMember = null) => new
     {
-        enabled = true, codePattern = "FRIEND-######", qualifyWithinDays = 30, returnWindowDays = 14, minPurchase = 20m,
+        enabled = true, codePattern = "FRIEND-#########", qualifyWithinDays = 30, returnWindowDays = 14, minPurchase = 20m,
         maxPerReferrer, limitDays = 365, referrer = new { points = 500 }, newMember = newMember ?? new { points = 200 },
     };
 
@@ -72,7 +72,7 @@ public abstract class ReferralTests(TreueServer server)
         Assert.Equal("newMember.campaignId", (string)noCampaign["field"]!);
         var badDays = await JsonAsync(await p.Admin.PutAsJsonAsync("/api/v1/referrals/settings", new
         {
-            enabled = true, codePattern = "FRIEND-######", qualifyWithinDays = 0, returnWindowDays = 14, referrer = new { points = 1 }, newMember = new { points = 1 },
+            enabled = true, codePattern = "FRIEND-#########", qualifyWithinDays = 0, returnWindowDays = 14, referrer = new { points = 1 }, newMember = new { points = 1 },
         }, TestProgramme.Json), HttpStatusCode.BadRequest);
         Assert.Equal("qualifyWithinDays", (string)badDays["field"]!);
         // A till may read the settings but not change them.

@@ -19,7 +19,7 @@ public sealed class ReferralPagesTests(WebServer server)
     {
         var res = await server.AdminApi.PutAsJsonAsync("/api/v1/referrals/settings", new
         {
-            enabled = true, codePattern = "FRIEND-######", qualifyWithinDays = 30, returnWindowDays = 14, minPurchase = 20m,
+            enabled = true, codePattern = "FRIEND-#########", qualifyWithinDays = 30, returnWindowDays = 14, minPurchase = 20m,
             maxPerReferrer = 0, limitDays = 365, referrer = new { points = 500 }, newMember = new { points = 200 },
         });
         Assert.True(res.IsSuccessStatusCode, await res.Content.ReadAsStringAsync());
