@@ -28,7 +28,7 @@ public sealed class ReferralMeasuresTests
         Assert.Equal(0.4, figures.ReferralRate);
         Assert.Equal(0.5, figures.ConversionRate);
         Assert.Equal([March, new DateOnly(2026, 4, 1)], figures.Months.Select(m => m.Month));
-        Assert.Equal(2.0 / 3, figures.Months[0].ReferralRate);
+        Assert.Equal(0.5, figures.Months[0].ReferralRate);
         Assert.Equal(0.0, figures.Months[1].ReferralRate);
     }
 
