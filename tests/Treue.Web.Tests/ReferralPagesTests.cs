@@ -64,7 +64,13 @@ public sealed class ReferralPagesTests(WebServer server)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var referrer = await server.AddMemberAsync(server.ProgrammeId, "Rita Referrer", $"rita.{suffix}@example.org");
         var page = await server.NewPageAsync(language, width: 390, height: 844);
-        await page.MemberSignInAsync(referrer.Email);
+        // Signed in by the fields, not the button's words: the sign-in page is in the browser's language.
+        await page.GotoAsync("/portal/signin");
+        await page.Locator("#email").FillAsync(referrer.Email);
+        await page.Locator("#password").FillAsync(WebServer.Password);
+        await page.Locator("#password").PressAsync("Enter");
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForReadyAsync();
         if (german)
         {
             await page.Locator("nav.language a[data-lang='de']").ClickAsync();

@@ -1194,7 +1194,7 @@ public sealed partial class Loc
         ["refused"] = "abgelehnt",
         ["rewarded"] = "belohnt",
         ["rewarded on {0}"] = "belohnt am {0}",
-        ["the link"] = "den Link",
+        ["Copy the link"] = "Link kopieren",
         ["the qualifying purchase was returned"] = "der zählende Einkauf wurde zurückgegeben",
         ["the referrer's limit was reached"] = "die Höchstzahl der empfehlenden Person war erreicht",
         ["the same person as the referrer"] = "dieselbe Person wie die empfehlende",
