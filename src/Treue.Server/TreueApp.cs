@@ -20,6 +20,7 @@ using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Features.Settlement;
 using Treue.Server.Features.Tiers;
+using Treue.Server.Features.Referrals;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -151,7 +152,8 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers().MapSettlement();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers()
+            .MapSettlement().MapReferrals();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

@@ -50,6 +50,8 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<MemberTier> MemberTiers => Set<MemberTier>();
     public DbSet<TierActivity> TierActivity => Set<TierActivity>();
     public DbSet<TierHistoryRecord> TierHistory => Set<TierHistoryRecord>();
+    public DbSet<MemberReferralCode> ReferralCodes => Set<MemberReferralCode>();
+    public DbSet<ReferralRecord> Referrals => Set<ReferralRecord>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<DataRequest> DataRequests => Set<DataRequest>();
     public DbSet<RetentionWarning> RetentionWarnings => Set<RetentionWarning>();
@@ -85,6 +87,7 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.PayWithPoints).HasConversion(Json<PayWithPointsPolicy>());
             e.Property(x => x.PromotionStacking).HasConversion(Json<Domain.Promotions.PromotionStacking?>()).Metadata.SetMaxLength(null);
             e.Property(x => x.Tiers).HasConversion(Json<Domain.Tiers.TierScheme?>()).Metadata.SetMaxLength(null);
+            e.Property(x => x.Referrals).HasConversion(Json<Domain.Referrals.ReferralTerms?>()).Metadata.SetMaxLength(null);
             e.Property(x => x.PointValue).HasPrecision(18, 6);
             e.Property(x => x.BaseRate).HasPrecision(18, 6);
         });
@@ -279,6 +282,28 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Note).HasMaxLength(500);
             e.Property(x => x.Reference).HasMaxLength(100);
             e.Property(x => x.Actor).HasMaxLength(200);
+        });
+        // Referrals (see docs/referrals.md): a member's code, found by the code at enrolment; a referral keyed by its new
+        // member, found by the referrer for the limit and the statistics, and by its state and day for the settling job.
+        b.Entity<MemberReferralCode>(e =>
+        {
+            e.ToTable("member_referral_codes");
+            e.HasKey(x => new { x.ProgrammeId, x.MemberId });
+            e.HasIndex(x => new { x.ProgrammeId, x.Code }).IsUnique();
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.PaymentReferenceHash).HasMaxLength(32);
+        });
+        b.Entity<ReferralRecord>(e =>
+        {
+            e.ToTable("referrals");
+            e.HasKey(x => new { x.ProgrammeId, x.MemberId });
+            e.HasIndex(x => new { x.ProgrammeId, x.ReferrerId, x.EnrolledOn });
+            e.HasIndex(x => new { x.ProgrammeId, x.Status, x.RewardOn });
+            e.Property(x => x.Code).HasMaxLength(64);
+            e.Property(x => x.Reason).HasMaxLength(64);
+            e.Property(x => x.PurchaseReference).HasMaxLength(100);
+            e.Property(x => x.ReferrerCampaignId).HasMaxLength(64);
+            e.Property(x => x.NewMemberCampaignId).HasMaxLength(64);
         });
         // Privacy (see docs/privacy.md): a member's records are read by member, open requests and warnings by programme.
         b.Entity<ConsentRecord>(e =>

@@ -41,7 +41,11 @@ public sealed record EnrolmentMonth(int MonthsFromEnrolment, long Members, decim
 /// <param name="AroundEnrolment">Revenue per member in the months around enrolment.</param>
 public sealed record LoyaltyReport(
     IReadOnlyList<CrossBuyingMonth> CrossBuying, IReadOnlyList<long> MembersByPartners,
-    GroupFigures Members, GroupFigures Anonymous, IReadOnlyList<EnrolmentMonth> AroundEnrolment);
+    GroupFigures Members, GroupFigures Anonymous, IReadOnlyList<EnrolmentMonth> AroundEnrolment)
+{
+    /// <summary>The referral rate and conversion of the members' enrolments (see <see cref="ReferralMeasures"/>), when counted.</summary>
+    public ReferralFigures? Referrals { get; init; }
+}
 
 /// <summary>Cross-buying, members against anonymous buyers, and revenue around enrolment.</summary>
 public static class LoyaltyMeasures

@@ -36,6 +36,10 @@ public static class ReasonKeys
     public const string StampCardFull = "stamp_card_full";
     /// <summary>A stamp card's reward taken back after a return took its stamps; <see cref="Reason.Subject"/> is the card's name, <see cref="Reason.Value"/> the card's number.</summary>
     public const string StampCardTakenBack = "stamp_card_taken_back";
+    /// <summary>A referral's reward, to either side (no names: the other member's name is theirs).</summary>
+    public const string ReferralReward = "referral_reward";
+    /// <summary>A referral's reward taken back because the qualifying purchase came back in full.</summary>
+    public const string ReferralCancelled = "referral_cancelled";
 }
 
 /// <summary>
@@ -87,6 +91,8 @@ public sealed record Reason(string Key)
             // The card's own name, as its programme wrote it, and what happened to which of the member's cards.
             ReasonKeys.StampCardFull => $"{Subject}: card {Invariant(Value)} full",
             ReasonKeys.StampCardTakenBack => $"{Subject}: card {Invariant(Value)} taken back",
+            ReasonKeys.ReferralReward => "Referral reward",
+            ReasonKeys.ReferralCancelled => "Referral reward taken back (qualifying purchase returned)",
             _ => Subject ?? Key,
         };
         // A returned line names its line in its own words.

@@ -27,6 +27,8 @@ public static class LedgerAccounts
     public const string Unrecovered = "programme:unrecovered";
     /// <summary>Points given by full stamp cards whose reward is points.</summary>
     public const string StampCards = "programme:stamp-cards";
+    /// <summary>Points given to both sides of a referral.</summary>
+    public const string Referrals = "programme:referrals";
 }
 
 /// <summary>The kinds of ledger transactions.</summary>

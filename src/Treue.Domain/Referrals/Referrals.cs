@@ -60,8 +60,8 @@ public sealed record Identity(string? Email, IReadOnlyList<string> Cards, IReadO
 /// <summary>Where a referral stands.</summary>
 public enum ReferralStatus
 {
-    /// <summary>The new member enrolled with the code and has not yet made a qualifying purchase.</summary>
-    Enrolled,
+    /// <summary>The new member enrolled with the code and has not yet made a qualifying purchase (waiting for it).</summary>
+    Waiting,
     /// <summary>The qualifying purchase was made; the rewards wait for its return window.</summary>
     Pending,
     /// <summary>Both sides were rewarded.</summary>
@@ -70,6 +70,8 @@ public enum ReferralStatus
     Cancelled,
     /// <summary>No qualifying purchase came in time.</summary>
     Lapsed,
+    /// <summary>The code was refused at enrolment (a self-referral, or the referrer's limit was reached); the reason is kept.</summary>
+    Refused,
 }
 
 /// <summary>A referral: who brought whom, and where it stands.</summary>
@@ -132,7 +134,7 @@ public static class ReferralRules
             if (referrerEnrolments.Count(d => d >= since && d <= today) >= terms.MaxPerReferrer)
                 return (null, new Refusal("referral_limit", $"The code has been used {terms.MaxPerReferrer} times in {terms.LimitDays} days.", Field));
         }
-        return (new Referral(referrer, newMember, CouponCodes.Normalise(code), today, ReferralStatus.Enrolled), null);
+        return (new Referral(referrer, newMember, CouponCodes.Normalise(code), today, ReferralStatus.Waiting), null);
     }
 
     /// <summary>
@@ -142,7 +144,7 @@ public static class ReferralRules
     /// </summary>
     public static Referral OnPurchase(ReferralTerms terms, Referral referral, string reference, decimal total, DateOnly day)
     {
-        if (referral.Status != ReferralStatus.Enrolled || total < terms.MinPurchase || total <= 0) return referral;
+        if (referral.Status != ReferralStatus.Waiting || total < terms.MinPurchase || total <= 0) return referral;
         if (day < referral.EnrolledOn || day > referral.EnrolledOn.AddDays(terms.QualifyWithinDays)) return referral;
         return referral with
         {
@@ -169,7 +171,7 @@ public static class ReferralRules
         if (referral.Status == ReferralStatus.Pending && referral.RewardOn is { } on && today >= on)
             return (referral with { Status = ReferralStatus.Rewarded },
                 new ReferralPayout((referral.Referrer, terms.Referrer), (referral.NewMember, terms.NewMember)));
-        if (referral.Status == ReferralStatus.Enrolled && today > referral.EnrolledOn.AddDays(terms.QualifyWithinDays))
+        if (referral.Status == ReferralStatus.Waiting && today > referral.EnrolledOn.AddDays(terms.QualifyWithinDays))
             return (referral with { Status = ReferralStatus.Lapsed }, null);
         return (referral, null);
     }

@@ -898,6 +898,45 @@ namespace Treue.Storage.Postgres.Migrations
                     b.ToTable("member_credentials");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.MemberReferralCode", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("PaymentReferenceHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("payment_reference_hash");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("integer")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "MemberId")
+                        .HasName("pk_member_referral_codes");
+
+                    b.HasIndex("ProgrammeId", "Code")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_referral_codes_programme_id_code");
+
+                    b.ToTable("member_referral_codes", (string)null);
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.MemberStampCard", b =>
                 {
                     b.Property<Guid>("ProgrammeId")
@@ -1247,6 +1286,10 @@ namespace Treue.Storage.Postgres.Migrations
                     b.Property<string>("PromotionStacking")
                         .HasColumnType("text")
                         .HasColumnName("promotion_stacking");
+
+                    b.Property<string>("Referrals")
+                        .HasColumnType("text")
+                        .HasColumnName("referrals");
 
                     b.Property<short>("Rounding")
                         .HasColumnType("smallint")
@@ -1621,6 +1664,102 @@ namespace Treue.Storage.Postgres.Migrations
                         .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.ReferralRecord", b =>
+                {
+                    b.Property<Guid>("ProgrammeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("programme_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<DateTime>("EnrolledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("enrolled_at");
+
+                    b.Property<DateOnly>("EnrolledOn")
+                        .HasColumnType("date")
+                        .HasColumnName("enrolled_on");
+
+                    b.Property<string>("NewMemberCampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("new_member_campaign_id");
+
+                    b.Property<long>("NewMemberPoints")
+                        .HasColumnType("bigint")
+                        .HasColumnName("new_member_points");
+
+                    b.Property<Guid?>("PurchaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<string>("PurchaseReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("purchase_reference");
+
+                    b.Property<DateOnly?>("PurchasedOn")
+                        .HasColumnType("date")
+                        .HasColumnName("purchased_on");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReferrerCampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("referrer_campaign_id");
+
+                    b.Property<Guid>("ReferrerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("referrer_id");
+
+                    b.Property<long>("ReferrerPoints")
+                        .HasColumnType("bigint")
+                        .HasColumnName("referrer_points");
+
+                    b.Property<DateTime?>("RewardAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reward_at");
+
+                    b.Property<DateOnly?>("RewardOn")
+                        .HasColumnType("date")
+                        .HasColumnName("reward_on");
+
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProgrammeId", "MemberId")
+                        .HasName("pk_referrals");
+
+                    b.HasIndex("ProgrammeId", "ReferrerId", "EnrolledOn")
+                        .HasDatabaseName("ix_referrals_programme_id_referrer_id_enrolled_on");
+
+                    b.HasIndex("ProgrammeId", "Status", "RewardOn")
+                        .HasDatabaseName("ix_referrals_programme_id_status_reward_on");
+
+                    b.ToTable("referrals", (string)null);
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.RetentionWarning", b =>

@@ -896,6 +896,45 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("member_credentials");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.MemberReferralCode", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("PaymentReferenceHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("payment_reference_hash");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("uses");
+
+                    b.HasKey("ProgrammeId", "MemberId")
+                        .HasName("pk_member_referral_codes");
+
+                    b.HasIndex("ProgrammeId", "Code")
+                        .IsUnique()
+                        .HasDatabaseName("ix_member_referral_codes_programme_id_code");
+
+                    b.ToTable("member_referral_codes", (string)null);
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.MemberStampCard", b =>
                 {
                     b.Property<byte[]>("ProgrammeId")
@@ -1247,6 +1286,10 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.Property<string>("PromotionStacking")
                         .HasColumnType("TEXT")
                         .HasColumnName("promotion_stacking");
+
+                    b.Property<string>("Referrals")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("referrals");
 
                     b.Property<short>("Rounding")
                         .HasColumnType("INTEGER")
@@ -1626,6 +1669,103 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_returns_purchase_id_return_id");
 
                     b.ToTable("returns");
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.ReferralRecord", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<long>("EnrolledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enrolled_at");
+
+                    b.Property<DateOnly>("EnrolledOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("enrolled_on");
+
+                    b.Property<string>("NewMemberCampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("new_member_campaign_id");
+
+                    b.Property<long>("NewMemberPoints")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("new_member_points");
+
+                    b.Property<byte[]>("PurchaseId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("purchase_id");
+
+                    b.Property<string>("PurchaseReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purchase_reference");
+
+                    b.Property<DateOnly?>("PurchasedOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purchased_on");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReferrerCampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("referrer_campaign_id");
+
+                    b.Property<byte[]>("ReferrerId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("referrer_id");
+
+                    b.Property<long>("ReferrerPoints")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("referrer_points");
+
+                    b.Property<long?>("RewardAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reward_at");
+
+                    b.Property<DateOnly?>("RewardOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reward_on");
+
+                    b.Property<short>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProgrammeId", "MemberId")
+                        .HasName("pk_referrals");
+
+                    b.HasIndex("ProgrammeId", "ReferrerId", "EnrolledOn")
+                        .HasDatabaseName("ix_referrals_programme_id_referrer_id_enrolled_on");
+
+                    b.HasIndex("ProgrammeId", "Status", "RewardOn")
+                        .HasDatabaseName("ix_referrals_programme_id_status_reward_on");
+
+                    b.ToTable("referrals", (string)null);
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.RetentionWarning", b =>

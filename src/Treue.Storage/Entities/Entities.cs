@@ -25,6 +25,8 @@ public sealed class Programme
     public Domain.Promotions.PromotionStacking? PromotionStacking { get; set; }
     /// <summary>The programme's tiers, or null when it has none.</summary>
     public Domain.Tiers.TierScheme? Tiers { get; set; }
+    /// <summary>The programme's referral terms (see docs/referrals.md), or null when it runs no referrals.</summary>
+    public Domain.Referrals.ReferralTerms? Referrals { get; set; }
     /// <summary>Grows by one with every configuration change; compiled rules are cached per version.</summary>
     public int ConfigVersion { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -33,7 +33,7 @@ public sealed class ReferralTests
         Assert.StartsWith("FRIEND-", Code, StringComparison.Ordinal);
         Assert.True(CouponCodes.IsValid(Terms.CodePattern, Code.ToLowerInvariant()));
         var referral = ReferralRules.Enrol(Terms, " " + Code.ToLowerInvariant() + " ", Anna, AnnaId, [], Ben, BenId, Day).Referral!;
-        Assert.Equal(new Referral(Anna, Ben, Code, Day, ReferralStatus.Enrolled), referral);
+        Assert.Equal(new Referral(Anna, Ben, Code, Day, ReferralStatus.Waiting), referral);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class ReferralTests
     {
         var referral = Enrolled();
         Assert.Same(referral, ReferralRules.OnPurchase(Terms, referral, "late", 45m, Day.AddDays(31)));
-        Assert.Equal(ReferralStatus.Enrolled, ReferralRules.Settle(Terms, referral, Day.AddDays(30)).Referral.Status);
+        Assert.Equal(ReferralStatus.Waiting, ReferralRules.Settle(Terms, referral, Day.AddDays(30)).Referral.Status);
         Assert.Equal(ReferralStatus.Lapsed, ReferralRules.Settle(Terms, referral, Day.AddDays(31)).Referral.Status);
     }
 

@@ -106,7 +106,14 @@ public sealed partial class AnalyticsService(TreueDb db, ProgrammeCache cache, P
         // Receipts arrive in time order, so the first one after the day ends the stream; members who enrolled later
         // were not members yet.
         var receipts = data.Receipts(members, Intern(partners), Intern(categories)).TakeWhile(r => r.Day <= day);
-        return (LoyaltyMeasures.Compute(receipts, members.EnrolledOn.Select(d => d <= day ? d : DateOnly.MaxValue).ToList(), minorPerUnit: MinorPerUnit(data)), null);
+        var report = LoyaltyMeasures.Compute(receipts, members.EnrolledOn.Select(d => d <= day ? d : DateOnly.MaxValue).ToList(), minorPerUnit: MinorPerUnit(data));
+        // The referral rate: which members enrolled with an accepted code, and whose qualifying purchase came.
+        var referrals = await db.Referrals.AsNoTracking()
+            .Where(r => r.ProgrammeId == programmeId && r.Status != Domain.Referrals.ReferralStatus.Refused)
+            .Select(r => new { r.MemberId, r.Status }).ToDictionaryAsync(r => r.MemberId, r => r.Status, ct);
+        var enrolments = members.Ids.Select((id, i) => new Enrolment(members.EnrolledOn[i], referrals.ContainsKey(id),
+            referrals.GetValueOrDefault(id) is Domain.Referrals.ReferralStatus.Pending or Domain.Referrals.ReferralStatus.Rewarded));
+        return (report with { Referrals = ReferralMeasures.Compute(enrolments, day) }, null);
 
         static Func<string, int> Intern(Dictionary<string, int> map) => key =>
         {

@@ -89,6 +89,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         await CreatePromotionsAsync(result.ProgrammeId, now, ct);
         await CreateTiersAsync(result.ProgrammeId, now, ct);
         await CreateEconomicsAsync(result.ProgrammeId, now, ct);
+        await CreateReferralsAsync(result.ProgrammeId, now, ct);
         return (result.ProgrammeId, new DemoKeys(admin.Key, pos.Key));
     }
 
@@ -130,6 +131,20 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         await Settlement.SettlementService.RunAsync(db, programme, current, "demo", now, ct);
         db.ChangeTracker.Clear();
     }
+
+    /// <summary>
+    /// The demo's referrals, set as the API sets them: 500 points for the member who refers, 250 points and the thank-you
+    /// coupon for the friend who spends 20 EUR within 30 days, after a 14 days' return window; ten referrals a year each.
+    /// </summary>
+    private async Task CreateReferralsAsync(Guid programmeId, DateTime now, CancellationToken ct)
+    {
+        var (_, invalid) = await Referrals.ReferralService.PutAsync(db, programmeId, DemoReferrals, Audit.AuditActor.System, now, ct);
+        if (invalid is not null) throw new InvalidOperationException("The demo's referrals were refused: " + invalid.Problem().ProblemDetails.Detail);
+    }
+
+    /// <summary>The demo's referral terms (see docs/referrals.md).</summary>
+    public static readonly Referrals.ReferralSettingsRequest DemoReferrals = new(true, "FRIEND-#########", 30, 14,
+        new Domain.Referrals.ReferralReward(500), new Domain.Referrals.ReferralReward(250, ThankYouCampaign), MinPurchase: 20m, MaxPerReferrer: 10, LimitDays: 365);
 
     /// <summary>The demo's generic coupon code: 10 % off, once per member.</summary>
     public const string WelcomeCode = "WELCOME10";

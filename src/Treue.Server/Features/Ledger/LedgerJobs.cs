@@ -10,7 +10,7 @@ public sealed class LedgerJobOptions
 }
 
 /// <summary>
-/// Posts pending points whose return window has passed and expires points past their expiry, on every node.
+/// Posts pending points whose return window has passed and expires points past their expiry, and settles referrals, on every node.
 /// Both jobs lock the member and re-read the lot before acting, so nodes running them at once do each lot once.
 /// </summary>
 public sealed class LedgerJobs(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LedgerJobOptions> options, ILogger<LedgerJobs> log)
@@ -43,6 +43,8 @@ public sealed class LedgerJobs(IServiceScopeFactory scopes, TimeProvider clock, 
         // Go on while a batch did anything: a batch can do fewer lots than it found when another node did some of them.
         do { n = (await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; posted += n; } while (n > 0);
         do { n = (await ledger.ExpireDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; expired += n; } while (n > 0);
+        // Referrals whose points were just posted are rewarded (a coupon reward is issued then), and those out of time lapse.
+        await Referrals.ReferralService.SettleAllAsync(scope.ServiceProvider.GetRequiredService<TreueDb>(), clock.GetUtcNow().UtcDateTime, ct);
         return (posted, expired);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Treue.Domain;
 using Treue.Server.Features.Audit;
 using Treue.Server.Features.Cards;
+using Treue.Server.Features.Programmes;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -12,8 +13,10 @@ using Treue.Storage.Entities;
 
 namespace Treue.Server.Features.Members;
 
+/// <param name="ReferralCode">Another member's referral code the new member enrols with (see docs/referrals.md).</param>
+/// <param name="PaymentReference">A payment reference of the new member (a tokenised card or account), kept only as a hash for the self-referral check.</param>
 public sealed record EnrolRequest(string Name, string? Email = null, DateOnly? Birthday = null, string? Language = null,
-    string? ExternalRef = null, CardKind? IssueCard = CardKind.Digital);
+    string? ExternalRef = null, CardKind? IssueCard = CardKind.Digital, string? ReferralCode = null, string? PaymentReference = null);
 
 /// <param name="Reason">Why the status changes: required with a status (at most 500 characters), kept in the member's history.</param>
 public sealed record UpdateMemberRequest(string? Name = null, string? Email = null, DateOnly? Birthday = null,
@@ -24,6 +27,9 @@ public sealed record MemberView(Guid Id, string Name, string? Email, DateOnly? B
 {
     public static MemberView From(Member m, IEnumerable<Card> cards) => new(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status,
         m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, cards.Select(CardView.From).ToList());
+
+    /// <summary>On enrolment with a referral code: the referral, waiting for the first qualifying purchase or refused with its reason.</summary>
+    public Referrals.ReferralView? Referral { get; init; }
 }
 
 /// <summary>Enrolment, look-up and profile of members.</summary>
@@ -32,7 +38,8 @@ public static partial class MemberEndpoints
     public static RouteGroupBuilder MapMembers(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/members").WithTags("Members").RequireAuthorization(Policies.Pos);
-        g.MapPost("/", Enrol).WithName("enrolMember").Refuses(409, "email_taken").WithSummary("Enrol a member (and issue a card)");
+        g.MapPost("/", Enrol).WithName("enrolMember").Refuses(409, "email_taken").Refuses(422, "invalid_code")
+            .WithSummary("Enrol a member (and issue a card), optionally with another member's referral code");
         g.MapGet("/", Find).WithName("findMembers").WithSummary("Find members by e-mail, card number or card token, or list them");
         g.MapGet("/{memberId:guid}", Get).WithName("getMember").Refuses(404, "member_not_found").WithSummary("A member with cards and balance");
         g.MapPatch("/{memberId:guid}", Update).WithName("updateMember")
@@ -54,28 +61,48 @@ public static partial class MemberEndpoints
         return v.Failed ? v : null;
     }
 
-    private static async Task<Results<Created<MemberView>, ProblemHttpResult>> Enrol(EnrolRequest req, HttpContext http, TreueDb db, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Created<MemberView>, ProblemHttpResult>> Enrol(EnrolRequest req, HttpContext http, TreueDb db, ProgrammeCache programmes,
+        TimeProvider clock, CancellationToken ct)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var (view, problem) = await EnrolAsync(db, programmes, Caller.From(http.User).ProgrammeId, req, clock.GetUtcNow().UtcDateTime, ct);
+        return problem is not null ? problem : TypedResults.Created($"/api/v1/members/{view!.Id}", view);
+    }
+
+    /// <summary>
+    /// Enrols a member: the API (and so the till) and the portal's sign-up enrol through here. With a referral code the
+    /// referral is written in the same transaction; a code that is not valid refuses the whole enrolment.
+    /// </summary>
+    internal static async Task<(MemberView? View, ProblemHttpResult? Problem)> EnrolAsync(TreueDb db, ProgrammeCache programmes, Guid programmeId,
+        EnrolRequest req, DateTime now, CancellationToken ct)
+    {
         var invalid = ValidateProfile(req.Name, req.Email, req.Birthday, req.Language, nameRequired: true, now) ?? new Validation();
         invalid.Text(req.ExternalRef, "externalRef", 100, required: false);
-        if (invalid.Failed) return invalid.Problem();
-        var caller = Caller.From(http.User);
+        invalid.Text(req.ReferralCode, "referralCode", 64, required: false);
+        invalid.Text(req.PaymentReference, "paymentReference", 200, required: false);
+        if (invalid.Failed) return (null, invalid.Problem());
+        var p = await programmes.GetAsync(db, programmeId, ct);
         var emailKey = req.Email?.Trim().ToLowerInvariant();
         await using var work = await Work.BeginAsync(db, ct);
-        if (emailKey is not null && await db.Members.AnyAsync(m => m.ProgrammeId == caller.ProgrammeId && m.EmailKey == emailKey, ct))
-            return Problems.Problem("email_taken", "A member with this e-mail is already enrolled.", "email", 409);
+        if (emailKey is not null && await db.Members.AnyAsync(m => m.ProgrammeId == programmeId && m.EmailKey == emailKey, ct))
+            return (null, Problems.Problem("email_taken", "A member with this e-mail is already enrolled.", "email", 409));
         var member = new Member
         {
-            Id = Guid.CreateVersion7(), ProgrammeId = caller.ProgrammeId, Name = req.Name.Trim(), Email = req.Email?.Trim(), EmailKey = emailKey,
+            Id = Guid.CreateVersion7(), ProgrammeId = programmeId, Name = req.Name.Trim(), Email = req.Email?.Trim(), EmailKey = emailKey,
             Birthday = req.Birthday, Language = req.Language ?? "en", ExternalRef = req.ExternalRef, Status = MemberStatus.Active, EnrolledAt = now,
         };
         db.Members.Add(member);
         var cards = new List<Card>();
         if (req.IssueCard is { } kind) cards.Add(CardEndpoints.NewCard(member, kind, null, now));
         db.Cards.AddRange(cards);
+        var code = string.IsNullOrWhiteSpace(req.ReferralCode) ? null : req.ReferralCode.Trim();
+        var (referral, refused) = await Referrals.ReferralService.EnrolAsync(db, p, member, cards, code, Storage.Purchases.ReferralStore.PaymentHash(req.PaymentReference),
+            now, ct);
+        if (refused is not null) return (null, refused);
         await work.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/members/{member.Id}", MemberView.From(member, cards));
+        return (MemberView.From(member, cards) with
+        {
+            Referral = referral is null ? null : Referrals.ReferralService.View(referral, p.Settings.Referrals, referral.EnrolledOn),
+        }, null);
     }
 
     private static async Task<Results<Ok<Page<MemberView>>, ProblemHttpResult>> Find(HttpContext http, TreueDb db,

@@ -128,6 +128,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         Checked check;
         PromotionLoad? load = null;
         TierLoad? tier = null;
+        ReferralRecord? referral = null;
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -146,6 +147,10 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             if (check.Problem is null && UnknownCodes(p, req) is { } unknown) return new(null, false, unknown);
             if (check.Problem is null)
                 tier = await LoadTierAsync(p, check.Member, req.OccurredAt is { } on ? on.UtcDateTime : clock.GetUtcNow().UtcDateTime, ct);
+            // A new member's first purchases may qualify their referral; for everybody else nothing is read.
+            if (check.Problem is null && p.Settings.Referrals is { } referrals && check.Member is { } buyer)
+                referral = await ReferralStore.WaitingAsync(db, referrals, programmeId, buyer.Id, buyer.EnrolledAt,
+                    req.OccurredAt is { } at ? at.UtcDateTime : clock.GetUtcNow().UtcDateTime, ct);
         }
         finally
         {
@@ -170,6 +175,7 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var promotions = load is null || p.Promotions is null ? null : PromotionWriteOf(id, programmeId, member?.Id, p, basket, decision!, load, now);
         var stampPoints = member is null ? [] : StampRewardPoints(p, decision!);
         var tierWrite = TierWriteOf(id, programmeId, member, tier, decision!, now);
+        var referralWrite = ReferralWriteOf(p, referral, req.ReceiptId, decision!, occurredAt);
         var written = await group.ApplyAsync(db, async (d, c) =>
         {
             var w = await store.WriteAsync(d, write, c);
@@ -180,6 +186,15 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
             // The upgrade a purchase earns is written with it, under the standing's version: a concurrent change (another
             // node's purchase, staff, the review) makes this decision stale.
             if (tierWrite is not null && !await TierStore.WriteAsync(d, tierWrite, p.Currency, c)) return (false, new PurchaseWritten(WriteStatus.Stale));
+            // The referral it qualifies is written with it, under the referral's version: of two purchases at once (on any
+            // node) only one makes it pending, and the other is decided again.
+            if (referralWrite is not null)
+            {
+                var (qualified, points, held) = await ReferralStore.QualifyAsync(d, clock, referralWrite, id, occurredAt, now, actor, c);
+                if (!qualified) return (false, new PurchaseWritten(WriteStatus.Stale));
+                if (points > 0 && w.Balance is { } b)
+                    w = w with { Balance = new MemberBalance { Available = b.Available + (held ? 0 : points), Pending = b.Pending + (held ? points : 0) } };
+            }
             return (true, w);
         }, ct);
         switch (written.Status)
@@ -281,6 +296,20 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         if (member is null || tier is null || decision.Benefits.OfType<Domain.Tiers.StatusEarned>().SingleOrDefault() is not { } status) return null;
         var changes = decision.Benefits.OfType<Domain.Tiers.TierChanged>().Select(c => c.Change).ToList();
         return new TierWrite(programmeId, member.Id, id, status.Entry, changes, tier.Version, now);
+    }
+
+    /// <summary>
+    /// What a decided purchase writes of the member's referral: when it is the new member's first qualifying purchase in
+    /// time, the referral becomes pending until the day after its return window, with both sides' rewards.
+    /// </summary>
+    private static ReferralWrite? ReferralWriteOf(CompiledProgramme p, ReferralRecord? row, string reference, PurchaseDecision decision, DateTime occurredAt)
+    {
+        if (row is null || p.Settings.Referrals is not { } terms) return null;
+        var day = DateOnly.FromDateTime(p.LocalTime(occurredAt));
+        var decided = Domain.Referrals.ReferralRules.OnPurchase(terms, ReferralStore.ToDomain(row), reference, decision.Basket.Total, day);
+        if (decided.Status != Domain.Referrals.ReferralStatus.Pending || decided.RewardOn is not { } rewardOn) return null;
+        var rewardAt = ToMicroseconds(TimeZoneInfo.ConvertTimeToUtc(rewardOn.ToDateTime(TimeOnly.MinValue), p.TimeZone));
+        return new ReferralWrite(p.Settings.Id, row, decided, terms, rewardAt, p.Settings.Expiry.ExpiresAt(rewardAt));
     }
 
     /// <summary>
@@ -442,6 +471,10 @@ public sealed class PurchaseRecorder(TreueDb db, PointsLedger ledger, ProgrammeC
         var wasFullyReturned = returnedBefore.All(b => purchase.Lines.First(l => l.LineNo == b.LineNo).Quantity == b.Quantity);
         if (!await ReturnTierAsync(p, purchase, valueMinor, fullyReturned && !wasFullyReturned, occurredAt, now, ct))
             return new(null, false, Problems.Problem("conflict", "The member's tier changed concurrently; retry.", "purchaseId", 409));
+        // A full return of a referral's qualifying purchase, inside its return window, cancels the referral and its rewards.
+        if (fullyReturned && !wasFullyReturned && purchase.MemberId is { } buyerId
+            && !await ReferralStore.FullReturnAsync(db, clock, programmeId, buyerId, purchase.Id, purchase.ReceiptId, ret.Id, occurredAt, now, actor, ct))
+            return new(null, false, Problems.Problem("conflict", "The member's referral changed concurrently; retry.", "purchaseId", 409));
         purchase.ReturnedMinor += valueMinor;
         purchase.PointsReversed += reverse;
         purchase.PaidPointsRefunded += ret.PaidPointsRefunded;

@@ -45,6 +45,8 @@ public static partial class Explanations
                 l.Format("{0}: card {1} taken back", r.Subject ?? "", card.ToString("0", CultureInfo.CurrentCulture)),
             ReasonKeys.TierMultiplier when r.Value is { } factor =>
                 l.Format("{0} tier: {1}× points", r.Subject ?? "", factor.ToString("0.##", CultureInfo.CurrentCulture)),
+            ReasonKeys.ReferralReward => l["Referral reward"],
+            ReasonKeys.ReferralCancelled => l["Referral reward taken back (qualifying purchase returned)"],
             _ => Legacy(l, c),
         };
     }
