@@ -45,7 +45,21 @@ public abstract class PrivacyTests(TreueServer server)
             measure = "spend", period = "calendarYear", levels = new object[] { new { code = "classic", name = "Classic", threshold = 0 }, new { code = "silver", name = "Silver", threshold = 10 } },
         }, TestProgramme.Json);
         await TestProgramme.Expect(tiers, HttpStatusCode.OK);
-        var (member, card) = await p.EnrolAsync(name, email);
+        // Referrals: the member enrols with a friend's code and has a code of their own.
+        var referralTerms = await p.Admin.PutAsJsonAsync("/api/v1/referrals/settings", new
+        {
+            enabled = true, codePattern = "FRIEND-#########", qualifyWithinDays = 30, returnWindowDays = 14, minPurchase = 1.00m, maxPerReferrer = 0,
+            limitDays = 365, referrer = new { points = 50 }, newMember = new { points = 20 },
+        }, TestProgramme.Json);
+        await TestProgramme.Expect(referralTerms, HttpStatusCode.OK);
+        var (friend, _) = await p.EnrolAsync("Referring Friend");
+        var friendCode = (string)(await p.Pos.GetFromJsonAsync<JsonObject>($"/api/v1/members/{friend}/referrals", TestProgramme.Json))!["code"]!;
+        var enrolled = await p.Pos.PostAsJsonAsync("/api/v1/members", new { name, email, issueCard = "physical", referralCode = friendCode, paymentReference = "tok-" + tag }, TestProgramme.Json);
+        await TestProgramme.Expect(enrolled, HttpStatusCode.Created);
+        var enrolledBody = (await enrolled.Content.ReadFromJsonAsync<JsonObject>(TestProgramme.Json))!;
+        var (member, card) = (Guid.Parse((string)enrolledBody["id"]!), (string)enrolledBody["cards"]![0]!["number"]!);
+        await TestProgramme.Expect(await p.Pos.PostAsJsonAsync($"/api/v1/members/{member}/consents", new { purpose = "profiling", granted = true }, TestProgramme.Json), HttpStatusCode.OK);
+        await TestProgramme.Expect(await p.Pos.GetAsync($"/api/v1/members/{member}/referrals"), HttpStatusCode.OK);
         var patch = await p.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { birthday }, TestProgramme.Json);
         await TestProgramme.Expect(patch, HttpStatusCode.OK);
         var first = await p.BuyAsync(TestProgramme.Purchase("r1-" + tag, card, ("tea", "drinks", 2, 4.50m), ("cake", "bakery", 1, 3.20m)));
@@ -120,6 +134,8 @@ public abstract class PrivacyTests(TreueServer server)
             ["MemberTier"] = export["tier"]!["standing"] is null ? 0 : 1,
             ["TierActivity"] = Count(export["tier"]!["activity"]),
             ["TierHistoryRecord"] = Count(export["tier"]!["history"]),
+            ["MemberReferralCode"] = export["referrals"]!["code"] is null ? 0 : 1,
+            ["ReferralRecord"] = export["referrals"]!["referredBy"] is null ? 0 : 1,
         };
         var inDatabase = await server.WithDbAsync(async db =>
         {

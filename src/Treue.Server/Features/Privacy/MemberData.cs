@@ -20,11 +20,21 @@ namespace Treue.Server.Features.Privacy;
 /// <param name="Promotions">Personal coupons, campaign uses, redemptions and stamp cards.</param>
 /// <param name="Privacy">Consents with their history, data requests and retention warnings.</param>
 /// <param name="Tier">The member's tier, what counted towards it and its history.</param>
+/// <param name="Referrals">The member's referral code, the referral that brought them, and the friends they brought.</param>
 public sealed record MemberDataExport(
     DateTime ExportedAt, Guid ProgrammeId, MemberExportProfile Member, MemberExportSignIn Sign_in, IReadOnlyList<Card> Cards,
     IReadOnlyList<MemberExportPurchase> Purchases, IReadOnlyList<LedgerTransaction> Ledger, IReadOnlyList<PointLot> Lots,
     IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit, MemberExportPromotions Promotions,
-    MemberExportPrivacy Privacy, MemberExportTier Tier);
+    MemberExportPrivacy Privacy, MemberExportTier Tier, MemberExportReferrals Referrals);
+
+/// <summary>The member's referrals.</summary>
+/// <param name="Code">Their own code (with the hash of the payment reference they enrolled with), or null if they never had one.</param>
+/// <param name="ReferredBy">The referral that brought them, or null.</param>
+/// <param name="Referred">The friends who enrolled with their code: when, where it stands and the points it gave them, without the friends' identity.</param>
+public sealed record MemberExportReferrals(MemberReferralCode? Code, ReferralRecord? ReferredBy, IReadOnlyList<MemberExportReferral> Referred);
+
+/// <summary>A friend's enrolment with the member's code, as the member's own data.</summary>
+public sealed record MemberExportReferral(DateTime EnrolledAt, Domain.Referrals.ReferralStatus Status, string? Reason, long Points);
 
 /// <summary>The member's tier.</summary>
 /// <param name="Standing">The level held, since and until when, and a level set by hand; null without tiers.</param>
@@ -129,12 +139,17 @@ public static class MemberData
             await db.MemberTiers.AsNoTracking().SingleOrDefaultAsync(t => t.MemberId == memberId && t.ProgrammeId == programmeId, ct),
             await db.TierActivity.AsNoTracking().Where(a => a.MemberId == memberId && a.ProgrammeId == programmeId).OrderBy(a => a.Id).ToListAsync(ct),
             await db.TierHistory.AsNoTracking().Where(h => h.MemberId == memberId && h.ProgrammeId == programmeId).OrderBy(h => h.Id).ToListAsync(ct));
+        var referrals = new MemberExportReferrals(
+            await db.ReferralCodes.AsNoTracking().SingleOrDefaultAsync(c => c.MemberId == memberId && c.ProgrammeId == programmeId, ct),
+            await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.MemberId == memberId && r.ProgrammeId == programmeId, ct),
+            await db.Referrals.AsNoTracking().Where(r => r.ReferrerId == memberId && r.ProgrammeId == programmeId).OrderBy(r => r.EnrolledAt)
+                .Select(r => new MemberExportReferral(r.EnrolledAt, r.Status, r.Reason, r.ReferrerPoints)).ToListAsync(ct));
         foreach (var p in purchases) p.Lines.Sort((a, b) => a.LineNo.CompareTo(b.LineNo));
         return new MemberDataExport(now, programmeId,
             new MemberExportProfile(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status, m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, m.PurchaseCount),
             new MemberExportSignIn(credential is not null, credential, codes, sessions),
             cards, purchases.Select(p => new MemberExportPurchase(p, returns[p.Id].OrderBy(r => r.OccurredAt).ToList())).ToList(),
-            ledger, lots, orders, audit, promotions, privacy, tier);
+            ledger, lots, orders, audit, promotions, privacy, tier, referrals);
     }
 
     /// <summary>
@@ -210,6 +225,9 @@ public static class MemberData
             .ExecuteUpdateAsync(s => s.SetProperty(h => h.Note, (string?)null), ct);
         await db.MemberTiers.Where(t => t.MemberId == memberId && t.ProgrammeId == programmeId)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.ManualReason, (string?)null), ct);
+        // The hash of the payment reference the member enrolled with identifies their card or account at the bank.
+        await db.ReferralCodes.Where(c => c.MemberId == memberId && c.ProgrammeId == programmeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.PaymentReferenceHash, (byte[]?)null), ct);
         deleted += await DeleteStoredResponsesAsync(db, programmeId, memberId, cards, ct);
 
         AuditLog.Add(db, programmeId, actor, AuditActions.MemberErased, now, memberId.ToString(), reason, memberId);
