@@ -19,6 +19,7 @@ using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Features.Tiers;
+using Treue.Server.Features.Triggers;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -95,6 +96,8 @@ public static class TreueApp
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
         builder.Services.AddHostedService<TierJobs>();
+        builder.Services.AddScoped<Features.Triggers.TriggerScheduler>();
+        builder.Services.AddHostedService<Features.Triggers.TriggerJobs>();
         builder.Services.AddHostedService<Features.Privacy.RetentionJob>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
 
@@ -150,7 +153,7 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers().MapTriggers();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }
