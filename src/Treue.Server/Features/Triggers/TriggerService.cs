@@ -112,9 +112,9 @@ public static class TriggerService
         if (req.Action is null) v.Add("action", "is required");
         if (v.Failed) return v;
         if (req.Definition(id).Problem() is { } problem) v.Add(problem.Field ?? "kind", problem.Message);
-        v.Check(req.Tier is null || req.Tier.Length <= 64, "tier", "must be at most 64 characters");
-        v.Check(req.Budget is null || req.Budget.Amount <= 1_000_000_000, "budget.amount", "must be at most 1000000000");
-        v.Check(req.Action is not AwardPoints { Points: > InputBounds.MaxAdjustmentPoints }, "action.points", $"must be at most {InputBounds.MaxAdjustmentPoints}");
+        v.Check(req.Tier is null || req.Tier.Length <= 64, "tier", "must be at most {0} characters", 64);
+        v.Check(req.Budget is null || req.Budget.Amount <= 1_000_000_000, "budget.amount", "must be at most {0:N0}", 1_000_000_000L);
+        v.Check(req.Action is not AwardPoints { Points: > InputBounds.MaxAdjustmentPoints }, "action.points", "must be at most {0:N0}", InputBounds.MaxAdjustmentPoints);
         switch (req.Action)
         {
             case IssueCoupon coupon:
