@@ -140,12 +140,6 @@ public sealed record AdjustOp(int Member, int Points) : Op
     public override string ToString() => $"Adjust(member {Member}, {Points:+#;-#})";
 }
 
-/// <summary>Moves the clock forward and runs the triggers twice: the programme's welcome gift once for each member enrolled since the last run.</summary>
-public sealed record TriggerOp(int Days) : Op
-{
-    public override string ToString() => $"Triggers(+{Days}d)";
-}
-
 /// <summary>One test case.</summary>
 public sealed record LedgerScenario(ProgrammeSpec Programme, IReadOnlyList<Op> Ops)
 {
@@ -242,10 +236,8 @@ public static class LedgerGenerators
     private static readonly Gen<Op> Adjust =
         Gen.Select(Gen.Int[0, 7], Gen.Frequency((2, Gen.Int[1, 600]), (1, Gen.Int[-600, -1])), (m, p) => (Op)new AdjustOp(m, p));
 
-    private static readonly Gen<Op> Triggers = Gen.Int[0, 40].Select(d => (Op)new TriggerOp(d));
-
     public static readonly Gen<Op> Operation = Gen.Frequency(
-        (2, Enrol), (7, Earn), (4, Return), (1, Replay), (4, Redeem), (2, Cancel), (2, Expire), (2, Post), (3, Adjust), (1, Triggers));
+        (2, Enrol), (7, Earn), (4, Return), (1, Replay), (4, Redeem), (2, Cancel), (2, Expire), (2, Post), (3, Adjust));
 
     /// <summary>A programme and 5 to 25 operations on it: mostly short sequences (they are cheap and shrink well), some long.</summary>
     public static readonly Gen<LedgerScenario> Scenario =

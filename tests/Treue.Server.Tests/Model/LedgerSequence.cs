@@ -12,8 +12,6 @@ using Treue.Domain.Programmes;
 using Treue.Domain.Promotions;
 using Treue.Server.Features.Programmes;
 using Treue.Server.Features.Promotions;
-using Treue.Server.Features.Triggers;
-using Treue.Domain.Triggers;
 using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Infrastructure;
@@ -159,9 +157,6 @@ public sealed class LedgerSequence
         if (refusal is not null) throw new InvalidOperationException(refusal.Message);
         _programmeId = result!.ProgrammeId;
         if (s.Promotions is { } promo) await SetUpPromotionsAsync(scope.ServiceProvider, promo);
-        var welcome = new TriggerRequest("Welcome", TriggerKind.Enrolment, new AwardPoints(WelcomePoints));
-        if (await TriggerService.PutAsync(scope.ServiceProvider.GetRequiredService<TreueDb>(), _programmeId, "welcome", welcome, Now, Ct) is not null)
-            throw new InvalidOperationException("The welcome trigger was refused.");
         await EnrolAsync();
     }
 
@@ -205,7 +200,6 @@ public sealed class LedgerSequence
         ExpireOp e => ExpireAsync(e),
         PostOp p => PostAsync(p),
         AdjustOp a => AdjustAsync(a),
-        TriggerOp t => TriggersAsync(t),
         _ => throw new InvalidOperationException("Unknown operation " + op),
     };
 
@@ -609,40 +603,6 @@ public sealed class LedgerSequence
             _model.Totals.AdjustedDown += -op.Points;
         }
         return "ok";
-    }
-
-    /// <summary>The points of the programme's welcome trigger.</summary>
-    private const long WelcomePoints = 25;
-
-    /// <summary>The members the welcome trigger has given its points.</summary>
-    private readonly HashSet<Guid> _welcomed = [];
-
-    /// <summary>
-    /// The scheduler as every node runs it: each member enrolled since the last run gets the welcome points once (through the
-    /// ledger's adjustment path), and a second run at once gives nothing.
-    /// </summary>
-    private async Task<string> TriggersAsync(TriggerOp op)
-    {
-        _clock.Advance(TimeSpan.FromDays(op.Days));
-        var now = Now;
-        var due = _model.Members.Where(m => !_welcomed.Contains(m.Id)).ToList();
-        await using var scope = _db.Scope(_clock);
-        var scheduler = scope.ServiceProvider.GetRequiredService<TriggerScheduler>();
-        var run = await scheduler.RunAsync(_programmeId, now, Ct);
-        ExpectEqual(due.Count, run.Fired, "welcome gifts given");
-        ExpectEqual(0, (await scheduler.RunAsync(_programmeId, now, Ct)).Fired, "welcome gifts given by a second run");
-        // The model's lots follow the order the gifts were given in.
-        var order = await scope.ServiceProvider.GetRequiredService<TreueDb>().TriggerFirings.AsNoTracking().Where(f => f.ProgrammeId == _programmeId)
-            .OrderBy(f => f.Id).Select(f => f.MemberId).ToListAsync(Ct);
-        ExpectEqual(_welcomed.Count + due.Count, order.Count, "welcome firings");
-        ExpectEqual(string.Join(",", due.Select(m => m.Id).Order()), string.Join(",", order.Skip(_welcomed.Count).Order()), "members welcomed");
-        foreach (var m in order.Skip(_welcomed.Count).Select(id => due.Single(d => d.Id == id)).ToList())
-        {
-            _model.Credit(m, WelcomePoints, now, now, now, "adjust", null);
-            _model.Totals.AdjustedUp += WelcomePoints;
-            _welcomed.Add(m.Id);
-        }
-        return $"ok welcomed {due.Count}";
     }
 
     // ---------------------------------------------------------------- checks after every step

@@ -45,7 +45,6 @@ public sealed class ModelDatabase : IAsyncDisposable
         services.AddScoped<PointsLedger>();
         services.AddScoped<ProgrammeApplier>();
         services.AddScoped<PurchaseRecorder>();
-        services.AddScoped<Treue.Server.Features.Triggers.TriggerScheduler>();
         // Not started here, so the recorder writes in its own transaction, as a command of the CLI does.
         services.AddLogging();
         services.AddSingleton<GroupCommit>();
