@@ -21,6 +21,7 @@ using Treue.Server.Features.Rewards;
 using Treue.Server.Features.Settlement;
 using Treue.Server.Features.Tiers;
 using Treue.Server.Features.Referrals;
+using Treue.Server.Features.Triggers;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -97,6 +98,8 @@ public static class TreueApp
         builder.Services.AddScoped<DemoSeeder>();
         builder.Services.AddHostedService<LedgerJobs>();
         builder.Services.AddHostedService<TierJobs>();
+        builder.Services.AddScoped<Features.Triggers.TriggerScheduler>();
+        builder.Services.AddHostedService<Features.Triggers.TriggerJobs>();
         builder.Services.AddHostedService<Features.Privacy.RetentionJob>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
 
@@ -153,7 +156,7 @@ public static class TreueApp
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
         api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers()
-            .MapSettlement().MapReferrals();
+            .MapSettlement().MapReferrals().MapTriggers();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

@@ -61,6 +61,9 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<SettlementRun> SettlementRuns => Set<SettlementRun>();
     public DbSet<SettlementStatement> SettlementStatements => Set<SettlementStatement>();
     public DbSet<SettlementClaim> SettlementClaims => Set<SettlementClaim>();
+    public DbSet<TriggerRecord> Triggers => Set<TriggerRecord>();
+    public DbSet<TriggerFiring> TriggerFirings => Set<TriggerFiring>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -366,6 +369,39 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.HasKey(x => x.TransactionId);
             e.Property(x => x.TransactionId).ValueGeneratedNever();
             e.HasIndex(x => x.RunId);
+        });
+        // Triggers (see docs/triggers.md): definitions as JSON per programme; one firing per trigger, member and occasion
+        // under a unique key; the outbox read by member, by programme and by the sender (queued messages that are due).
+        b.Entity<TriggerRecord>(e =>
+        {
+            e.ToTable("triggers");
+            e.HasKey(x => new { x.ProgrammeId, x.Id });
+            e.Property(x => x.Id).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Definition).HasConversion(Json<Domain.Triggers.TriggerDefinition>()).Metadata.SetMaxLength(null);
+        });
+        b.Entity<TriggerFiring>(e =>
+        {
+            e.ToTable("trigger_firings");
+            e.HasIndex(x => new { x.ProgrammeId, x.TriggerId, x.MemberId, x.Occasion }).IsUnique();
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Id });
+            e.HasIndex(x => new { x.ProgrammeId, x.TriggerId, x.Period });
+            e.Property(x => x.TriggerId).HasMaxLength(64);
+            e.Property(x => x.Occasion).HasMaxLength(100);
+            e.Property(x => x.Period).HasMaxLength(16);
+            e.Property(x => x.CouponCode).HasMaxLength(64);
+        });
+        b.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox_messages");
+            e.HasIndex(x => new { x.ProgrammeId, x.MemberId, x.Id });
+            e.HasIndex(x => new { x.ProgrammeId, x.Id });
+            e.HasIndex(x => x.NextAttemptAt).HasFilter($"\"state\" = {(int)OutboxState.Queued}").HasDatabaseName("ix_outbox_messages_due");
+            e.Property(x => x.Template).HasMaxLength(64);
+            e.Property(x => x.Language).HasMaxLength(8);
+            e.Property(x => x.Data).HasMaxLength(4000);
+            e.Property(x => x.Source).HasMaxLength(100);
+            e.Property(x => x.Reason).HasMaxLength(500);
         });
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));

@@ -99,6 +99,29 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task The_demo_has_welcome_birthday_and_win_back_triggers_whose_catch_up_fills_the_outbox_once()
+    {
+        using var cli = new TestCli();
+        var ct = TestContext.Current.CancellationToken;
+
+        await cli.SucceedAsync("demo", "--members", "80");
+
+        await using var db = cli.Db();
+        var programme = await db.Programmes.SingleAsync(p => p.Code == "demo", ct);
+        var triggers = await db.Triggers.Where(t => t.ProgrammeId == programme.Id).OrderBy(t => t.Id).Select(t => t.Id).ToListAsync(ct);
+        Assert.Equal(["birthday", "welcome", "win-back"], triggers);
+        var messages = await db.Outbox.Where(m => m.ProgrammeId == programme.Id).ToListAsync(ct);
+        Assert.Contains(messages, m => m.Template == "birthday");
+        Assert.Contains(messages, m => m.Template == "win_back");
+        Assert.All(messages, m => Assert.Equal(OutboxState.Queued, m.State));
+        // One message per firing, each firing once per trigger, member and occasion.
+        var firings = await db.TriggerFirings.Where(f => f.ProgrammeId == programme.Id).ToListAsync(ct);
+        Assert.Equal(messages.Count, firings.Count);
+        Assert.Equal(firings.Count, firings.Select(f => (f.TriggerId, f.MemberId, f.Occasion)).Distinct().Count());
+        Assert.All(firings, f => Assert.Contains(messages, m => m.Id == f.OutboxMessageId && m.MemberId == f.MemberId));
+    }
+
+    [Fact]
     public async Task Serve_with_demo_fills_the_demo_programme_beside_the_console_demo_member()
     {
         using var cli = new TestCli();

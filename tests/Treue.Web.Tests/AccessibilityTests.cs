@@ -21,6 +21,7 @@ public sealed class AccessibilityTests(WebServer server)
                      "/admin/api-keys", "/admin/staff", "/admin/audit", "/admin/analytics/abc", "/admin/analytics/rfm", "/admin/analytics/clv",
                      "/admin/analytics/retention", "/admin/analytics/economics", "/admin/campaigns", "/admin/campaigns/new", "/admin/stamp-cards",
                      "/admin/stamp-cards/new", "/admin/data-requests", "/admin/retention",
+                     "/admin/triggers", "/admin/triggers/new",
                  })
         {
             await page.OpenAsync(path);

@@ -128,4 +128,38 @@ public sealed partial class LocalisationTests
         var missing = templates.Distinct().Where(t => !german.ContainsKey(t)).ToList();
         Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
     }
+
+    // The messages of the trigger service's checks: v.Check(ok, "field", "message"...) and v.Add("field", "message").
+    [GeneratedRegex(@"v\.(?:Check\([^;]*?|Add\()""[a-zA-Z.]+"",\s*""((?:[^""\\]|\\.)+)""", RegexOptions.Singleline)]
+    private static partial Regex CheckMessage();
+
+    [Fact]
+    public void Every_text_of_the_trigger_pages_their_words_and_their_validation_has_a_German_translation()
+    {
+        var folder = Path.Combine(Infrastructure.WebServer.RepositoryRoot(), "src", "Treue.Server");
+        var files = Directory.GetFiles(Path.Combine(folder, "Web", "Admin", "Triggers")).Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal)).ToList();
+        Assert.True(files.Count >= 4);
+        var texts = files.SelectMany(f => TextOfHelpers().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToList();
+        // The budget's words pick their text by a condition, out of the helpers' reach.
+        texts.AddRange(["at most {0} points a month", "at most {0} points a year", "at most {0} gifts a month", "at most {0} gifts a year"]);
+        var service = CheckMessage().Matches(File.ReadAllText(Path.Combine(folder, "Features", "Triggers", "TriggerService.cs"))).Select(m => m.Groups[1].Value).ToList();
+        Assert.True(service.Count >= 8, string.Join(" | ", service));
+        texts.AddRange(service);
+        var action = new Treue.Domain.Triggers.AwardPoints(1);
+        texts.AddRange(new[]
+        {
+            new Treue.Domain.Triggers.TriggerDefinition("a:b", Treue.Domain.Triggers.TriggerKind.Enrolment, action),
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.Birthday, action) { DaysBefore = -1 },
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.WinBack, action),
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.NthPurchase, action),
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.FixedDate, action) { Month = 2, Day = 30 },
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.FixedDate, action) { Month = 2, Day = 1, Year = 1 },
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.Enrolment, new Treue.Domain.Triggers.AwardPoints(0)),
+            new Treue.Domain.Triggers.TriggerDefinition("a", Treue.Domain.Triggers.TriggerKind.Enrolment, action)
+                { Budget = new(Treue.Domain.Triggers.TriggerBudgetUnit.Firings, -1, Treue.Domain.Triggers.TriggerBudgetPeriod.Month) },
+        }.Select(t => t.Problem()!.Message));
+        var german = German();
+        var missing = texts.Select(t => t.Replace(@"\\", @"\", StringComparison.Ordinal)).Distinct().Where(t => !german.ContainsKey(t)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "No German text for: " + string.Join(" | ", missing));
+    }
 }

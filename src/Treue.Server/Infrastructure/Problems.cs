@@ -31,6 +31,7 @@ public static class Problems
         ["purchase_not_found"] = 404,
         ["campaign_not_found"] = 404,
         ["tiers_not_configured"] = 404,
+        ["trigger_not_found"] = 404,
         ["campaign_exists"] = 409,
         ["code_exists"] = 409,
         ["total_mismatch"] = 409,

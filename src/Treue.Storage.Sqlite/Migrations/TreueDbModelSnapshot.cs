@@ -1028,6 +1028,86 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("member_tiers");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.OutboxMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("data");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("language");
+
+                    b.Property<byte[]>("MemberId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<short>("State")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Template")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template");
+
+                    b.HasKey("Id")
+                        .HasName("pk_outbox_messages");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_outbox_messages_due")
+                        .HasFilter("\"state\" = 0");
+
+                    b.HasIndex("ProgrammeId", "Id")
+                        .HasDatabaseName("ix_outbox_messages_programme_id_id");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "Id")
+                        .HasDatabaseName("ix_outbox_messages_programme_id_member_id_id");
+
+                    b.ToTable("outbox_messages", (string)null);
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Partner", b =>
                 {
                     b.Property<byte[]>("Id")
@@ -2568,6 +2648,130 @@ namespace Treue.Storage.Sqlite.Migrations
                         .HasDatabaseName("ix_tier_history_programme_id_member_id_at");
 
                     b.ToTable("tier_history", (string)null);
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.TriggerFiring", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CouponCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("coupon_code");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("FiredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fired_at");
+
+                    b.Property<long?>("LedgerTransactionId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ledger_transaction_id");
+
+                    b.Property<byte[]>("MemberId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("Occasion")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occasion");
+
+                    b.Property<long?>("OutboxMessageId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("outbox_message_id");
+
+                    b.Property<string>("Period")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period");
+
+                    b.Property<long>("Points")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("points");
+
+                    b.Property<byte[]>("ProgrammeId")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("TriggerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_trigger_firings");
+
+                    b.HasIndex("ProgrammeId", "MemberId", "Id")
+                        .HasDatabaseName("ix_trigger_firings_programme_id_member_id_id");
+
+                    b.HasIndex("ProgrammeId", "TriggerId", "Period")
+                        .HasDatabaseName("ix_trigger_firings_programme_id_trigger_id_period");
+
+                    b.HasIndex("ProgrammeId", "TriggerId", "MemberId", "Occasion")
+                        .IsUnique()
+                        .HasDatabaseName("ix_trigger_firings_programme_id_trigger_id_member_id_occasion");
+
+                    b.ToTable("trigger_firings", (string)null);
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.TriggerRecord", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active");
+
+                    b.Property<DateOnly?>("CheckedThrough")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("checked_through");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.Property<long>("Firings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("firings");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProgrammeId", "Id")
+                        .HasName("pk_triggers");
+
+                    b.ToTable("triggers", (string)null);
                 });
 
             modelBuilder.Entity("Treue.Storage.Entities.WebSession", b =>

@@ -90,6 +90,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         await CreateTiersAsync(result.ProgrammeId, now, ct);
         await CreateEconomicsAsync(result.ProgrammeId, now, ct);
         await CreateReferralsAsync(result.ProgrammeId, now, ct);
+        await CreateTriggersAsync(result.ProgrammeId, now, ct);
         return (result.ProgrammeId, new DemoKeys(admin.Key, pos.Key));
     }
 
@@ -198,6 +199,35 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         if (invalid is not null) throw new InvalidOperationException("The demo's tiers were refused: " + invalid.Problem().ProblemDetails.Detail);
     }
 
+    /// <summary>
+    /// The demo's triggers (see docs/triggers.md): a welcome message, a birthday greeting three days ahead and a win-back
+    /// message after 60 days without a purchase, stored as the API stores them. They count as checked up to 30 days ago, so the
+    /// scheduler run at the end of <see cref="SeedActivityAsync"/> catches up on the last month and fills the outbox.
+    /// </summary>
+    private async Task CreateTriggersAsync(Guid programmeId, DateTime now, CancellationToken ct)
+    {
+        foreach (var (id, request) in DemoTriggers)
+        {
+            if (await Triggers.TriggerService.PutAsync(db, programmeId, id, request, now, ct) is { } invalid)
+                throw new InvalidOperationException("The demo's trigger was refused: " + invalid.Problem().ProblemDetails.Detail);
+        }
+        var zone = await Triggers.TriggerService.ZoneAsync(db, programmeId, ct);
+        var from = Domain.Triggers.TriggerRules.Today(now, zone).AddDays(-CatchUpDays);
+        await db.Triggers.Where(t => t.ProgrammeId == programmeId).ExecuteUpdateAsync(u => u.SetProperty(t => t.CheckedThrough, from), ct);
+    }
+
+    /// <summary>The days the demo's triggers catch up on when the demo is seeded.</summary>
+    public const int CatchUpDays = 30;
+
+    /// <summary>The demo's triggers by id.</summary>
+    public static readonly (string Id, Triggers.TriggerRequest Request)[] DemoTriggers =
+    [
+        ("welcome", new("Welcome", Domain.Triggers.TriggerKind.Enrolment, new Domain.Triggers.QueueMessage("welcome"))),
+        ("birthday", new("Birthday greeting", Domain.Triggers.TriggerKind.Birthday, new Domain.Triggers.QueueMessage("birthday")
+            { Data = new Dictionary<string, string> { ["gift"] = "coffee" } }) { DaysBefore = 3 }),
+        ("win-back", new("We miss you", Domain.Triggers.TriggerKind.WinBack, new Domain.Triggers.QueueMessage("win_back")) { Days = 60 }),
+    ];
+
     /// <summary>The demo's tier definition (see docs/tiers.md).</summary>
     public static readonly Tiers.TierDefinitionRequest DemoTiers = new(Domain.Tiers.QualifyingMeasure.Spend, Domain.Tiers.QualificationPeriod.CalendarYear,
     [
@@ -251,6 +281,9 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
         // Points past their twelve months lapse now, as the server's ledger job would have let them lapse on the way.
         while ((await ledger.ExpireDueAsync(now, 500, ct, programmeId)).Lots > 0) { }
         await SettleAsync(programmeId, start, now, ct);
+        // The triggers catch up on the last month, as the server's scheduler would have on the way: messages in the outbox.
+        await new Triggers.TriggerScheduler(db, ledger, programmes, Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggers.TriggerScheduler>.Instance)
+            .RunAsync(programmeId, now, ct);
         return purchases;
     }
 
