@@ -61,6 +61,7 @@ public sealed class ReportCommandTests
         // Replaying the rules in force reproduces what was really issued.
         Assert.Equal((long)actual["actualPoints"]!, (long)actual["simulatedPoints"]!);
         Assert.True((long)actual["purchases"]! > 0, same.Out);
+        Assert.Contains(actual["rules"]!.AsArray(), r => ((string)r!["rule"]!).StartsWith("tier:", StringComparison.Ordinal));
 
         // A list of rules replaces the programme's rules; with none, purchases earn the base rate alone.
         async Task<JsonNode> ReplayAsync(string rulesJson)
@@ -74,10 +75,17 @@ public sealed class ReportCommandTests
             [ { "code": "all-x2", "name": "Double points on everything", "priority": 50, "stacking": "stack",
                 "conditions": {}, "effect": { "kind": "multiplier", "value": 2 } } ]
             """);
-        // Rounding down the base and the rule's extra separately gives exactly twice the base points.
-        Assert.Equal(2 * (long)baseOnly["simulatedPoints"]!, (long)doubled["simulatedPoints"]!);
+        // Rounding down the base and the rule's extra separately makes the rule's extra exactly the base points. The
+        // demo's Silver and Gold members' multipliers come on top, as recorded on each purchase.
+        static long RulePoints(JsonNode result, string rule) =>
+            (long)result["rules"]!.AsArray().Single(r => (string)r!["rule"]! == rule)!["points"]!;
+        Assert.Equal(RulePoints(baseOnly, "base"), RulePoints(doubled, "base"));
+        Assert.Equal(RulePoints(doubled, "base"), RulePoints(doubled, "all-x2"));
         Assert.Equal((long)actual["actualPoints"]!, (long)doubled["actualPoints"]!);
-        Assert.Equal(["all-x2", "base"], doubled["rules"]!.AsArray().Select(r => (string)r!["rule"]!).Order());
+        var rules = doubled["rules"]!.AsArray().Select(r => (string)r!["rule"]!).ToList();
+        Assert.Equal(["all-x2", "base"], rules.Where(r => !r.StartsWith("tier:", StringComparison.Ordinal)).Order());
+        Assert.Contains("tier:silver", rules);
+        Assert.True(RulePoints(doubled, "tier:silver") > RulePoints(baseOnly, "tier:silver"), "The multiplier multiplies the doubled points");
     }
 
     [Fact]

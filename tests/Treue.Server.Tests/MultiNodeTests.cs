@@ -60,7 +60,7 @@ public sealed class MultiNodeTests(PostgresCluster cluster)
     public async Task Refused_codes_are_counted_for_all_nodes_together()
     {
         var cs = await cluster.CreateDatabaseAsync();
-        string[] limits = ["--Treue:RateLimits:FailedCodes:PermitsPerSecond=1", "--Treue:RateLimits:FailedCodes:Burst=4"];
+        string[] limits = ["--Treue:RateLimits:FailedCodes:PermitsPerSecond=1", "--Treue:RateLimits:FailedCodes:Burst=20"];
         await using var first = await ServerProcess.StartAsync(cs, limits);
         await using var second = await ServerProcess.StartAsync(cs, limits);
         var key = await CreateProgrammeAsync(cs);
@@ -72,8 +72,9 @@ public sealed class MultiNodeTests(PostgresCluster cluster)
         }).ToArray();
         var quote = new { partner = "shop", currency = "EUR", total = 5m, codes = new[] { "GUESS1" }, lines = new[] { new { sku = "a", quantity = 1m, unitPrice = 5m } } };
 
-        // Four refusals, two on each node, use up the allowance of four: each node alone has seen only two.
-        for (var i = 0; i < 4; i++)
+        // Twenty refusals, ten on each node, use up the allowance of twenty: each node alone has seen only ten. The window
+        // is twenty seconds (allowance ÷ rate), long enough for a loaded machine to make the twenty requests inside it.
+        for (var i = 0; i < 20; i++)
         {
             var res = await clients[i % 2].PostAsJsonAsync("/api/v1/purchases/quote", quote);
             Assert.Equal(HttpStatusCode.UnprocessableEntity, res.StatusCode);

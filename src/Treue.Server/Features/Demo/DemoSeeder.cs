@@ -135,7 +135,7 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
 
     /// <summary>
     /// The demo's tiers, set as the API sets them: Classic, Silver from 250 EUR and Gold from 750 EUR spent in a calendar
-    /// year, with services for the higher levels (no multipliers: see docs/tiers.md), a month's grace and one level down at a time.
+    /// year, 1.25× and 1.5× points and services for the higher levels, a month's grace and one level down at a time.
     /// </summary>
     private async Task CreateTiersAsync(Guid programmeId, DateTime now, CancellationToken ct)
     {
@@ -147,8 +147,8 @@ public sealed class DemoSeeder(TreueDb db, ProgrammeApplier applier, PurchaseRec
     public static readonly Tiers.TierDefinitionRequest DemoTiers = new(Domain.Tiers.QualifyingMeasure.Spend, Domain.Tiers.QualificationPeriod.CalendarYear,
     [
         new Domain.Tiers.TierLevel("classic", "Classic", 0),
-        new Domain.Tiers.TierLevel("silver", "Silver", 250) { ServiceFlags = ["free_express_delivery"] },
-        new Domain.Tiers.TierLevel("gold", "Gold", 750) { ServiceFlags = ["free_express_delivery", "personal_advisor"] },
+        new Domain.Tiers.TierLevel("silver", "Silver", 250) { EarningMultiplier = 1.25m, ServiceFlags = ["free_express_delivery"] },
+        new Domain.Tiers.TierLevel("gold", "Gold", 750) { EarningMultiplier = 1.5m, ServiceFlags = ["free_express_delivery", "personal_advisor"] },
     ], GraceDays: 30, MaxLevelsDown: 1);
 
     /// <summary>True when the demo programme already has members.</summary>
