@@ -19,6 +19,7 @@ using Treue.Server.Features.Purchases;
 using Treue.Server.Features.Promotions;
 using Treue.Server.Features.Rewards;
 using Treue.Server.Features.Tiers;
+using Treue.Server.Features.Mail;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -97,6 +98,9 @@ public static class TreueApp
         builder.Services.AddHostedService<TierJobs>();
         builder.Services.AddHostedService<Features.Privacy.RetentionJob>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
+        builder.Services.Configure<Features.Mail.MailOptions>(builder.Configuration.GetSection("Treue:Mail"));
+        builder.Services.AddScoped<Features.Mail.MailDelivery>();
+        builder.Services.AddHostedService<Features.Mail.MailJobs>();
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
@@ -150,7 +154,7 @@ public static class TreueApp
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
-        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers();
+        api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers().MapMail();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }
