@@ -16,14 +16,14 @@ public sealed record MailSettingsView(string Host, int Port, MailSecurity Securi
 /// <summary>
 /// The mail server to set. <paramref name="Password"/>: null keeps the stored one, an empty text removes it.
 /// </summary>
-public sealed record MailSettingsRequest(string? Host, int? Port, MailSecurity? Security, string? UserName, string? Password, string? FromAddress,
-    string? FromName, string? ReplyTo);
+public sealed record MailSettingsRequest(string? Host, int? Port, string? FromAddress, string? FromName, MailSecurity? Security = null,
+    string? UserName = null, string? Password = null, string? ReplyTo = null);
 
 /// <summary>A programme's own text for a template.</summary>
 public sealed record MailTemplateRequest(string? Subject, string? Body);
 
 /// <summary>The data to fill a template preview with; the member's name and the programme's are filled in anyway.</summary>
-public sealed record MailPreviewRequest(Dictionary<string, string>? Data, string? Name);
+public sealed record MailPreviewRequest(Dictionary<string, string>? Data = null, string? Name = null);
 
 /// <summary>E-mail (see docs/email.md): the programme's mail server, its templates with previews, and delivering the outbox now.</summary>
 public static class MailEndpoints
