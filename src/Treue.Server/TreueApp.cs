@@ -22,6 +22,7 @@ using Treue.Server.Features.Settlement;
 using Treue.Server.Features.Tiers;
 using Treue.Server.Features.Referrals;
 using Treue.Server.Features.Triggers;
+using Treue.Server.Features.Mail;
 using Treue.Server.Infrastructure;
 using Treue.Server.Web.Shared;
 using Treue.Storage;
@@ -102,6 +103,9 @@ public static class TreueApp
         builder.Services.AddHostedService<Features.Triggers.TriggerJobs>();
         builder.Services.AddHostedService<Features.Privacy.RetentionJob>();
         builder.Services.AddHostedService<IdempotencyCleanup>();
+        builder.Services.Configure<Features.Mail.MailOptions>(builder.Configuration.GetSection("Treue:Mail"));
+        builder.Services.AddScoped<Features.Mail.MailDelivery>();
+        builder.Services.AddHostedService<Features.Mail.MailJobs>();
 
         builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
@@ -156,7 +160,7 @@ public static class TreueApp
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(InputBounds.BoundParameters);
         api.MapProgrammes().MapMembers().MapCards().MapPurchases().MapPromotions().MapLedger().MapRewards().MapApiKeys().MapAnalytics().MapAudit().MapPrivacy().MapTiers()
-            .MapSettlement().MapReferrals().MapTriggers();
+            .MapSettlement().MapReferrals().MapTriggers().MapMail();
         api.MapMinimalEarn(); // a benchmark aid: mapped only when Treue:Bench:MinimalEarn is true
         return app;
     }

@@ -64,6 +64,8 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
     public DbSet<TriggerRecord> Triggers => Set<TriggerRecord>();
     public DbSet<TriggerFiring> TriggerFirings => Set<TriggerFiring>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<MailSettings> MailSettings => Set<MailSettings>();
+    public DbSet<MailTemplateText> MailTemplates => Set<MailTemplateText>();
     /// <summary>
     /// The Data Protection key ring that protects the cookies and antiforgery tokens, shared here so that every server
     /// node on the database reads the cookies of every other.
@@ -402,6 +404,28 @@ public sealed class TreueDb(DbContextOptions<TreueDb> options) : DbContext(optio
             e.Property(x => x.Data).HasMaxLength(4000);
             e.Property(x => x.Source).HasMaxLength(100);
             e.Property(x => x.Reason).HasMaxLength(500);
+        });
+        // E-mail (see docs/email.md): a programme's SMTP server, and its own texts for the built-in templates.
+        b.Entity<MailSettings>(e =>
+        {
+            e.ToTable("mail_settings");
+            e.HasKey(x => x.ProgrammeId);
+            e.Property(x => x.Host).HasMaxLength(253);
+            e.Property(x => x.UserName).HasMaxLength(254);
+            e.Property(x => x.ProtectedPassword).HasMaxLength(2000);
+            e.Property(x => x.FromAddress).HasMaxLength(254);
+            e.Property(x => x.FromName).HasMaxLength(200);
+            e.Property(x => x.ReplyTo).HasMaxLength(254);
+        });
+        b.Entity<MailTemplateText>(e =>
+        {
+            e.ToTable("mail_templates");
+            e.HasKey(x => new { x.ProgrammeId, x.Template, x.Language });
+            e.Property(x => x.Template).HasMaxLength(64);
+            e.Property(x => x.Language).HasMaxLength(8);
+            e.Property(x => x.Subject).HasMaxLength(200);
+            e.Property(x => x.Body).HasMaxLength(20000);
+            e.Property(x => x.UpdatedBy).HasMaxLength(200);
         });
         // A key's XML grows beyond the usual text bound when it is encrypted at rest (with a certificate, say).
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).Metadata.SetMaxLength(null));

@@ -28,7 +28,7 @@ public abstract partial class EdgeTests(TreueServer server)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Keeps the sign-in messages a server would send.</summary>
-    private sealed class CapturingSender : ISignInCodeSender
+    internal sealed class CapturingSender : ISignInCodeSender
     {
         public ConcurrentQueue<SignInCodeMessage> Sent { get; } = new();
 
@@ -79,7 +79,7 @@ public abstract partial class EdgeTests(TreueServer server)
     private static partial Regex HiddenInput();
 
     /// <summary>A server-rendered form: fetches the page, then posts the form named <paramref name="handler"/> with its hidden fields and <paramref name="fields"/>.</summary>
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string page, string handler, Dictionary<string, string> fields, Action<HttpRequestMessage>? headers = null)
+    internal static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string page, string handler, Dictionary<string, string> fields, Action<HttpRequestMessage>? headers = null)
     {
         using var get = new HttpRequestMessage(HttpMethod.Get, page);
         headers?.Invoke(get);

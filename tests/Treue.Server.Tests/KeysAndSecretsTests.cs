@@ -193,7 +193,7 @@ public abstract class KeysAndSecretsTests(TreueServer server, KeysAndSecretsTest
         var portal = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Treue:Portal:Programme"] = p.Code }).Build();
         Web.Portal.MemberAccounts Accounts() => new(db, new Web.Shared.SignInThrottle(server.Clock), new Capture(sent), server.Clock, portal,
-            services.GetRequiredService<ServerSecret>());
+            services.GetRequiredService<ServerSecret>(), services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Features.Mail.MailOptions>>());
 
         Assert.True(await Accounts().RequestCodeAsync(email, new Uri("http://localhost/"), "10.0.0.1", Ct));
         server.Clock.Advance(TimeSpan.FromSeconds(1));

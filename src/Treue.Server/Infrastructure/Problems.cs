@@ -90,6 +90,8 @@ public static class Problems
         ["invalid_code"] = 422,
         ["self_referral"] = 422,
         ["referral_limit"] = 422,
+        ["mail_not_configured"] = 404,
+        ["template_not_found"] = 404,
         ["rate_limited"] = 429,
         ["headers_too_large"] = 431,
         ["internal_error"] = 500,

@@ -787,6 +787,108 @@ namespace Treue.Storage.Sqlite.Migrations
                     b.ToTable("lot_draws");
                 });
 
+            modelBuilder.Entity("Treue.Storage.Entities.MailSettings", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("FromAddress")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_address");
+
+                    b.Property<string>("FromName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_name");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("host");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("port");
+
+                    b.Property<string>("ProtectedPassword")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("protected_password");
+
+                    b.Property<string>("ReplyTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reply_to");
+
+                    b.Property<short>("Security")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("security");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("ProgrammeId")
+                        .HasName("pk_mail_settings");
+
+                    b.ToTable("mail_settings", (string)null);
+                });
+
+            modelBuilder.Entity("Treue.Storage.Entities.MailTemplateText", b =>
+                {
+                    b.Property<byte[]>("ProgrammeId")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("programme_id");
+
+                    b.Property<string>("Template")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("language");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("body");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("ProgrammeId", "Template", "Language")
+                        .HasName("pk_mail_templates");
+
+                    b.ToTable("mail_templates", (string)null);
+                });
+
             modelBuilder.Entity("Treue.Storage.Entities.Member", b =>
                 {
                     b.Property<byte[]>("Id")

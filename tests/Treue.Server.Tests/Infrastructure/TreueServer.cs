@@ -53,6 +53,8 @@ public abstract class TreueServer : WebApplicationFactory<Program>, IAsyncLifeti
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
             services.Configure<LedgerJobOptions>(o => o.Interval = TimeSpan.Zero);
+            // Tests deliver the outbox with POST /api/v1/jobs/mail, so they know when it happened.
+            services.Configure<Features.Mail.MailOptions>(o => o.PollInterval = TimeSpan.Zero);
         });
     }
 

@@ -111,7 +111,8 @@ public sealed class WebServer : IAsyncLifetime
         await staff.CreateAsync(ProgrammeId, AnalystEmail, "Ann Analyst", StaffRole.Analyst, Password, AuditActor.System, CancellationToken.None);
         await staff.CreateAsync(ProgrammeId, ThrottledEmail, "Fred Forgetful", StaffRole.Support, Password, AuditActor.System, CancellationToken.None);
         var secret = new Treue.Server.Infrastructure.ServerSecret(config, Microsoft.Extensions.Options.Options.Create(new Treue.Server.TreueOptions { DataFolder = _folder }));
-        var members = new MemberAccounts(db, throttle, new NoSender(), TimeProvider.System, config, secret);
+        var members = new MemberAccounts(db, throttle, new NoSender(), TimeProvider.System, config, secret,
+            Microsoft.Extensions.Options.Options.Create(new Treue.Server.Features.Mail.MailOptions()));
         Ana = await MemberAsync(db, members, "Ana Tester", "ana@example.org");
         Ben = await MemberAsync(db, members, "Ben Otherperson", "ben@example.org");
         Cara = await MemberAsync(db, members, "Cara Shopper", "cara@example.org");
@@ -125,7 +126,8 @@ public sealed class WebServer : IAsyncLifetime
         await using var db = Db();
         var config = new ConfigurationBuilder().Build();
         var secret = new Treue.Server.Infrastructure.ServerSecret(config, Microsoft.Extensions.Options.Options.Create(new Treue.Server.TreueOptions { DataFolder = _folder }));
-        var members = new MemberAccounts(db, new SignInThrottle(TimeProvider.System), new NoSender(), TimeProvider.System, config, secret);
+        var members = new MemberAccounts(db, new SignInThrottle(TimeProvider.System), new NoSender(), TimeProvider.System, config, secret,
+            Microsoft.Extensions.Options.Options.Create(new Treue.Server.Features.Mail.MailOptions()));
         return await MemberAsync(db, members, name, email, programme);
     }
 

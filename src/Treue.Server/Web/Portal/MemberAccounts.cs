@@ -14,7 +14,8 @@ namespace Treue.Server.Web.Portal;
 /// Sign-in to the member portal: by password, or by a one-time code or link sent to the member's e-mail. No answer
 /// reveals whether an account exists: unknown addresses fail (and are throttled) exactly like wrong passwords.
 /// </summary>
-public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInCodeSender sender, TimeProvider clock, IConfiguration config, ServerSecret secret)
+public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInCodeSender sender, TimeProvider clock, IConfiguration config, ServerSecret secret,
+    Microsoft.Extensions.Options.IOptions<Features.Mail.MailOptions> mail)
 {
     private static readonly PasswordHasher<MemberCredential> Hasher = new();
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(15);
@@ -76,8 +77,25 @@ public sealed class MemberAccounts(TreueDb db, SignInThrottle throttle, ISignInC
             Id = Guid.CreateVersion7(), ProgrammeId = member.ProgrammeId, MemberId = member.Id, CodeHash = CodeHash(member.Id, code), LinkHash = LinkHash(token),
             CreatedAt = now, ExpiresAt = now + CodeLifetime,
         });
+        // The e-mail leaves through the outbox, written with the code; the code is emptied from it once it is sent.
+        var link = new Uri(portalBase, "portal/signin/link?token=" + token);
+        var zone = await db.Programmes.AsNoTracking().Where(p => p.Id == member.ProgrammeId).Select(p => p.TimeZone).SingleAsync(ct);
+        var culture = System.Globalization.CultureInfo.GetCultureInfo(member.Language == "de" ? "de-DE" : "en-GB");
+        var localExpiry = TimeZoneInfo.ConvertTimeFromUtc(now + CodeLifetime, TimeZoneInfo.FindSystemTimeZoneById(zone));
+        db.Outbox.Add(new OutboxMessage
+        {
+            ProgrammeId = member.ProgrammeId, MemberId = member.Id, Template = "sign_in_code", Language = member.Language == "de" ? "de" : "en",
+            Data = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["code"] = code, ["link"] = link.AbsoluteUri, ["expires"] = localExpiry.ToString("t", culture),
+                ["expiresAtUtc"] = (now + CodeLifetime).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            }),
+            Source = "portal:sign-in", State = OutboxState.Queued, NextAttemptAt = now, CreatedAt = now,
+        });
         await db.SaveChangesAsync(ct);
-        await sender.SendAsync(new SignInCodeMessage(member.Email, member.Name, code, new Uri(portalBase, "portal/signin/link?token=" + token), now + CodeLifetime), ct);
+        // The log file is for development: by default only a programme without a mail server writes it.
+        if (mail.Value.SignInCodeLog ?? !await db.MailSettings.AnyAsync(s => s.ProgrammeId == member.ProgrammeId, ct))
+            await sender.SendAsync(new SignInCodeMessage(member.Email, member.Name, code, link, now + CodeLifetime), ct);
         return true;
     }
 

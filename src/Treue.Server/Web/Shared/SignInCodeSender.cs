@@ -8,7 +8,7 @@ namespace Treue.Server.Web.Shared;
 /// <param name="ExpiresAt">When code and link stop working (UTC).</param>
 public sealed record SignInCodeMessage(string Email, string MemberName, string Code, Uri Link, DateTime ExpiresAt);
 
-/// <summary>Delivers sign-in codes. E-mail delivery (SMTP) is a later issue; until then codes go to the log and a file.</summary>
+/// <summary>Writes sign-in codes where a developer finds them. Members get theirs by e-mail, through the outbox (docs/email.md).</summary>
 public interface ISignInCodeSender
 {
     Task SendAsync(SignInCodeMessage message, CancellationToken ct);
