@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Treue.Server.Tests.Infrastructure;
+using Treue.Storage.Entities;
 using Treue.Storage;
 
 namespace Treue.Server.Tests;
@@ -82,6 +83,24 @@ public abstract class PrivacyTests(TreueServer server)
         await TestProgramme.Expect(setTier, HttpStatusCode.OK);
         var free = await p.BuyAsync(TestProgramme.Purchase("r3-" + tag, replacement, ("bread", "bakery", 1, 2.80m), ("coffee", "drinks", 1, 3.00m)));
         Assert.Equal("free-coffee", (string)free["promotions"]![0]!["campaignId"]!);
+        // A birthday gift a trigger gave, and its message in the outbox, whose data names the member.
+        await server.WithDbAsync(async db =>
+        {
+            var now = server.Clock.GetUtcNow().UtcDateTime;
+            var message = new OutboxMessage
+            {
+                ProgrammeId = p.Id, MemberId = member, Template = "birthday", Language = "en", Data = $"{{\"greeting\":\"Dear {name}\"}}",
+                Source = "trigger:birthday", State = OutboxState.Queued, NextAttemptAt = now, CreatedAt = now,
+            };
+            db.Outbox.Add(message);
+            await db.SaveChangesAsync();
+            db.TriggerFirings.Add(new TriggerFiring
+            {
+                ProgrammeId = p.Id, TriggerId = "birthday", MemberId = member, Occasion = "birthday:2026", Day = DateOnly.FromDateTime(now), Period = "2026",
+                OutboxMessageId = message.Id, FiredAt = now,
+            });
+            return await db.SaveChangesAsync();
+        });
         return new Someone(p, member, card, name, email, birthday, replacement, purchaseId);
     }
 
@@ -136,6 +155,8 @@ public abstract class PrivacyTests(TreueServer server)
             ["TierHistoryRecord"] = Count(export["tier"]!["history"]),
             ["MemberReferralCode"] = export["referrals"]!["code"] is null ? 0 : 1,
             ["ReferralRecord"] = export["referrals"]!["referredBy"] is null ? 0 : 1,
+            ["OutboxMessage"] = Count(export["messages"]!["messages"]),
+            ["TriggerFiring"] = Count(export["messages"]!["gifts"]),
         };
         var inDatabase = await server.WithDbAsync(async db =>
         {

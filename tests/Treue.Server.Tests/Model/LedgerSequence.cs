@@ -727,7 +727,8 @@ public sealed class LedgerSequence
             var outstanding = Account(LedgerAccounts.MemberAvailable) + Account(LedgerAccounts.MemberPending);
             var programmeSide = entries.Where(e => e.MemberId is null).Sum(e => e.Amount);
             Expect(-programmeSide == outstanding, $"members hold {outstanding} points, the programme's accounts sum to {programmeSide}");
-            var known = new HashSet<string>(LedgerCatalogue.Partners.Select(LedgerAccounts.PartnerIssued), StringComparer.Ordinal)
+            var known = new HashSet<string>(LedgerCatalogue.Partners.Select(LedgerAccounts.PartnerIssued)
+                .Concat(LedgerCatalogue.Partners.Select(LedgerAccounts.PartnerRedeemed)), StringComparer.Ordinal)
             {
                 LedgerAccounts.MemberAvailable, LedgerAccounts.MemberPending, LedgerAccounts.Redeemed, LedgerAccounts.PaidAtCheckout,
                 LedgerAccounts.Expired, LedgerAccounts.Adjustments, LedgerAccounts.Unrecovered, LedgerAccounts.StampCards,
@@ -744,8 +745,16 @@ public sealed class LedgerSequence
             }
             var redeemed = _orders.Where(o => o.Status != RewardOrderStatus.Cancelled).Sum(o => o.Points);
             Expect(Account(LedgerAccounts.Redeemed) == redeemed, $"{LedgerAccounts.Redeemed} holds {Account(LedgerAccounts.Redeemed)}, orders not cancelled cost {redeemed}");
+            // Points paid at a till are booked to the partner the till belongs to (what the operator owes it in settlement).
+            long PaidAccounts() => Account(LedgerAccounts.PaidAtCheckout) + LedgerCatalogue.Partners.Sum(p => Account(LedgerAccounts.PartnerRedeemed(p)));
             var paid = _purchases.Sum(p => p.PointsPaid - p.PaidPointsRefunded);
-            Expect(Account(LedgerAccounts.PaidAtCheckout) == paid, $"{LedgerAccounts.PaidAtCheckout} holds {Account(LedgerAccounts.PaidAtCheckout)}, purchases' points paid minus refunded are {paid}");
+            Expect(PaidAccounts() == paid, $"the accounts of points paid hold {PaidAccounts()}, purchases' points paid minus refunded are {paid}");
+            foreach (var partner in LedgerCatalogue.Partners)
+            {
+                var atPartner = _purchases.Where(p => p.PartnerCode == partner).Sum(p => p.PointsPaid - p.PaidPointsRefunded);
+                Expect(Account(LedgerAccounts.PartnerRedeemed(partner)) == atPartner,
+                    $"{LedgerAccounts.PartnerRedeemed(partner)} holds {Account(LedgerAccounts.PartnerRedeemed(partner))}, points paid at the partner minus refunded are {atPartner}");
+            }
             // Stamp-card points a return could not take back are written off too, outside the return's own figure.
             Expect(Account(LedgerAccounts.Unrecovered) == -(_unrecovered + _model.Totals.StampUnrecovered),
                 $"{LedgerAccounts.Unrecovered} holds {Account(LedgerAccounts.Unrecovered)}, returns wrote off {_unrecovered} and {_model.Totals.StampUnrecovered} of stamp cards");
@@ -768,7 +777,7 @@ public sealed class LedgerSequence
             ExpectEqual(-(t.AdjustedUp - t.AdjustedDown), Account(LedgerAccounts.Adjustments), LedgerAccounts.Adjustments);
             ExpectEqual(-t.Unrecovered, Account(LedgerAccounts.Unrecovered), LedgerAccounts.Unrecovered);
             ExpectEqual(t.RefundedRewards - t.Redeemed, -Account(LedgerAccounts.Redeemed), LedgerAccounts.Redeemed);
-            ExpectEqual(t.RefundedPayments - t.PaidAtCheckout, -Account(LedgerAccounts.PaidAtCheckout), LedgerAccounts.PaidAtCheckout);
+            ExpectEqual(t.RefundedPayments - t.PaidAtCheckout, -PaidAccounts(), "the accounts of points paid");
             ExpectEqual((t.Earned - t.StampEarned) - (t.Reversed - t.StampReversed) - (t.Unrecovered - t.StampUnrecovered),
                 LedgerCatalogue.Partners.Sum(p => -Account(LedgerAccounts.PartnerIssued(p))), "points issued net of returns (the partners' accounts)");
             ExpectEqual(t.StampEarned - t.StampReversed - t.StampUnrecovered, -Account(LedgerAccounts.StampCards),

@@ -21,11 +21,17 @@ namespace Treue.Server.Features.Privacy;
 /// <param name="Privacy">Consents with their history, data requests and retention warnings.</param>
 /// <param name="Tier">The member's tier, what counted towards it and its history.</param>
 /// <param name="Referrals">The member's referral code, the referral that brought them, and the friends they brought.</param>
+/// <param name="Messages">The messages written to the member (the outbox) and the gifts triggers gave them.</param>
 public sealed record MemberDataExport(
     DateTime ExportedAt, Guid ProgrammeId, MemberExportProfile Member, MemberExportSignIn Sign_in, IReadOnlyList<Card> Cards,
     IReadOnlyList<MemberExportPurchase> Purchases, IReadOnlyList<LedgerTransaction> Ledger, IReadOnlyList<PointLot> Lots,
     IReadOnlyList<RewardOrder> RewardOrders, IReadOnlyList<MemberExportAudit> Audit, MemberExportPromotions Promotions,
-    MemberExportPrivacy Privacy, MemberExportTier Tier, MemberExportReferrals Referrals);
+    MemberExportPrivacy Privacy, MemberExportTier Tier, MemberExportReferrals Referrals, MemberExportMessages Messages);
+
+/// <summary>What Treue wrote to the member and gave them at the right moment.</summary>
+/// <param name="Messages">The outbox's messages to the member with their states.</param>
+/// <param name="Gifts">The triggers fired for the member: occasion, points, coupon or message.</param>
+public sealed record MemberExportMessages(IReadOnlyList<OutboxMessage> Messages, IReadOnlyList<TriggerFiring> Gifts);
 
 /// <summary>The member's referrals.</summary>
 /// <param name="Code">Their own code (with the hash of the payment reference they enrolled with), or null if they never had one.</param>
@@ -144,12 +150,15 @@ public static class MemberData
             await db.Referrals.AsNoTracking().SingleOrDefaultAsync(r => r.MemberId == memberId && r.ProgrammeId == programmeId, ct),
             await db.Referrals.AsNoTracking().Where(r => r.ReferrerId == memberId && r.ProgrammeId == programmeId).OrderBy(r => r.EnrolledAt)
                 .Select(r => new MemberExportReferral(r.EnrolledAt, r.Status, r.Reason, r.ReferrerPoints)).ToListAsync(ct));
+        var messages = new MemberExportMessages(
+            await db.Outbox.AsNoTracking().Where(m => m.MemberId == memberId && m.ProgrammeId == programmeId).OrderBy(m => m.Id).ToListAsync(ct),
+            await db.TriggerFirings.AsNoTracking().Where(f => f.MemberId == memberId && f.ProgrammeId == programmeId).OrderBy(f => f.Id).ToListAsync(ct));
         foreach (var p in purchases) p.Lines.Sort((a, b) => a.LineNo.CompareTo(b.LineNo));
         return new MemberDataExport(now, programmeId,
             new MemberExportProfile(m.Id, m.Name, m.Email, m.Birthday, m.Language, m.Status, m.ExternalRef, m.EnrolledAt, m.Available, m.Pending, m.PurchaseCount),
             new MemberExportSignIn(credential is not null, credential, codes, sessions),
             cards, purchases.Select(p => new MemberExportPurchase(p, returns[p.Id].OrderBy(r => r.OccurredAt).ToList())).ToList(),
-            ledger, lots, orders, audit, promotions, privacy, tier, referrals);
+            ledger, lots, orders, audit, promotions, privacy, tier, referrals, messages);
     }
 
     /// <summary>
@@ -228,6 +237,12 @@ public static class MemberData
         // The hash of the payment reference the member enrolled with identifies their card or account at the bank.
         await db.ReferralCodes.Where(c => c.MemberId == memberId && c.ProgrammeId == programmeId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.PaymentReferenceHash, (byte[]?)null), ct);
+        // Messages to the member: their data may name the member (a sign-in link, a greeting); one not sent yet is not sent.
+        await db.Outbox.Where(m => m.MemberId == memberId && m.ProgrammeId == programmeId && m.State == OutboxState.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.State, OutboxState.Failed).SetProperty(m => m.NextAttemptAt, (DateTime?)null)
+                .SetProperty(m => m.Reason, "The member was erased."), ct);
+        await db.Outbox.Where(m => m.MemberId == memberId && m.ProgrammeId == programmeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Data, "{}"), ct);
         deleted += await DeleteStoredResponsesAsync(db, programmeId, memberId, cards, ct);
 
         AuditLog.Add(db, programmeId, actor, AuditActions.MemberErased, now, memberId.ToString(), reason, memberId);
