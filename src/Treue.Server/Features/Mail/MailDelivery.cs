@@ -236,24 +236,13 @@ public sealed class MailDelivery(TreueDb db, IDataProtectionProvider protection,
 }
 
 /// <summary>Runs <see cref="MailDelivery"/> on every node at <see cref="MailOptions.PollInterval"/>.</summary>
-public sealed class MailJobs(IServiceScopeFactory scopes, TimeProvider clock, IOptions<MailOptions> options, ILogger<MailJobs> log) : BackgroundService
+public sealed class MailJobs(IServiceScopeFactory scopes, TimeProvider clock, IOptions<MailOptions> options, ILogger<MailJobs> log)
+    : Infrastructure.PeriodicJob(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.PollInterval;
-        if (interval <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<MailDelivery>().DeliverDueAsync(clock.GetUtcNow().UtcDateTime, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "The mail delivery failed; it runs again in {Interval}", interval);
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.PollInterval;
+    protected override string Name => "The mail delivery";
+    protected override bool RunAtStart => false;
+
+    protected override Task RunAsync(IServiceProvider services, DateTime now, CancellationToken ct) =>
+        services.GetRequiredService<MailDelivery>().DeliverDueAsync(now, ct);
 }

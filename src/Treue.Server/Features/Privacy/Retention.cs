@@ -110,32 +110,21 @@ public static class Retention
 
 /// <summary>Applies every programme's retention rule at the interval of the ledger's jobs (<c>Treue:Jobs:Interval</c>; zero turns it off).</summary>
 public sealed class RetentionJob(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LedgerJobOptions> options,
-    ILogger<RetentionJob> log) : BackgroundService
+    ILogger<RetentionJob> log) : Infrastructure.PeriodicJob(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.Interval;
+    protected override string Name => "The retention job";
+
+    protected override async Task RunAsync(IServiceProvider services, DateTime now, CancellationToken ct)
     {
-        var interval = options.Value.Interval;
-        if (interval <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(interval, clock);
-        do
+        var db = services.GetRequiredService<TreueDb>();
+        var programmes = await db.PrivacySettings.AsNoTracking().Where(s => s.InactiveDays != null).Select(s => s.ProgrammeId).ToListAsync(ct);
+        foreach (var id in programmes)
         {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                var db = scope.ServiceProvider.GetRequiredService<TreueDb>();
-                var programmes = await db.PrivacySettings.AsNoTracking().Where(s => s.InactiveDays != null).Select(s => s.ProgrammeId).ToListAsync(stoppingToken);
-                foreach (var id in programmes)
-                {
-                    db.ChangeTracker.Clear();
-                    var run = await Retention.RunAsync(db, id, clock.GetUtcNow().UtcDateTime, dryRun: false, stoppingToken);
-                    if (run.Warn.Count + run.Erase.Count > 0)
-                        log.LogInformation("Retention in {Programme}: {Warned} members warned, {Erased} erased", id, run.Warn.Count, run.Erase.Count);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "The retention job failed; it will run again in {Interval}", interval);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
+            db.ChangeTracker.Clear();
+            var run = await Retention.RunAsync(db, id, now, dryRun: false, ct);
+            if (run.Warn.Count + run.Erase.Count > 0)
+                log.LogInformation("Retention in {Programme}: {Warned} members warned, {Erased} erased", id, run.Warn.Count, run.Erase.Count);
+        }
     }
 }

@@ -62,24 +62,11 @@ public static class TierReview
 
 /// <summary>Runs the tier review on every node at the ledger jobs' interval (<c>Treue:Jobs:Interval</c>; zero turns it off).</summary>
 public sealed class TierJobs(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LedgerJobOptions> options, ILogger<TierJobs> log)
-    : BackgroundService
+    : Infrastructure.PeriodicJob(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.Interval;
-        if (interval <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(interval, clock);
-        do
-        {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                await TierReview.RunAsync(scope.ServiceProvider.GetRequiredService<TreueDb>(), clock.GetUtcNow().UtcDateTime, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "The tier review failed; it will run again in {Interval}", interval);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.Interval;
+    protected override string Name => "The tier review";
+
+    protected override Task RunAsync(IServiceProvider services, DateTime now, CancellationToken ct) =>
+        TierReview.RunAsync(services.GetRequiredService<TreueDb>(), now, ct);
 }

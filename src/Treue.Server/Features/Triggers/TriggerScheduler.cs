@@ -165,24 +165,11 @@ public sealed class TriggerScheduler(TreueDb db, PointsLedger ledger, ProgrammeC
 
 /// <summary>Runs the triggers on every node at the ledger jobs' interval (<c>Treue:Jobs:Interval</c>; zero turns it off).</summary>
 public sealed class TriggerJobs(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LedgerJobOptions> options, ILogger<TriggerJobs> log)
-    : BackgroundService
+    : Infrastructure.PeriodicJob(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.Interval;
-        if (interval <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(interval, clock);
-        do
-        {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<TriggerScheduler>().RunAllAsync(clock.GetUtcNow().UtcDateTime, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "The triggers failed; they will run again in {Interval}", interval);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.Interval;
+    protected override string Name => "The triggers";
+
+    protected override Task RunAsync(IServiceProvider services, DateTime now, CancellationToken ct) =>
+        services.GetRequiredService<TriggerScheduler>().RunAllAsync(now, ct);
 }
