@@ -1,3 +1,4 @@
+using Treue.Server.Infrastructure;
 using Treue.Storage;
 
 namespace Treue.Server.Features.Ledger;
@@ -14,37 +15,31 @@ public sealed class LedgerJobOptions
 /// Both jobs lock the member and re-read the lot before acting, so nodes running them at once do each lot once.
 /// </summary>
 public sealed class LedgerJobs(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LedgerJobOptions> options, ILogger<LedgerJobs> log)
-    : BackgroundService
+    : PeriodicJob(scopes, clock, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.Interval;
-        if (interval <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(interval, clock);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(scopes, clock, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "Ledger jobs failed; they will run again in {Interval}", interval);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.Interval;
+    protected override string Name => "The ledger jobs";
 
-    /// <summary>Runs both jobs for every programme until nothing is due.</summary>
+    protected override Task RunAsync(IServiceProvider services, DateTime now, CancellationToken ct) =>
+        RunOnceAsync(services, services.GetRequiredService<TimeProvider>(), ct);
+
+    /// <summary>Runs both jobs for every programme until nothing is due, in a scope of its own.</summary>
     public static async Task<(int Posted, int Expired)> RunOnceAsync(IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
-        var ledger = scope.ServiceProvider.GetRequiredService<PointsLedger>();
+        return await RunOnceAsync(scope.ServiceProvider, clock, ct);
+    }
+
+    /// <summary>Runs both jobs for every programme until nothing is due.</summary>
+    private static async Task<(int Posted, int Expired)> RunOnceAsync(IServiceProvider services, TimeProvider clock, CancellationToken ct)
+    {
+        var ledger = services.GetRequiredService<PointsLedger>();
         int posted = 0, expired = 0, n;
         // Go on while a batch did anything: a batch can do fewer lots than it found when another node did some of them.
         do { n = (await ledger.PostDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; posted += n; } while (n > 0);
         do { n = (await ledger.ExpireDueAsync(clock.GetUtcNow().UtcDateTime, 500, ct)).Lots; expired += n; } while (n > 0);
         // Referrals whose points were just posted are rewarded (a coupon reward is issued then), and those out of time lapse.
-        await Referrals.ReferralService.SettleAllAsync(scope.ServiceProvider.GetRequiredService<TreueDb>(), clock.GetUtcNow().UtcDateTime, ct);
+        await Referrals.ReferralService.SettleAllAsync(services.GetRequiredService<TreueDb>(), clock.GetUtcNow().UtcDateTime, ct);
         return (posted, expired);
     }
 }
